@@ -1,0 +1,50 @@
+package io.bufferbridge.internal.format;
+
+import io.bufferbridge.format.FormatException;
+
+/**
+ * Parses a format string with the union of two grammars: CPython's {@code struct} grammar, which
+ * gives a string it accepts its meaning, and NumPy's PEP 3118 grammar (without NumPy's leniency)
+ * for the strings only NumPy accepts.
+ */
+public final class FormatParser {
+    private FormatParser() {}
+
+    /**
+     * Parses {@code text}.
+     *
+     * @param text a format string
+     * @return the layout
+     * @throws FormatException if neither grammar accepts the string; when both refuse, the
+     *     message is that of the grammar that read further (NumPy's on a tie, as its messages
+     *     name the extended syntax)
+     */
+    public static ParsedFormat parse(String text) {
+        int nul = text.indexOf('\0');
+        if (nul >= 0) {
+            throw new FormatException(text, nul, "embedded NUL character");
+        }
+        FormatException structError;
+        try {
+            return new StructGrammar(text).parse();
+        } catch (FormatException e) {
+            structError = e;
+        }
+        try {
+            return new NumpyGrammar(text).parse();
+        } catch (FormatException numpyError) {
+            throw structError.position() > numpyError.position() ? structError : numpyError;
+        }
+    }
+
+    static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    static String describe(char c) {
+        if (c < 0x20 || c == 0x7f) {
+            return c == 0 ? "NUL" : String.format("'\\x%02x'", (int) c);
+        }
+        return "'" + c + "'";
+    }
+}

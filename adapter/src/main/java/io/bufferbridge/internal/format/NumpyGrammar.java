@@ -1,0 +1,339 @@
+package io.bufferbridge.internal.format;
+
+import io.bufferbridge.format.Element;
+import io.bufferbridge.format.Field;
+import io.bufferbridge.format.FormatException;
+import io.bufferbridge.format.Record;
+import io.bufferbridge.format.Scalar;
+import io.bufferbridge.format.ScalarKind;
+import io.bufferbridge.format.SubArray;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * NumPy's PEP 3118 grammar ({@code _dtype_from_pep3118} in {@code numpy/_core/_internal.py}),
+ * with the same sizes, offsets, alignment and padding, but strict where NumPy is lenient: an
+ * unterminated {@code T{}, a {@code }} that closes nothing, a sub-array shape that is not plain
+ * decimal digits, and whitespace are errors.
+ *
+ * <p>An item is {@code [(d0,d1,…)] [order] [count] (code | T{items}) [:name:]}. The order
+ * character is state of the whole string: it stays in force until changed, across the end of a
+ * nested record.
+ */
+final class NumpyGrammar {
+    private static final String ORDERS = "@=<>^!";
+    private static final String NATIVE_CODES = "?cbBhHiIlLqQefdgswx";
+    private static final String STANDARD_CODES = "?cbBhHiIlLqQefdswx";
+    private static final String UNSUPPORTED = "u&tXO";
+
+    private final String s;
+    private int i;
+    /** The order state: one of {@code @ = < > ^}; {@code !} is stored as {@code >}. */
+    private char mode = '@';
+
+    NumpyGrammar(String s) {
+        this.s = s;
+    }
+
+    private record Body(List<Field> fields, long size, long contentSize, long alignment, String canonical) {}
+
+    ParsedFormat parse() {
+        Body body = body(-1);
+        List<Field> fields = body.fields();
+        if (fields.size() == 1 && !fields.get(0).isNamed() && fields.get(0).offset() == 0
+                && fields.get(0).element().size() == body.size()) {
+            Element root = fields.get(0).element();
+            long itemsize = root instanceof Record r ? r.contentSize() : root.size();
+            return new ParsedFormat(root, itemsize, body.size(), body.alignment(), body.canonical(), false);
+        }
+        Record root = new Record(fields, body.size(), body.contentSize(), body.alignment());
+        return new ParsedFormat(root, body.contentSize(), body.size(), body.alignment(), body.canonical(), false);
+    }
+
+    /** Parses items up to the matching brace ({@code openPos >= 0}) or the end of the string. */
+    private Body body(int openPos) {
+        boolean sub = openPos >= 0;
+        List<String> names = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        List<Element> elements = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        StringBuilder canonical = new StringBuilder();
+        long offset = 0;
+        long common = 1;
+        boolean closed = false;
+        while (i < s.length()) {
+            if (s.charAt(i) == '}') {
+                if (!sub) {
+                    throw new FormatException(s, i, "'}' closes no record");
+                }
+                i++;
+                closed = true;
+                break;
+            }
+            int itemStart = i;
+            List<Long> shape = null;
+            if (s.charAt(i) == '(') {
+                shape = shape();
+                canonical.append('(');
+                for (int k = 0; k < shape.size(); k++) {
+                    canonical.append(k == 0 ? "" : ",").append(shape.get(k));
+                }
+                canonical.append(')');
+            }
+            if (i < s.length() && ORDERS.indexOf(s.charAt(i)) >= 0) {
+                char written = s.charAt(i);
+                mode = written == '!' ? '>' : written;
+                canonical.append(written);
+                i++;
+            }
+            long count = 1;
+            boolean hasCount = false;
+            int countPos = i;
+            while (i < s.length() && FormatParser.isDigit(s.charAt(i))) {
+                try {
+                    count = hasCount ? Sizes.appendDigit(count, s.charAt(i)) : s.charAt(i) - '0';
+                } catch (Sizes.Overflow o) {
+                    throw new FormatException(s, countPos, "size overflows");
+                }
+                hasCount = true;
+                i++;
+            }
+            if (i >= s.length()) {
+                throw new FormatException(s, i, hasCount
+                        ? "repeat count without a format character"
+                        : "format ends where a format character was expected");
+            }
+            boolean nativeSizes = mode == '@' || mode == '^';
+            Element value;
+            long align;
+            boolean padding = false;
+            String code;
+            if (s.startsWith("T{", i)) {
+                int open = i;
+                i += 2;
+                Body inner = body(open);
+                value = new Record(inner.fields(), inner.size(), inner.contentSize(), inner.alignment());
+                align = inner.alignment();
+                code = "T{" + inner.canonical() + "}";
+            } else {
+                int codePos = i;
+                char c = s.charAt(i);
+                if (c == 'Z') {
+                    if (i + 1 >= s.length()) {
+                        throw new FormatException(s, codePos, "complex code 'Z' without its type character");
+                    }
+                    code = s.substring(i, i + 2);
+                    i += 2;
+                    char t = code.charAt(1);
+                    if (!(t == 'f' || t == 'd' || (t == 'g' && nativeSizes))) {
+                        throw new FormatException(s, codePos, "unknown complex code '" + code + "'"
+                                + (t == 'g' ? " in standard mode" : "") + " (expected Zf, Zd or native Zg)");
+                    }
+                } else {
+                    String codes = nativeSizes ? NATIVE_CODES : STANDARD_CODES;
+                    if (codes.indexOf(c) < 0) {
+                        if (UNSUPPORTED.indexOf(c) >= 0) {
+                            throw new FormatException(s, codePos, "format character '" + c + "' ("
+                                    + unsupportedName(c) + ") is not supported");
+                        }
+                        if (c == 'g') {
+                            throw new FormatException(s, codePos, "format character 'g' needs native mode ('@' or '^'), found '" + mode + "'");
+                        }
+                        throw new FormatException(s, codePos, "unknown format character " + FormatParser.describe(c));
+                    }
+                    code = String.valueOf(c);
+                    i++;
+                }
+                ScalarKind kind = ScalarKind.ofCode(code);
+                padding = kind == ScalarKind.PAD;
+                ByteOrder order = mode == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+                long unit = nativeSizes ? kind.nativeSize() : kind.standardSize();
+                long scalarAlign = kind.nativeAlignment();
+                if (count > Integer.MAX_VALUE) {
+                    throw new FormatException(s, countPos, "count " + count + " does not fit into a C int (NumPy's limit)");
+                }
+                try {
+                    if (kind.isCounted()) {
+                        // NumPy folds the count of S, U and V into the dtype: 3s is S3, not (S1,(3,)).
+                        value = new Scalar(kind, count, Sizes.multiply(count, unit), mode == '@' ? scalarAlign : 1, order);
+                        count = 1;
+                    } else {
+                        value = new Scalar(kind, 1, unit, mode == '@' ? scalarAlign : 1, order);
+                    }
+                } catch (Sizes.Overflow o) {
+                    throw new FormatException(s, itemStart, "size overflows");
+                }
+                align = scalarAlign;
+                if (hasCount && !kind.isCounted()) {
+                    code = count + code;
+                } else if (hasCount) {
+                    code = count(value) + code;
+                }
+            }
+            if (count > Integer.MAX_VALUE) {
+                throw new FormatException(s, countPos, "count " + count + " does not fit into a C int (NumPy's limit)");
+            }
+            if (shape != null && (count == 0 || value.size() == 0) && !(count == 1 && value instanceof Record)) {
+                throw new FormatException(s, itemStart, "sub-array shape applied to an element of size 0 (NumPy refuses it)");
+            }
+            if (hasCount && code.startsWith("T{")) {
+                code = count + code;
+            }
+            canonical.append(code);
+            try {
+                long extra = 0;
+                if (mode == '@') {
+                    offset = Sizes.alignUp(offset, align);
+                    long intra = Sizes.padding(value.size(), align);
+                    if (intra != 0) {
+                        if (count > 1 || (shape != null && product(shape) > 1)) {
+                            value = padded(value, intra);
+                        } else {
+                            extra = intra;
+                        }
+                    }
+                    common = Sizes.lcm(common, align);
+                }
+                if (count != 1) {
+                    value = subArray(value, List.of(count));
+                }
+                if (shape != null) {
+                    value = subArray(value, shape);
+                }
+                String name = null;
+                if (i < s.length() && s.charAt(i) == ':') {
+                    int close = s.indexOf(':', i + 1);
+                    if (close < 0) {
+                        throw new FormatException(s, i, "unterminated field name started");
+                    }
+                    name = s.substring(i + 1, close);
+                    canonical.append(s, i, close + 1);
+                    i = close + 1;
+                }
+                if (!(padding && name == null)) {
+                    if (name != null && !seen.add(name)) {
+                        throw new FormatException(s, itemStart, "duplicate field name '" + name + "' is not supported");
+                    }
+                    names.add(name);
+                    offsets.add(offset);
+                    elements.add(value);
+                }
+                offset = Sizes.add(Sizes.add(offset, value.size()), extra);
+            } catch (Sizes.Overflow o) {
+                throw new FormatException(s, itemStart, "size overflows");
+            }
+        }
+        if (sub && !closed) {
+            throw new FormatException(s, openPos, "unterminated record started");
+        }
+        long size;
+        try {
+            size = mode == '@' ? Sizes.alignUp(offset, common) : offset;
+        } catch (Sizes.Overflow o) {
+            throw new FormatException(s, i, "size overflows when padded to the alignment " + common);
+        }
+        return new Body(fixNames(names, offsets, elements), size, offset, common, canonical.toString());
+    }
+
+    private static long count(Element value) {
+        return ((Scalar) value).count();
+    }
+
+    /** NumPy's {@code _fix_names}: an unnamed field gets the first {@code fN} not already taken. */
+    private static List<Field> fixNames(List<String> names, List<Long> offsets, List<Element> elements) {
+        List<String> fixed = new ArrayList<>(names);
+        for (int k = 0; k < fixed.size(); k++) {
+            if (fixed.get(k) != null) {
+                continue;
+            }
+            int j = 0;
+            while (fixed.contains("f" + j)) {
+                j++;
+            }
+            fixed.set(k, "f" + j);
+        }
+        List<Field> fields = new ArrayList<>();
+        for (int k = 0; k < fixed.size(); k++) {
+            fields.add(new Field(fixed.get(k), names.get(k) != null, offsets.get(k), elements.get(k)));
+        }
+        return fields;
+    }
+
+    private List<Long> shape() {
+        int open = i;
+        i++;
+        List<Long> dims = new ArrayList<>();
+        while (true) {
+            int start = i;
+            long d = 0;
+            while (i < s.length() && FormatParser.isDigit(s.charAt(i))) {
+                try {
+                    d = Sizes.appendDigit(d, s.charAt(i));
+                } catch (Sizes.Overflow o) {
+                    throw new FormatException(s, start, "size overflows");
+                }
+                i++;
+            }
+            if (i == start) {
+                throw new FormatException(s, i, "sub-array shape started at " + open
+                        + " expects a decimal dimension, found " + found());
+            }
+            if (d > Integer.MAX_VALUE) {
+                throw new FormatException(s, start, "dimension " + d + " does not fit into a C int (NumPy's limit)");
+            }
+            dims.add(d);
+            if (i < s.length() && s.charAt(i) == ',') {
+                i++;
+            } else if (i < s.length() && s.charAt(i) == ')') {
+                i++;
+                return dims;
+            } else {
+                throw new FormatException(s, i, "sub-array shape started at " + open
+                        + " expects ',' or ')', found " + found());
+            }
+        }
+    }
+
+    private String found() {
+        return i < s.length() ? FormatParser.describe(s.charAt(i)) : "the end";
+    }
+
+    private static long product(List<Long> shape) throws Sizes.Overflow {
+        long n = 1;
+        for (long d : shape) {
+            n = Sizes.multiply(n, d);
+        }
+        return n;
+    }
+
+    private static Element subArray(Element value, List<Long> shape) throws Sizes.Overflow {
+        if (value instanceof SubArray inner) {
+            List<Long> merged = new ArrayList<>(shape);
+            merged.addAll(inner.shape());
+            return new SubArray(inner.element(), merged, Sizes.multiply(product(shape), inner.size()));
+        }
+        return new SubArray(value, shape, Sizes.multiply(product(shape), value.size()));
+    }
+
+    /** NumPy's {@code _add_trailing_padding}: the element grows, its fields stay where they are. */
+    private static Element padded(Element value, long padding) throws Sizes.Overflow {
+        long size = Sizes.add(value.size(), padding);
+        if (value instanceof Record r) {
+            return new Record(r.fields(), size, r.contentSize(), r.alignment());
+        }
+        return new Record(List.of(new Field("f0", false, 0, value)), size, value.size(), value.alignment());
+    }
+
+    private static String unsupportedName(char c) {
+        return switch (c) {
+            case 'u' -> "UCS-2 text";
+            case '&' -> "pointer";
+            case 't' -> "bit field";
+            case 'X' -> "function pointer";
+            default -> "Python object";
+        };
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * bufferbridge adapter: the PEP 3118 format grammar and the buffer view model, on nothing but the
+ * JDK. {@code io.bufferbridge.format} parses format strings; {@code io.bufferbridge.view} holds
+ * views, exporters and request flags. Implementation lives in non-exported packages.
+ */
+module io.bufferbridge.adapter {
+    exports io.bufferbridge.format;
+}
