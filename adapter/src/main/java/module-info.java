@@ -5,4 +5,5 @@
  */
 module io.bufferbridge.adapter {
     exports io.bufferbridge.format;
+    exports io.bufferbridge.view;
 }

@@ -16,8 +16,8 @@ public final class FormatParser {
      * @param text a format string
      * @return the layout
      * @throws FormatException if neither grammar accepts the string; when both refuse, the
-     *     message is that of the grammar that read further (NumPy's on a tie, as its messages
-     *     name the extended syntax)
+     *     message is that of the grammar that read further, and on a tie NumPy's when the string
+     *     uses NumPy's syntax, else {@code struct}'s
      */
     public static ParsedFormat parse(String text) {
         int nul = text.indexOf('\0');
@@ -33,8 +33,22 @@ public final class FormatParser {
         try {
             return new NumpyGrammar(text).parse();
         } catch (FormatException numpyError) {
-            throw structError.position() > numpyError.position() ? structError : numpyError;
+            if (structError.position() != numpyError.position()) {
+                throw structError.position() > numpyError.position() ? structError : numpyError;
+            }
+            throw usesNumpySyntax(text) ? numpyError : structError;
         }
+    }
+
+    /** Whether a string reaches for NumPy's syntax, so that NumPy's message explains it better. */
+    private static boolean usesNumpySyntax(String text) {
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if ("T{}:()^Zwg&tXOu".indexOf(c) >= 0 || (k > 0 && "@=<>!".indexOf(c) >= 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isDigit(char c) {

@@ -102,7 +102,7 @@ final class NumpyGrammar {
                 i++;
             }
             if (i >= s.length()) {
-                throw new FormatException(s, i, hasCount
+                throw new FormatException(s, hasCount ? countPos : i, hasCount
                         ? "repeat count without a format character"
                         : "format ends where a format character was expected");
             }

@@ -1,0 +1,155 @@
+package io.bufferbridge.internal.view;
+
+import io.bufferbridge.view.InvalidViewException;
+import java.util.Arrays;
+
+/**
+ * The one place where a view's geometry is checked: every element's bytes must lie inside the
+ * memory, computed without overflow.
+ */
+public final class Bounds {
+    private Bounds() {}
+
+    /** Most dimensions a view may have, as in CPython ({@code PyBUF_MAX_NDIM}). */
+    public static final int MAX_NDIM = 64;
+
+    /**
+     * Checks a view's geometry.
+     *
+     * @throws InvalidViewException if ndim exceeds 64, shape and strides differ in length, a
+     *     dimension is negative, the offset is outside the memory, or some element's bytes reach
+     *     outside {@code [0, memorySize)}
+     */
+    public static void check(long memorySize, long offset, long itemsize, long[] shape, long[] strides) {
+        if (shape.length > MAX_NDIM) {
+            throw new InvalidViewException("too many dimensions: ndim=" + shape.length + " max=" + MAX_NDIM);
+        }
+        if (shape.length != strides.length) {
+            throw new InvalidViewException("shape and strides differ in length: shape=" + Arrays.toString(shape)
+                    + " strides=" + Arrays.toString(strides));
+        }
+        if (itemsize < 0) {
+            throw new InvalidViewException("negative itemsize: itemsize=" + itemsize);
+        }
+        boolean empty = false;
+        for (int k = 0; k < shape.length; k++) {
+            if (shape[k] < 0) {
+                throw new InvalidViewException("negative dimension: axis=" + k + " shape=" + Arrays.toString(shape));
+            }
+            empty |= shape[k] == 0;
+        }
+        if (offset < 0 || offset > memorySize) {
+            throw new InvalidViewException("offset outside memory: offset=" + offset + " memory=" + memorySize);
+        }
+        if (empty) {
+            return;
+        }
+        // lowest and highest byte any element touches, as exact 128-bit-safe sums
+        long low = offset;
+        long high = offset;
+        try {
+            for (int k = 0; k < shape.length; k++) {
+                long reach = Math.multiplyExact(shape[k] - 1, strides[k]);
+                if (reach < 0) {
+                    low = Math.addExact(low, reach);
+                } else {
+                    high = Math.addExact(high, reach);
+                }
+            }
+            high = Math.addExact(high, itemsize);
+        } catch (ArithmeticException overflow) {
+            throw new InvalidViewException("element offsets overflow a 64-bit integer: offset=" + offset
+                    + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape) + " strides=" + Arrays.toString(strides)
+                    + " memory=" + memorySize);
+        }
+        if (low < 0 || high > memorySize) {
+            throw new InvalidViewException("element bytes reach outside memory: lowest=" + low + " highest=" + high
+                    + " memory=" + memorySize + " offset=" + offset + " itemsize=" + itemsize
+                    + " shape=" + Arrays.toString(shape) + " strides=" + Arrays.toString(strides));
+        }
+    }
+
+    /** {@return the number of elements, or -1 if the product overflows} @param shape a shape */
+    public static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d == 0) {
+                return 0;
+            }
+        }
+        try {
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+        return n;
+    }
+
+    /** {@code PyBuffer_IsContiguous(view, 'C')}. */
+    public static boolean isCContiguous(long itemsize, long[] shape, long[] strides) {
+        if (elementCount(shape) == 0 || itemsize == 0) {
+            return true;
+        }
+        long sd = itemsize;
+        for (int k = shape.length - 1; k >= 0; k--) {
+            if (shape[k] > 1 && strides[k] != sd) {
+                return false;
+            }
+            sd = times(sd, shape[k]);
+            if (sd < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code PyBuffer_IsContiguous(view, 'F')}. */
+    public static boolean isFContiguous(long itemsize, long[] shape, long[] strides) {
+        if (elementCount(shape) == 0 || itemsize == 0) {
+            return true;
+        }
+        long sd = itemsize;
+        for (int k = 0; k < shape.length; k++) {
+            if (shape[k] > 1 && strides[k] != sd) {
+                return false;
+            }
+            sd = times(sd, shape[k]);
+            if (sd < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long times(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
+    /** {@return C-order strides for a shape} */
+    public static long[] cStrides(long itemsize, long[] shape) {
+        long[] strides = new long[shape.length];
+        long sd = itemsize;
+        for (int k = shape.length - 1; k >= 0; k--) {
+            strides[k] = sd;
+            sd = Math.multiplyExact(sd, Math.max(shape[k], 1));
+        }
+        return strides;
+    }
+
+    /** {@return Fortran-order strides for a shape} */
+    public static long[] fStrides(long itemsize, long[] shape) {
+        long[] strides = new long[shape.length];
+        long sd = itemsize;
+        for (int k = 0; k < shape.length; k++) {
+            strides[k] = sd;
+            sd = Math.multiplyExact(sd, Math.max(shape[k], 1));
+        }
+        return strides;
+    }
+}

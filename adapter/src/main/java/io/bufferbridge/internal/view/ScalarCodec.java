@@ -1,0 +1,255 @@
+package io.bufferbridge.internal.view;
+
+import io.bufferbridge.format.Scalar;
+import io.bufferbridge.format.ScalarKind;
+import io.bufferbridge.view.Complex;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads and writes one scalar at a byte position, honouring its byte order; every access is
+ * unaligned, because a field view need not be aligned.
+ */
+public final class ScalarCodec {
+    private ScalarCodec() {}
+
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT_BE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE_BE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+    static boolean big(Scalar s) {
+        return s.order() == ByteOrder.BIG_ENDIAN;
+    }
+
+    /** Reads the raw bits of an integer (or bool) scalar of 1, 2, 4 or 8 bytes, sign- or zero-extended. */
+    public static long readBits(MemorySegment m, long pos, Scalar s) {
+        boolean unsigned = s.kind().isUnsigned() || s.kind() == ScalarKind.BOOL || s.kind() == ScalarKind.CHAR;
+        return switch ((int) s.size()) {
+            case 1 -> unsigned ? Byte.toUnsignedLong(m.get(ValueLayout.JAVA_BYTE, pos)) : m.get(ValueLayout.JAVA_BYTE, pos);
+            case 2 -> {
+                short v = m.get(big(s) ? SHORT_BE : SHORT_LE, pos);
+                yield unsigned ? Short.toUnsignedLong(v) : v;
+            }
+            case 4 -> {
+                int v = m.get(big(s) ? INT_BE : INT_LE, pos);
+                yield unsigned ? Integer.toUnsignedLong(v) : v;
+            }
+            case 8 -> m.get(big(s) ? LONG_BE : LONG_LE, pos);
+            default -> throw new IllegalArgumentException("not an integer scalar: " + s);
+        };
+    }
+
+    /** Writes the low bytes of {@code bits} as an integer scalar. */
+    public static void writeBits(MemorySegment m, long pos, Scalar s, long bits) {
+        switch ((int) s.size()) {
+            case 1 -> m.set(ValueLayout.JAVA_BYTE, pos, (byte) bits);
+            case 2 -> m.set(big(s) ? SHORT_BE : SHORT_LE, pos, (short) bits);
+            case 4 -> m.set(big(s) ? INT_BE : INT_LE, pos, (int) bits);
+            case 8 -> m.set(big(s) ? LONG_BE : LONG_LE, pos, bits);
+            default -> throw new IllegalArgumentException("not an integer scalar: " + s);
+        }
+    }
+
+    /** Reads a real floating point scalar ({@code e f d g}) as a double. */
+    public static double readReal(MemorySegment m, long pos, Scalar s) {
+        return switch (s.kind()) {
+            case FLOAT16 -> Float.float16ToFloat(m.get(big(s) ? SHORT_BE : SHORT_LE, pos));
+            case FLOAT32 -> m.get(big(s) ? FLOAT_BE : FLOAT_LE, pos);
+            case FLOAT64 -> m.get(big(s) ? DOUBLE_BE : DOUBLE_LE, pos);
+            case LONG_DOUBLE -> x87ToDouble(m.get(big(s) ? LONG_BE : LONG_LE, pos),
+                    Short.toUnsignedInt(m.get(big(s) ? SHORT_BE : SHORT_LE, pos + 8)));
+            default -> throw new IllegalArgumentException("not a real scalar: " + s);
+        };
+    }
+
+    /** Writes a real floating point scalar ({@code e f d}). */
+    public static void writeReal(MemorySegment m, long pos, Scalar s, double v) {
+        switch (s.kind()) {
+            case FLOAT16 -> m.set(big(s) ? SHORT_BE : SHORT_LE, pos, Float.floatToFloat16((float) v));
+            case FLOAT32 -> m.set(big(s) ? FLOAT_BE : FLOAT_LE, pos, (float) v);
+            case FLOAT64 -> m.set(big(s) ? DOUBLE_BE : DOUBLE_LE, pos, v);
+            default -> throw new IllegalArgumentException("cannot write a double into " + s.kind().code());
+        }
+    }
+
+    /**
+     * x86 80-bit extended precision (the low 10 of {@code g}'s 16 bytes) to the nearest double:
+     * 64-bit significand with an explicit integer bit, 15-bit exponent, sign.
+     */
+    static double x87ToDouble(long significand, int signExponent) {
+        boolean negative = (signExponent & 0x8000) != 0;
+        int exponent = signExponent & 0x7fff;
+        double magnitude;
+        if (exponent == 0x7fff) {
+            magnitude = (significand << 1) == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
+        } else if (exponent == 0 && significand == 0) {
+            magnitude = 0.0;
+        } else {
+            BigDecimal value = new BigDecimal(new BigInteger(Long.toUnsignedString(significand)));
+            int power = (exponent == 0 ? 1 : exponent) - 16383 - 63;
+            value = power >= 0 ? value.multiply(new BigDecimal(BigInteger.TWO.pow(power)))
+                    : value.divide(new BigDecimal(BigInteger.TWO.pow(-power)));
+            magnitude = value.doubleValue();
+        }
+        return negative ? -magnitude : magnitude;
+    }
+
+    /**
+     * Reads a scalar as the value Python's {@code memoryview.tolist()} or NumPy would give:
+     * {@code Long} (or {@code BigInteger} for an unsigned 64-bit value above {@code Long.MAX_VALUE}),
+     * {@code Double}, {@code Boolean}, {@code byte[]} for {@code c s p x}, {@code String} for
+     * {@code w}, {@link Complex} for {@code Zf Zd Zg}.
+     */
+    public static Object read(MemorySegment m, long pos, Scalar s) {
+        ScalarKind k = s.kind();
+        switch (k) {
+            case BOOL:
+                return m.get(ValueLayout.JAVA_BYTE, pos) != 0;
+            case CHAR:
+            case BYTES:
+            case PAD:
+                return copy(m, pos, s.size());
+            case PASCAL: {
+                if (s.size() == 0) {
+                    return new byte[0];
+                }
+                int n = (int) Math.min(Byte.toUnsignedInt(m.get(ValueLayout.JAVA_BYTE, pos)), s.size() - 1);
+                return copy(m, pos + 1, n);
+            }
+            case UCS4: {
+                StringBuilder b = new StringBuilder();
+                for (long c = 0; c < s.count(); c++) {
+                    int cp = m.get(big(s) ? INT_BE : INT_LE, pos + 4 * c);
+                    b.appendCodePoint(Character.isValidCodePoint(cp) ? cp : 0xfffd);
+                }
+                int end = b.length();
+                while (end > 0 && b.charAt(end - 1) == 0) {
+                    end--;
+                }
+                return b.substring(0, end);
+            }
+            case COMPLEX64, COMPLEX128, COMPLEX_LONG_DOUBLE: {
+                Scalar part = new Scalar(switch (k) {
+                    case COMPLEX64 -> ScalarKind.FLOAT32;
+                    case COMPLEX128 -> ScalarKind.FLOAT64;
+                    default -> ScalarKind.LONG_DOUBLE;
+                }, 1, s.size() / 2, 1, s.order());
+                return new Complex(readReal(m, pos, part), readReal(m, pos + s.size() / 2, part));
+            }
+            case FLOAT16, FLOAT32, FLOAT64, LONG_DOUBLE:
+                return readReal(m, pos, s);
+            default: {
+                long bits = readBits(m, pos, s);
+                if (s.size() == 8 && k.isUnsigned() && bits < 0) {
+                    return BigInteger.valueOf(bits).add(TWO_64);
+                }
+                return bits;
+            }
+        }
+    }
+
+    /**
+     * Writes {@code value} as {@code struct.pack} would: integers in range for integer codes,
+     * numbers for float codes, booleans (or numbers, by truth) for {@code ?}, byte arrays for
+     * {@code c s p}.
+     *
+     * @throws IllegalArgumentException if the value does not fit the code
+     */
+    public static void write(MemorySegment m, long pos, Scalar s, Object value) {
+        ScalarKind k = s.kind();
+        switch (k) {
+            case BOOL -> {
+                boolean b = value instanceof Boolean bool ? bool : value instanceof Number n && n.doubleValue() != 0;
+                if (!(value instanceof Boolean) && !(value instanceof Number)) {
+                    throw new IllegalArgumentException("format '?' takes a Boolean, found " + typeName(value));
+                }
+                m.set(ValueLayout.JAVA_BYTE, pos, (byte) (b ? 1 : 0));
+            }
+            case CHAR -> {
+                if (!(value instanceof byte[] bytes) || bytes.length != 1) {
+                    throw new IllegalArgumentException("format 'c' takes a byte[] of length 1, found " + describe(value));
+                }
+                m.set(ValueLayout.JAVA_BYTE, pos, bytes[0]);
+            }
+            case BYTES, PASCAL, PAD -> {
+                if (!(value instanceof byte[] bytes)) {
+                    throw new IllegalArgumentException("format '" + k.code() + "' takes a byte[], found " + typeName(value));
+                }
+                MemorySegment target = m.asSlice(pos, s.size());
+                target.fill((byte) 0);
+                if (k == ScalarKind.PASCAL) {
+                    if (s.size() > 0) {
+                        int n = (int) Math.min(Math.min(bytes.length, s.size() - 1), 255);
+                        target.set(ValueLayout.JAVA_BYTE, 0, (byte) n);
+                        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, target, 1, n);
+                    }
+                } else {
+                    MemorySegment.copy(MemorySegment.ofArray(bytes), 0, target, 0, Math.min(bytes.length, s.size()));
+                }
+            }
+            case FLOAT16, FLOAT32, FLOAT64 -> {
+                if (!(value instanceof Number n)) {
+                    throw new IllegalArgumentException("format '" + k.code() + "' takes a Number, found " + typeName(value));
+                }
+                writeReal(m, pos, s, n.doubleValue());
+            }
+            default -> {
+                if (!k.isInteger()) {
+                    throw new IllegalArgumentException("writing format '" + k.code() + "' is not supported");
+                }
+                BigInteger v;
+                if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+                    v = BigInteger.valueOf(((Number) value).longValue());
+                } else if (value instanceof BigInteger b) {
+                    v = b;
+                } else {
+                    throw new IllegalArgumentException("format '" + k.code() + "' takes an integer, found " + typeName(value));
+                }
+                int bits = (int) s.size() * 8;
+                BigInteger min = k.isUnsigned() ? BigInteger.ZERO : BigInteger.ONE.shiftLeft(bits - 1).negate();
+                BigInteger max = k.isUnsigned() ? BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
+                        : BigInteger.ONE.shiftLeft(bits - 1).subtract(BigInteger.ONE);
+                if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
+                    throw new IllegalArgumentException("value out of range for format '" + k.code() + "': value=" + v
+                            + " min=" + min + " max=" + max);
+                }
+                writeBits(m, pos, s, v.longValue());
+            }
+        }
+    }
+
+    private static byte[] copy(MemorySegment m, long pos, long n) {
+        return m.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    private static String typeName(Object value) {
+        return value == null ? "null" : value.getClass().getSimpleName();
+    }
+
+    private static String describe(Object value) {
+        return value instanceof byte[] b ? "byte[" + b.length + "] " + Arrays.toString(b) : typeName(value);
+    }
+
+    /** {@return bytes as lower-case hex, for messages} */
+    public static String hex(byte[] bytes) {
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    /** {@return UTF-8 bytes, for tests and messages} */
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
