@@ -1103,6 +1103,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * CPython's rules.
      *
      * @param format the new format: a native single-character format, optionally prefixed {@code @}
+     *     (the result's {@link Format#text()} is this string as given)
      * @return a view sharing this view's memory and lifetime
      * @throws InvalidViewException as CPython refuses: a view that is not C-contiguous; a view of
      *     ndim other than 1 with a zero in its shape; a destination format that is not a native
@@ -1119,6 +1120,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * shape, under CPython's rules (1-D to N-D or N-D to 1-D).
      *
      * @param format the new format: a native single-character format, optionally prefixed {@code @}
+     *     (the result's {@link Format#text()} is this string as given)
      * @param shape the new shape; its product times the new itemsize must be the byte length
      * @return a view sharing this view's memory and lifetime
      * @throws InvalidViewException as CPython refuses: the conditions of {@link #asCast(String)}, a
@@ -1167,7 +1169,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
             throw new InvalidViewException("cast: length is not a multiple of itemsize: length=" + length
                     + " itemsize=" + destSize);
         }
-        Format parsed = Format.of(dest);
+        // the result keeps the format as given, "@h" included, as CPython's cast does
+        Format parsed = Format.of(destination);
         long[] resultShape;
         if (newShape == null) {
             resultShape = new long[] {length / destSize};
