@@ -1,5 +1,6 @@
 package io.bufferbridge.format;
 
+import io.bufferbridge.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,10 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -28,17 +26,7 @@ class FormatOracleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static List<JsonNode> rows() throws IOException {
-        List<JsonNode> rows = new ArrayList<>();
-        try (var in = FormatOracleTest.class.getResourceAsStream("/oracle/formats.jsonl")) {
-            assertTrue(in != null, "oracle/formats.jsonl is missing from the test resources");
-            var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (!line.isBlank()) {
-                    rows.add(JSON.readTree(line));
-                }
-            }
-        }
-        return rows;
+        return Oracle.rows("/oracle/formats.jsonl");
     }
 
     @Test

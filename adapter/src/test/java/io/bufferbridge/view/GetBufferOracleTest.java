@@ -1,20 +1,17 @@
 package io.bufferbridge.view;
 
+import io.bufferbridge.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -69,17 +66,7 @@ class GetBufferOracleTest {
     }
 
     static List<JsonNode> rows() throws IOException {
-        List<JsonNode> rows = new ArrayList<>();
-        try (var in = GetBufferOracleTest.class.getResourceAsStream("/oracle/getbuffer.jsonl")) {
-            assertNotNull(in, "oracle/getbuffer.jsonl is missing from the test resources");
-            var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (!line.isBlank()) {
-                    rows.add(JSON.readTree(line));
-                }
-            }
-        }
-        return rows;
+        return Oracle.rows("/oracle/getbuffer.jsonl");
     }
 
     @Test

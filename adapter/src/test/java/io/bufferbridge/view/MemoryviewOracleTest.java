@@ -1,5 +1,6 @@
 package io.bufferbridge.view;
 
+import io.bufferbridge.testing.Oracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,15 +12,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -68,17 +66,7 @@ class MemoryviewOracleTest {
             "h_2d_C.index.11", "TypeError: memoryview: invalid slice key");
 
     static List<JsonNode> rows() throws IOException {
-        List<JsonNode> rows = new ArrayList<>();
-        try (var in = MemoryviewOracleTest.class.getResourceAsStream("/oracle/memoryview.jsonl")) {
-            assertNotNull(in, "oracle/memoryview.jsonl is missing from the test resources");
-            var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (!line.isBlank()) {
-                    rows.add(JSON.readTree(line));
-                }
-            }
-        }
-        return rows;
+        return Oracle.rows("/oracle/memoryview.jsonl");
     }
 
     @Test

@@ -89,29 +89,25 @@ public final class Bounds {
 
     /** {@code PyBuffer_IsContiguous(view, 'C')}. */
     public static boolean isCContiguous(long itemsize, long[] shape, long[] strides) {
-        if (elementCount(shape) == 0 || itemsize == 0) {
-            return true;
-        }
-        long sd = itemsize;
-        for (int k = shape.length - 1; k >= 0; k--) {
-            if (shape[k] > 1 && strides[k] != sd) {
-                return false;
-            }
-            sd = times(sd, shape[k]);
-            if (sd < 0) {
-                return false;
-            }
-        }
-        return true;
+        return isContiguous(itemsize, shape, strides, true);
     }
 
     /** {@code PyBuffer_IsContiguous(view, 'F')}. */
     public static boolean isFContiguous(long itemsize, long[] shape, long[] strides) {
+        return isContiguous(itemsize, shape, strides, false);
+    }
+
+    /**
+     * CPython's {@code _IsCContiguous}/{@code _IsFortranContiguous}: a view without elements is
+     * contiguous, and an axis of length 1 imposes no stride.
+     */
+    private static boolean isContiguous(long itemsize, long[] shape, long[] strides, boolean lastAxisFastest) {
         if (elementCount(shape) == 0 || itemsize == 0) {
             return true;
         }
         long sd = itemsize;
-        for (int k = 0; k < shape.length; k++) {
+        for (int n = 0; n < shape.length; n++) {
+            int k = lastAxisFastest ? shape.length - 1 - n : n;
             if (shape[k] > 1 && strides[k] != sd) {
                 return false;
             }
