@@ -1,0 +1,154 @@
+package io.bufferbridge.arrow.internal;
+
+import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.view.BufferView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The release callbacks of exported structs: FFM upcalls that free what an export allocated.
+ *
+ * <p>Each exported half (the schema tree, the array tree) owns one shared arena and is registered
+ * under an id stored in every struct's {@code private_data}. A root's release releases the children
+ * still live; a child's release (a consumer may move a child out and release it on its own) only
+ * counts down. When every struct of a half has been released its arena is freed and the view it
+ * held is closed. Every callback sets {@code release} to NULL; a callback run on an unknown id is
+ * counted as spurious and does nothing else, so a buggy consumer cannot free twice.
+ */
+public final class ExportReleases {
+    private static final AtomicLong ROOT_RELEASES = new AtomicLong();
+    private static final AtomicLong SPURIOUS = new AtomicLong();
+    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+    private static final Map<Long, Half> LIVE = new ConcurrentHashMap<>();
+
+    static final MemorySegment SCHEMA_ROOT = Native.upcall(ExportReleases.class, "releaseSchemaRoot");
+    static final MemorySegment SCHEMA_CHILD = Native.upcall(ExportReleases.class, "releaseSchemaChild");
+    static final MemorySegment ARRAY_ROOT = Native.upcall(ExportReleases.class, "releaseArrayRoot");
+    static final MemorySegment ARRAY_CHILD = Native.upcall(ExportReleases.class, "releaseArrayChild");
+
+    private ExportReleases() {
+    }
+
+    /** One exported struct tree and what it owns. */
+    private static final class Half {
+        final Arena arena;
+        final BufferView held;
+        int outstanding;
+
+        Half(Arena arena, BufferView held, int structs) {
+            this.arena = arena;
+            this.held = held;
+            this.outstanding = structs;
+        }
+
+        /** @return whether this was the last struct */
+        synchronized boolean countDown() {
+            return --outstanding == 0;
+        }
+    }
+
+    /** {@return a fresh id for {@code private_data}} */
+    static long nextId() {
+        return NEXT_ID.getAndIncrement();
+    }
+
+    /**
+     * Registers a half about to be handed out.
+     *
+     * @param id from {@link #nextId()}, already stored in every struct's {@code private_data}
+     * @param arena freed when the last struct is released
+     * @param held closed then too; may be null
+     * @param structs how many structs (root and descendants) the tree has
+     */
+    static void register(long id, Arena arena, BufferView held, int structs) {
+        LIVE.put(id, new Half(arena, held, structs));
+    }
+
+    /** {@return root release callbacks run so far, schema and array alike} */
+    public static long rootReleases() {
+        return ROOT_RELEASES.get();
+    }
+
+    /** {@return callbacks run on a struct that was not live (a consumer's bug); should stay 0} */
+    public static long spuriousReleases() {
+        return SPURIOUS.get();
+    }
+
+    /** {@return exported halves whose memory has not been freed yet} */
+    public static int liveHalves() {
+        return LIVE.size();
+    }
+
+    static void releaseSchemaRoot(MemorySegment struct) {
+        guarded(struct, true, true);
+    }
+
+    static void releaseSchemaChild(MemorySegment struct) {
+        guarded(struct, true, false);
+    }
+
+    static void releaseArrayRoot(MemorySegment struct) {
+        guarded(struct, false, true);
+    }
+
+    static void releaseArrayChild(MemorySegment struct) {
+        guarded(struct, false, false);
+    }
+
+    /** An exception must not unwind into native code: the JVM would abort. */
+    private static void guarded(MemorySegment struct, boolean schema, boolean root) {
+        try {
+            release(struct, schema, root);
+        } catch (Throwable t) {
+            t.printStackTrace();
+        }
+    }
+
+    private static void release(MemorySegment pointer, boolean schema, boolean root) {
+        long size = schema ? ArrowSchema.LAYOUT.byteSize() : ArrowArray.LAYOUT.byteSize();
+        MemorySegment struct = pointer.reinterpret(size);
+        ArrowSchema s = schema ? ArrowSchema.wrap(struct) : null;
+        ArrowArray a = schema ? null : ArrowArray.wrap(struct);
+        MemorySegment release = schema ? s.release() : a.release();
+        long id = (schema ? s.privateData() : a.privateData()).address();
+        Half half = LIVE.get(id);
+        if (release.address() == 0 || half == null) {
+            SPURIOUS.incrementAndGet();
+            return;
+        }
+        if (root) {
+            ROOT_RELEASES.incrementAndGet();
+        }
+        long n = schema ? s.nChildren() : a.nChildren();
+        MemorySegment children = (schema ? s.children() : a.children()).reinterpret(n * ValueLayout.ADDRESS.byteSize());
+        for (long i = 0; i < n; i++) {
+            MemorySegment child = children.getAtIndex(ValueLayout.ADDRESS, i);
+            MemorySegment childRelease = schema ? ArrowSchema.wrap(child.address()).release()
+                    : ArrowArray.wrap(child.address()).release();
+            // A child the consumer moved away has release NULL here; its copy is released on its own.
+            if (childRelease.address() != 0) {
+                Native.callRelease(childRelease, child);
+            }
+        }
+        if (schema) {
+            s.release(MemorySegment.NULL);
+        } else {
+            a.release(MemorySegment.NULL);
+        }
+        if (half.countDown()) {
+            LIVE.remove(id);
+            try {
+                if (half.held != null) {
+                    half.held.close();
+                }
+            } finally {
+                half.arena.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package io.bufferbridge.arrow.internal;
+
+import io.bufferbridge.arrow.c.ArrowImportException;
+import io.bufferbridge.format.Format;
+import io.bufferbridge.format.FormatException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A schema node paired with its array node and read as one of the four layouts a view can come
+ * from: fixed-width values, bit-packed booleans, a fixed-size list, or a struct. Building one
+ * checks every count, pointer, length and offset before any buffer is touched.
+ *
+ * @param schema the schema node
+ * @param array the array node
+ * @param kind the layout
+ * @param width bytes per value of a {@link Kind#FIXED} node
+ * @param listSize {@code N} of a {@link Kind#LIST} node
+ * @param canonical the PEP 3118 format of a leaf read without bufferbridge metadata (SPEC §2)
+ * @param children paired children
+ */
+record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long width, long listSize, String canonical,
+        List<ImportNode> children) {
+
+    enum Kind {
+        FIXED, BITS, LIST, STRUCT
+    }
+
+    String path() {
+        return schema.path();
+    }
+
+    long offset() {
+        return array.offset();
+    }
+
+    long length() {
+        return array.length();
+    }
+
+    long data() {
+        return array.buffers()[1];
+    }
+
+    ImportNode child() {
+        return children.get(0);
+    }
+
+    boolean needsCopy() {
+        return kind == Kind.BITS || kind == Kind.STRUCT || children.stream().anyMatch(ImportNode::needsCopy);
+    }
+
+    /**
+     * Pairs and checks a whole tree.
+     *
+     * @throws ArrowImportException naming the first problem found
+     */
+    static ImportNode pair(ImportedSchema s, ImportedArray a) {
+        String f = s.format();
+        String where = "path=" + s.path() + " format='" + f + "'";
+        Kind kind;
+        long width = 0;
+        long listSize = 0;
+        String canonical = null;
+        String ext = s.extensionName();
+        if (f.startsWith("+w:")) {
+            kind = Kind.LIST;
+            listSize = size(f, 3, where);
+        } else if (f.equals("+s")) {
+            kind = Kind.STRUCT;
+        } else if (f.equals("b")) {
+            kind = Kind.BITS;
+            canonical = "?";
+        } else {
+            kind = Kind.FIXED;
+            String[] leaf = leaf(f, ext, s, where);
+            canonical = leaf[0];
+            width = Long.parseLong(leaf[1]);
+        }
+        long expectedBuffers = kind == Kind.LIST || kind == Kind.STRUCT ? 1 : 2;
+        if (a.buffers().length != expectedBuffers) {
+            throw new ArrowImportException("n_buffers does not match the type: " + where + " expected="
+                    + expectedBuffers + " found=" + a.buffers().length);
+        }
+        int expectedChildren = switch (kind) {
+            case LIST -> 1;
+            case STRUCT -> s.children().size();
+            default -> 0;
+        };
+        if (s.children().size() != expectedChildren) {
+            throw new ArrowImportException("schema n_children does not match the type: " + where + " expected="
+                    + expectedChildren + " found=" + s.children().size());
+        }
+        if (a.children().size() != expectedChildren) {
+            throw new ArrowImportException("array n_children does not match the schema: " + where + " expected="
+                    + expectedChildren + " found=" + a.children().size());
+        }
+        if (a.length() < 0 || a.offset() < 0) {
+            throw new ArrowImportException("negative length or offset: " + where + " length=" + a.length()
+                    + " offset=" + a.offset());
+        }
+        long end = exactAdd(a.offset(), a.length(), where);
+        if (a.nullCount() < -1) {
+            throw new ArrowImportException("null_count out of range: " + where + " null_count=" + a.nullCount()
+                    + " expected>=-1");
+        }
+        if (a.buffers()[0] != 0 && a.nullCount() == -1) {
+            // "Not computed": count the cleared bits of the range the array covers.
+            long nulls = countNulls(a.buffers()[0], a.offset(), a.length());
+            if (nulls != 0) {
+                throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
+                        + " null_count=-1 nulls=" + nulls);
+            }
+        } else if (a.buffers()[0] != 0 && a.nullCount() != 0) {
+            throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
+                    + " null_count=" + a.nullCount());
+        }
+        if (a.buffers()[0] == 0 && a.nullCount() > 0) {
+            throw new ArrowImportException("null_count without a validity bitmap: " + where + " null_count="
+                    + a.nullCount());
+        }
+        if ((kind == Kind.FIXED || kind == Kind.BITS) && a.buffers()[1] == 0 && a.length() > 0) {
+            throw new ArrowImportException("data buffer is NULL: " + where + " length=" + a.length());
+        }
+        if (kind == Kind.FIXED) {
+            exactMultiply(end, width, where);
+        }
+        List<ImportNode> children = new ArrayList<>();
+        for (int i = 0; i < expectedChildren; i++) {
+            ImportNode child = pair(s.children().get(i), a.children().get(i));
+            // The child must hold every value the parent's offset and length reach.
+            long needed = kind == Kind.LIST ? exactMultiply(end, listSize, where) : end;
+            if (child.length() < needed) {
+                throw new ArrowImportException("child too short for its parent's offset and length: path="
+                        + child.path() + " length=" + child.length() + " expected>=" + needed + " parent.offset="
+                        + a.offset() + " parent.length=" + a.length()
+                        + (kind == Kind.LIST ? " list_size=" + listSize : ""));
+            }
+            children.add(child);
+        }
+        return new ImportNode(s, a, kind, width, listSize, canonical, children);
+    }
+
+    private static long countNulls(long bitmap, long offset, long length) {
+        MemorySegment bits = MemorySegment.ofAddress(bitmap)
+                .reinterpret((offset + length + 7) / 8);
+        long nulls = 0;
+        for (long i = offset; i < offset + length; i++) {
+            if ((bits.get(ValueLayout.JAVA_BYTE, i >>> 3) >>> (i & 7) & 1) == 0) {
+                nulls++;
+            }
+        }
+        return nulls;
+    }
+
+    /** {@return canonical PEP 3118 format and byte width of a fixed-width leaf} */
+    private static String[] leaf(String f, String ext, ImportedSchema s, String where) {
+        switch (f) {
+            case "c":
+                return new String[] {Extensions.BOOL8.equals(ext) ? "?" : "b", "1"};
+            case "C":
+                return new String[] {"B", "1"};
+            case "s":
+                return new String[] {"h", "2"};
+            case "S":
+                return new String[] {"H", "2"};
+            case "i":
+                return new String[] {"i", "4"};
+            case "I":
+                return new String[] {"I", "4"};
+            case "l":
+                return new String[] {"q", "8"};
+            case "L":
+                return new String[] {"Q", "8"};
+            case "e":
+                return new String[] {"e", "2"};
+            case "f":
+                return new String[] {"f", "4"};
+            case "g":
+                return new String[] {"d", "8"};
+            // Dates, times, timestamps and durations: their storage integer.
+            case "tdD", "tts", "ttm":
+                return new String[] {"i", "4"};
+            case "tdm", "ttu", "ttn", "tDs", "tDm", "tDu", "tDn":
+                return new String[] {"q", "8"};
+            default:
+                break;
+        }
+        if (f.startsWith("ts") && f.length() >= 4 && "smun".indexOf(f.charAt(2)) >= 0 && f.charAt(3) == ':') {
+            return new String[] {"q", "8"};
+        }
+        if (f.startsWith("w:")) {
+            long n = size(f, 2, where);
+            String canonical = n + "s";
+            if (Extensions.OPAQUE.equals(ext)) {
+                String typeName = Extensions.opaquePep3118TypeName(s.metadata().getOrDefault(Extensions.METADATA_KEY, ""));
+                if (typeName != null && parsesWithItemsize(typeName, n)) {
+                    canonical = typeName;
+                }
+            }
+            return new String[] {canonical, Long.toString(n)};
+        }
+        if (f.startsWith("d:")) {
+            String[] parts = f.substring(2).split(",", -1);
+            String bits = parts.length == 3 ? parts[2] : parts.length == 2 ? "128" : null;
+            if ("128".equals(bits)) {
+                return new String[] {"16s", "16"};
+            }
+            if ("256".equals(bits)) {
+                return new String[] {"32s", "32"};
+            }
+            throw new ArrowImportException("unsupported decimal: " + where + " expected=d:P,S or d:P,S,128 or d:P,S,256");
+        }
+        throw new ArrowImportException("unsupported Arrow format: " + where);
+    }
+
+    private static boolean parsesWithItemsize(String format, long n) {
+        try {
+            return Format.of(format).isItemsize(n);
+        } catch (FormatException e) {
+            return false;
+        }
+    }
+
+    /** The {@code N} of {@code w:N} or {@code +w:N}: a decimal without sign. */
+    private static long size(String f, int from, String where) {
+        String digits = f.substring(from);
+        if (digits.isEmpty()) {
+            throw new ArrowImportException("fixed size missing: " + where + " expected=" + f.substring(0, from) + "N");
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                throw new ArrowImportException("fixed size is not a non-negative integer: " + where + " found='"
+                        + digits + "'");
+            }
+        }
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new ArrowImportException("fixed size too large: " + where + " found='" + digits + "'");
+        }
+    }
+
+    static long exactAdd(long a, long b, String where) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            throw new ArrowImportException("offset + length overflows: " + where + " a=" + a + " b=" + b);
+        }
+    }
+
+    static long exactMultiply(long a, long b, String where) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            throw new ArrowImportException("size overflows: " + where + " a=" + a + " b=" + b);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.bufferbridge.arrow.internal;
+
+import io.bufferbridge.arrow.c.ArrowImportException;
+import io.bufferbridge.arrow.c.ArrowSchema;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An {@code ArrowSchema} tree read into Java, checked for what can be checked without the array:
+ * formats present, children present and live, no dictionary.
+ *
+ * @param path where in the tree ({@code root}, {@code root.0}, …), for messages
+ * @param format the format string
+ * @param name the name, or null
+ * @param metadata decoded metadata
+ * @param children child schemas
+ */
+record ImportedSchema(String path, String format, String name, Map<String, String> metadata,
+        List<ImportedSchema> children) {
+
+    static final int MAX_DEPTH = 64;
+    static final long MAX_CHILDREN = 1 << 16;
+
+    static ImportedSchema read(ArrowSchema s, String path, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new ArrowImportException("schema nested too deeply: path=" + path + " depth=" + depth
+                    + " expected=0.." + MAX_DEPTH);
+        }
+        if (s.isReleased()) {
+            throw new ArrowImportException("ArrowSchema already released: path=" + path + " release=NULL");
+        }
+        if (s.format().address() == 0) {
+            throw new ArrowImportException("ArrowSchema format is NULL: path=" + path);
+        }
+        String format = Native.readCString(s.format());
+        if (format == null) {
+            throw new ArrowImportException("ArrowSchema format is not NUL-terminated: path=" + path
+                    + " limit=" + Native.MAX_STRING);
+        }
+        String name = Native.readCString(s.name());
+        if (s.dictionary().address() != 0) {
+            throw new ArrowImportException("dictionary-encoded arrays are not supported: path=" + path
+                    + " format='" + format + "'");
+        }
+        Map<String, String> metadata = MetadataBlob.decode(s.metadata(), path);
+        long n = s.nChildren();
+        if (n < 0 || n > MAX_CHILDREN) {
+            throw new ArrowImportException("ArrowSchema n_children out of range: path=" + path + " n_children=" + n
+                    + " expected=0.." + MAX_CHILDREN);
+        }
+        if (n > 0 && s.children().address() == 0) {
+            throw new ArrowImportException("ArrowSchema children is NULL: path=" + path + " n_children=" + n);
+        }
+        List<ImportedSchema> children = new ArrayList<>();
+        MemorySegment pointers = s.children().reinterpret(n * ValueLayout.ADDRESS.byteSize());
+        for (long i = 0; i < n; i++) {
+            MemorySegment child = pointers.getAtIndex(ValueLayout.ADDRESS, i);
+            if (child.address() == 0) {
+                throw new ArrowImportException("ArrowSchema child is NULL: path=" + path + " child=" + i);
+            }
+            children.add(read(ArrowSchema.wrap(child.address()), path + "." + i, depth + 1));
+        }
+        return new ImportedSchema(path, format, name, metadata, children);
+    }
+
+    String extensionName() {
+        return metadata.get(Extensions.NAME_KEY);
+    }
+
+    /** {@return the same signature {@link TypeNode#signature()} gives} */
+    String signature() {
+        StringBuilder b = new StringBuilder(format);
+        String ext = extensionName();
+        if (ext != null && !ext.equals(Extensions.FIXED_SHAPE_TENSOR)) {
+            b.append('{').append(ext).append('}');
+        }
+        if (!children.isEmpty()) {
+            b.append('<');
+            for (int i = 0; i < children.size(); i++) {
+                b.append(i == 0 ? "" : ",").append(children.get(i).signature());
+            }
+            b.append('>');
+        }
+        return b.toString();
+    }
+}

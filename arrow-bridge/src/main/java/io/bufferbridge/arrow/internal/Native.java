@@ -1,0 +1,70 @@
+package io.bufferbridge.arrow.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.charset.StandardCharsets;
+
+/** FFM plumbing shared by export and import: C strings, release downcalls and upcall stubs. */
+final class Native {
+    /** {@code void (*release)(struct X*)}: the shape of both release callbacks. */
+    static final FunctionDescriptor RELEASE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS);
+
+    /** Longest C string read from a foreign struct: a format or name past this is refused. */
+    static final long MAX_STRING = 1 << 20;
+
+    private static final MethodHandle CALL_RELEASE = Linker.nativeLinker().downcallHandle(RELEASE);
+
+    private Native() {
+    }
+
+    /** {@return a NUL-terminated UTF-8 copy of {@code s} in {@code arena}} */
+    static MemorySegment cString(Arena arena, String s) {
+        return arena.allocateFrom(s, StandardCharsets.UTF_8);
+    }
+
+    /** {@return the NUL-terminated UTF-8 string at {@code pointer}, or null if it is NULL or too long} */
+    static String readCString(MemorySegment pointer) {
+        if (pointer.address() == 0) {
+            return null;
+        }
+        MemorySegment s = pointer.reinterpret(Long.MAX_VALUE);
+        for (long i = 0; i < MAX_STRING; i++) {
+            if (s.get(ValueLayout.JAVA_BYTE, i) == 0) {
+                return new String(s.asSlice(0, i).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Calls a C release callback.
+     *
+     * @param function the {@code release} pointer, not NULL
+     * @param struct the struct to release
+     */
+    static void callRelease(MemorySegment function, MemorySegment struct) {
+        try {
+            CALL_RELEASE.invokeExact(function, struct);
+        } catch (Throwable t) {
+            throw new IllegalStateException("release callback failed: function=" + function.address(), t);
+        }
+    }
+
+    /** {@return a permanent upcall stub for {@code static void name(MemorySegment)} of {@code owner}} */
+    static MemorySegment upcall(Class<?> owner, String name) {
+        try {
+            MethodHandle target = MethodHandles.lookup().findStatic(owner, name,
+                    MethodType.methodType(void.class, MemorySegment.class));
+            // The stubs live as long as the JVM: a consumer may release an export at any time.
+            return Linker.nativeLinker().upcallStub(target, RELEASE, Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.bufferbridge.arrow.internal;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An Arrow type as the exporter writes it into an {@code ArrowSchema} tree: format string, field
+ * name, metadata (extension keys included) and children.
+ *
+ * @param format the C data interface format string
+ * @param name the field name
+ * @param metadata key/value metadata in order
+ * @param children child types
+ */
+public record TypeNode(String format, String name, Map<String, String> metadata, List<TypeNode> children) {
+
+    public TypeNode {
+        metadata = new LinkedHashMap<>(metadata);
+        children = List.copyOf(children);
+    }
+
+    static TypeNode leaf(String format) {
+        return new TypeNode(format, "", Map.of(), List.of());
+    }
+
+    static TypeNode extension(String format, String extension, String extensionMetadata, List<TypeNode> children) {
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put(Extensions.NAME_KEY, extension);
+        md.put(Extensions.METADATA_KEY, extensionMetadata);
+        return new TypeNode(format, "", md, children);
+    }
+
+    TypeNode named(String newName) {
+        return new TypeNode(format, newName, metadata, children);
+    }
+
+    TypeNode withMetadata(Map<String, String> more) {
+        Map<String, String> md = new LinkedHashMap<>(metadata);
+        md.putAll(more);
+        return new TypeNode(format, name, md, children);
+    }
+
+    /** {@return the extension name, or null} */
+    String extensionName() {
+        return metadata.get(Extensions.NAME_KEY);
+    }
+
+    /**
+     * {@return the type's shape as a string, names and non-extension metadata left out}: two
+     * trees describe the same layout when their signatures are equal
+     */
+    String signature() {
+        StringBuilder b = new StringBuilder(format);
+        String ext = extensionName();
+        if (ext != null && !ext.equals(Extensions.FIXED_SHAPE_TENSOR)) {
+            b.append('{').append(ext).append('}');
+        }
+        if (!children.isEmpty()) {
+            b.append('<');
+            for (int i = 0; i < children.size(); i++) {
+                b.append(i == 0 ? "" : ",").append(children.get(i).signature());
+            }
+            b.append('>');
+        }
+        return b.toString();
+    }
+
+    boolean containsStruct() {
+        return format.equals("+s") || children.stream().anyMatch(TypeNode::containsStruct);
+    }
+}

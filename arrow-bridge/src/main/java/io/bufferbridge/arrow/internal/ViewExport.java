@@ -1,0 +1,195 @@
+package io.bufferbridge.arrow.internal;
+
+import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.format.Format;
+import io.bufferbridge.view.BufferFlags;
+import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.Order;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** SPEC §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
+public final class ViewExport {
+    /** SPEC §3: the exporter's format string, unchanged. */
+    public static final String FORMAT = "bufferbridge.format";
+    /** SPEC §3: the shape, decimal, comma-separated, empty for ndim 0. */
+    public static final String SHAPE = "bufferbridge.shape";
+    /** SPEC §3: the view's strides in bytes, as the shape. */
+    public static final String STRIDES = "bufferbridge.strides";
+    /** SPEC §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
+    public static final String READONLY = "bufferbridge.readonly";
+    /** SPEC §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
+    public static final String COPIED = "bufferbridge.copied";
+    /**
+     * Not in SPEC §3: a record's itemsize may follow either rule ({@code "ic"} is 5 or 8), and the
+     * Arrow struct does not say which, so the exporter states it.
+     */
+    public static final String ITEMSIZE = "bufferbridge.itemsize";
+
+    private ViewExport() {
+    }
+
+    /**
+     * Exports {@code view} into two released (or zeroed) structs.
+     *
+     * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
+     * @throws IllegalStateException if the view has been released
+     */
+    public static void export(BufferView view, ArrowSchema schema, ArrowArray array) {
+        if (!schema.isReleased() || !array.isReleased()) {
+            throw new IllegalArgumentException("export target still holds a live struct: schema.released="
+                    + schema.isReleased() + " array.released=" + array.isReleased());
+        }
+        Arena schemaArena = Arena.ofShared();
+        Arena arrayArena = Arena.ofShared();
+        BufferView held = null;
+        try {
+            Format format = view.format();
+            long itemsize = view.itemsize();
+            long[] shape = view.shape();
+            long[] strides = view.strides();
+            int ndim = shape.length;
+            long count = view.elementCount();
+            long bytes = Math.multiplyExact(count, itemsize);
+            TypeNode element = ElementMapping.map(format, itemsize);
+
+            int[] phys = Layouts.denseOrder(itemsize, shape, strides);
+            boolean zeroCopy = phys != null && bytes > 0 && view.isNative() && !element.containsStruct();
+            MemorySegment base;
+            if (zeroCopy) {
+                // The export holds a view of its own, so the memory outlives the caller's view
+                // until the consumer releases the array.
+                held = view.getBuffer(BufferFlags.FULL_RO);
+                base = MemorySegment.ofAddress(view.address()).reinterpret(bytes);
+            } else {
+                phys = identity(ndim);
+                base = arrayArena.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+                view.copyTo(base, 0, Order.C);
+            }
+            ExportData elementData = ExportData.gather(element, format.element(), base, k -> k * itemsize, count, true,
+                    arrayArena);
+
+            TypeNode top;
+            ExportData topData;
+            if (ndim <= 1) {
+                top = element;
+                topData = elementData;
+            } else if (phys[0] == 0) {
+                // Rows: axis 0 is outermost in memory, so each row is one tensor of the other axes.
+                int[] rest = new int[ndim - 1];
+                for (int j = 1; j < ndim; j++) {
+                    rest[j - 1] = phys[j] - 1;
+                }
+                long[] physShape = new long[ndim - 1];
+                for (int j = 0; j < ndim - 1; j++) {
+                    physShape[j] = shape[rest[j] + 1];
+                }
+                long size = Layouts.product(shape, 1);
+                top = TypeNode.extension("+w:" + size, Extensions.FIXED_SHAPE_TENSOR,
+                        Extensions.tensorJson(physShape, Layouts.inverse(rest)), List.of(element.named("item")));
+                topData = new ExportData(shape[0], List.of(MemorySegment.NULL), List.of(elementData));
+            } else {
+                long[] physShape = new long[ndim];
+                for (int j = 0; j < ndim; j++) {
+                    physShape[j] = shape[phys[j]];
+                }
+                top = TypeNode.extension("+w:" + count, Extensions.FIXED_SHAPE_TENSOR,
+                        Extensions.tensorJson(physShape, Layouts.inverse(phys)), List.of(element.named("item")));
+                topData = new ExportData(1, List.of(MemorySegment.NULL), List.of(elementData));
+            }
+            Map<String, String> md = new LinkedHashMap<>();
+            md.put(FORMAT, format.text());
+            md.put(SHAPE, Layouts.join(shape));
+            md.put(STRIDES, Layouts.join(strides));
+            md.put(READONLY, Boolean.toString(view.isReadOnly()));
+            md.put(COPIED, Boolean.toString(!zeroCopy));
+            md.put(ITEMSIZE, Long.toString(itemsize));
+            top = top.withMetadata(md).named("");
+
+            // Registered only once both trees are written, so a failure above leaves no entry behind;
+            // no consumer can call a release before this method returns.
+            long schemaId = ExportReleases.nextId();
+            long arrayId = ExportReleases.nextId();
+            writeSchema(top, schema, schemaArena, schemaId, true);
+            writeArray(topData, array, arrayArena, arrayId, true);
+            ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
+            ExportReleases.register(arrayId, arrayArena, held, topData.structs());
+        } catch (RuntimeException | Error e) {
+            // The targets may already point into the arenas about to be freed: hand them back released.
+            schema.release(MemorySegment.NULL);
+            array.release(MemorySegment.NULL);
+            if (held != null) {
+                held.close();
+            }
+            schemaArena.close();
+            arrayArena.close();
+            throw e;
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    private static int countStructs(TypeNode t) {
+        int n = 1;
+        for (TypeNode c : t.children()) {
+            n += countStructs(c);
+        }
+        return n;
+    }
+
+    private static void writeSchema(TypeNode t, ArrowSchema s, Arena arena, long id, boolean root) {
+        int n = t.children().size();
+        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
+        for (int i = 0; i < n; i++) {
+            ArrowSchema child = ArrowSchema.allocate(arena);
+            writeSchema(t.children().get(i), child, arena, id, false);
+            children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
+        }
+        s.format(Native.cString(arena, t.format()));
+        s.name(Native.cString(arena, t.name()));
+        s.metadata(MetadataBlob.encode(arena, t.metadata()));
+        // Not nullable: a buffer view has no nulls, and no validity bitmap is exported.
+        s.flags(0);
+        s.nChildren(n);
+        s.children(children);
+        s.dictionary(MemorySegment.NULL);
+        s.privateData(MemorySegment.ofAddress(id));
+        // Last: a consumer may only look at a struct whose release is set.
+        s.release(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
+    }
+
+    private static void writeArray(ExportData d, ArrowArray a, Arena arena, long id, boolean root) {
+        int n = d.children().size();
+        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
+        for (int i = 0; i < n; i++) {
+            ArrowArray child = ArrowArray.allocate(arena);
+            writeArray(d.children().get(i), child, arena, id, false);
+            children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
+        }
+        MemorySegment buffers = arena.allocate(ValueLayout.ADDRESS, d.buffers().size());
+        for (int i = 0; i < d.buffers().size(); i++) {
+            buffers.setAtIndex(ValueLayout.ADDRESS, i, d.buffers().get(i));
+        }
+        a.length(d.length());
+        a.nullCount(0);
+        a.offset(0);
+        a.nBuffers(d.buffers().size());
+        a.nChildren(n);
+        a.buffers(buffers);
+        a.children(children);
+        a.dictionary(MemorySegment.NULL);
+        a.privateData(MemorySegment.ofAddress(id));
+        a.release(root ? ExportReleases.ARRAY_ROOT : ExportReleases.ARRAY_CHILD);
+    }
+}

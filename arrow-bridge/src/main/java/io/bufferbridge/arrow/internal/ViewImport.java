@@ -1,0 +1,447 @@
+package io.bufferbridge.arrow.internal;
+
+import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowImportException;
+import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.format.Element;
+import io.bufferbridge.format.Field;
+import io.bufferbridge.format.Format;
+import io.bufferbridge.format.FormatException;
+import io.bufferbridge.format.Record;
+import io.bufferbridge.format.Scalar;
+import io.bufferbridge.format.SubArray;
+import io.bufferbridge.view.BufferView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongUnaryOperator;
+
+/** SPEC §2–3: an ArrowSchema/ArrowArray pair read back as a buffer view. */
+public final class ViewImport {
+    private static final AtomicInteger LIVE = new AtomicInteger();
+
+    private ViewImport() {
+    }
+
+    /** {@return imports whose memory (moved structs, copies) has not been freed yet} */
+    public static int liveImports() {
+        return LIVE.get();
+    }
+
+    /** What the view will be: format, itemsize, shape, strides, flags, and the node its elements start at. */
+    private record Plan(Format format, long itemsize, long[] shape, long[] strides, boolean readOnly, boolean copy,
+            boolean exporterCopied, ImportNode elements) {
+    }
+
+    /**
+     * Moves both structs, checks them, and builds the view.
+     *
+     * @throws ArrowImportException if the pair cannot be imported; both structs are released first
+     */
+    public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
+        Arena arena = Arena.ofShared();
+        Moved moved = new Moved(arena, schema, array);
+        try {
+            if (moved.schema == null) {
+                throw new ArrowImportException("ArrowSchema already released: path=root release=NULL");
+            }
+            if (moved.array == null) {
+                throw new ArrowImportException("ArrowArray already released: path=root release=NULL");
+            }
+            ImportedSchema s = ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
+            ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), "root", 0);
+            ImportNode root = ImportNode.pair(s, a);
+            Plan plan = s.metadata().containsKey(ViewExport.FORMAT) ? bufferbridgePlan(root) : foreignPlan(root);
+            // Everything needed from the schema has been read.
+            moved.releaseSchema();
+            BufferView view = build(root, plan, arena, moved);
+            return new ImportedView(view, plan.copy() || plan.exporterCopied());
+        } catch (RuntimeException | Error e) {
+            moved.releaseAll();
+            if (e instanceof ArrowImportException || e instanceof Error) {
+                throw e;
+            }
+            throw new ArrowImportException("import refused: " + e.getMessage(), e);
+        }
+    }
+
+    /** The moved structs: our own copies, whose producers' release callbacks run exactly once. */
+    private static final class Moved {
+        final Arena arena;
+        MemorySegment schema;
+        MemorySegment array;
+        private boolean closed;
+
+        Moved(Arena arena, ArrowSchema s, ArrowArray a) {
+            this.arena = arena;
+            LIVE.incrementAndGet();
+            // "Moving" per the C data interface: copy the struct, mark the source released.
+            if (!s.isReleased()) {
+                schema = arena.allocate(ArrowSchema.LAYOUT);
+                schema.copyFrom(s.segment());
+                s.release(MemorySegment.NULL);
+            }
+            if (!a.isReleased()) {
+                array = arena.allocate(ArrowArray.LAYOUT);
+                array.copyFrom(a.segment());
+                a.release(MemorySegment.NULL);
+            }
+        }
+
+        synchronized void releaseSchema() {
+            if (schema != null) {
+                MemorySegment s = schema;
+                schema = null;
+                MemorySegment fn = ArrowSchema.wrap(s).release();
+                if (fn.address() != 0) {
+                    Native.callRelease(fn, s);
+                }
+            }
+        }
+
+        synchronized void releaseArray() {
+            if (array != null) {
+                MemorySegment a = array;
+                array = null;
+                MemorySegment fn = ArrowArray.wrap(a).release();
+                if (fn.address() != 0) {
+                    Native.callRelease(fn, a);
+                }
+            }
+        }
+
+        synchronized void releaseAll() {
+            try {
+                releaseSchema();
+            } finally {
+                try {
+                    releaseArray();
+                } finally {
+                    if (!closed) {
+                        closed = true;
+                        arena.close();
+                        LIVE.decrementAndGet();
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ bufferbridge metadata (SPEC §3)
+
+    private static Plan bufferbridgePlan(ImportNode root) {
+        Map<String, String> md = root.schema().metadata();
+        String text = md.get(ViewExport.FORMAT);
+        Format format;
+        try {
+            format = Format.of(text);
+        } catch (FormatException e) {
+            throw new ArrowImportException("bufferbridge.format does not parse: path=root format='" + text + "'", e);
+        }
+        long[] shape = longs(md, ViewExport.SHAPE);
+        long[] strides = longs(md, ViewExport.STRIDES);
+        if (shape.length != strides.length || shape.length > 64) {
+            throw new ArrowImportException("bufferbridge.shape and bufferbridge.strides disagree: path=root shape="
+                    + Arrays.toString(shape) + " strides=" + Arrays.toString(strides));
+        }
+        for (long d : shape) {
+            if (d < 0) {
+                throw new ArrowImportException("bufferbridge.shape has a negative dimension: path=root shape="
+                        + Arrays.toString(shape));
+            }
+        }
+        boolean readOnly = bool(md, ViewExport.READONLY);
+        boolean copied = bool(md, ViewExport.COPIED);
+        long itemsize;
+        if (md.containsKey(ViewExport.ITEMSIZE)) {
+            long[] v = longs(md, ViewExport.ITEMSIZE);
+            if (v.length != 1) {
+                throw new ArrowImportException("bufferbridge.itemsize is not one integer: path=root found='"
+                        + md.get(ViewExport.ITEMSIZE) + "'");
+            }
+            itemsize = v[0];
+        } else {
+            itemsize = format.isStructCompatible() ? format.itemsize() : format.paddedItemsize();
+        }
+        if (!format.isItemsize(itemsize)) {
+            throw new ArrowImportException("bufferbridge.itemsize does not match bufferbridge.format: path=root format='"
+                    + text + "' itemsize=" + itemsize + " expected=" + format.itemsize() + " or "
+                    + format.paddedItemsize());
+        }
+        long count;
+        try {
+            count = Layouts.product(shape, 0);
+        } catch (ArithmeticException e) {
+            throw new ArrowImportException("bufferbridge.shape overflows: path=root shape=" + Arrays.toString(shape));
+        }
+        TypeNode expected = ElementMapping.map(format, itemsize);
+        ImportNode elements;
+        long arrowCount;
+        if (shape.length <= 1) {
+            elements = root;
+            arrowCount = root.length();
+        } else {
+            if (root.kind() != ImportNode.Kind.LIST
+                    || !Extensions.FIXED_SHAPE_TENSOR.equals(root.schema().extensionName())) {
+                throw new ArrowImportException("bufferbridge.shape has ndim>=2 but the type is no fixed_shape_tensor:"
+                        + " path=root ndim=" + shape.length + " format='" + root.schema().format() + "' extension="
+                        + root.schema().extensionName());
+            }
+            Extensions.Tensor t = Extensions.parseTensor(
+                    root.schema().metadata().getOrDefault(Extensions.METADATA_KEY, ""), root.listSize(), "root");
+            // The exporter wrote either rows (length shape[0], tensors of shape[1:]) or one tensor
+            // of the whole shape; logical shapes are compared, so the permutation is checked too.
+            long[] logical = t.logicalShape();
+            long[] tail = Arrays.copyOfRange(shape, 1, shape.length);
+            boolean rows = root.length() == shape[0] && Arrays.equals(logical, tail);
+            boolean whole = root.length() == 1 && Arrays.equals(logical, shape);
+            if (!rows && !whole) {
+                throw new ArrowImportException("fixed_shape_tensor contradicts bufferbridge.shape: path=root shape="
+                        + Arrays.toString(shape) + " length=" + root.length() + " tensor_logical_shape="
+                        + Arrays.toString(logical));
+            }
+            elements = root.child();
+            arrowCount = ImportNode.exactMultiply(root.length(), root.listSize(), "path=root");
+        }
+        if (arrowCount != count) {
+            throw new ArrowImportException("bufferbridge.shape contradicts the array length: path=root shape="
+                    + Arrays.toString(shape) + " product=" + count + " arrow_elements=" + arrowCount);
+        }
+        String found = elements.schema().signature();
+        if (!found.equals(expected.signature())) {
+            throw new ArrowImportException("bufferbridge.format contradicts the Arrow type: path=" + elements.path()
+                    + " format='" + text + "' expected=" + expected.signature() + " found=" + found);
+        }
+        boolean copy = elements.needsCopy();
+        if (copy && !copied) {
+            throw new ArrowImportException("bufferbridge.copied=false contradicts a struct type, which is always a"
+                    + " copy: path=root format='" + text + "'");
+        }
+        long[] viewStrides = copied ? Layouts.cStrides(itemsize, shape) : strides;
+        return new Plan(format, itemsize, shape, viewStrides, readOnly, copy, copied, elements);
+    }
+
+    private static long[] longs(Map<String, String> md, String key) {
+        String v = md.get(key);
+        if (v == null) {
+            throw new ArrowImportException("bufferbridge metadata incomplete: path=root missing=" + key);
+        }
+        if (v.isEmpty()) {
+            return new long[0];
+        }
+        String[] parts = v.split(",", -1);
+        long[] out = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Long.parseLong(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new ArrowImportException("bufferbridge metadata is not a list of integers: path=root key=" + key
+                        + " found='" + v + "'");
+            }
+        }
+        return out;
+    }
+
+    private static boolean bool(Map<String, String> md, String key) {
+        String v = md.get(key);
+        if ("true".equals(v)) {
+            return true;
+        }
+        if ("false".equals(v)) {
+            return false;
+        }
+        throw new ArrowImportException("bufferbridge metadata is not true/false: path=root key=" + key + " found="
+                + (v == null ? "missing" : "'" + v + "'"));
+    }
+
+    // ------------------------------------------------------------ foreign producers (SPEC §2, Arrow to PEP 3118)
+
+    private static Plan foreignPlan(ImportNode root) {
+        long[] shape;
+        long[] physShape;
+        int[] perm = null;
+        ImportNode elements;
+        if (Extensions.FIXED_SHAPE_TENSOR.equals(root.schema().extensionName())) {
+            if (root.kind() != ImportNode.Kind.LIST) {
+                throw new ArrowImportException("fixed_shape_tensor storage is not a fixed-size list: path=root format='"
+                        + root.schema().format() + "'");
+            }
+            Extensions.Tensor t = Extensions.parseTensor(
+                    root.schema().metadata().getOrDefault(Extensions.METADATA_KEY, ""), root.listSize(), "root");
+            long[] logical = t.logicalShape();
+            shape = new long[logical.length + 1];
+            shape[0] = root.length();
+            System.arraycopy(logical, 0, shape, 1, logical.length);
+            // Rows of tensors: axis 0 is the array, outermost in memory, then the physical axes.
+            physShape = new long[t.shape().length + 1];
+            physShape[0] = root.length();
+            System.arraycopy(t.shape(), 0, physShape, 1, t.shape().length);
+            perm = t.permutation();
+            elements = root.child();
+        } else {
+            List<Long> dims = new ArrayList<>();
+            dims.add(root.length());
+            ImportNode n = root;
+            while (n.kind() == ImportNode.Kind.LIST) {
+                dims.add(n.listSize());
+                n = n.child();
+            }
+            shape = dims.stream().mapToLong(Long::longValue).toArray();
+            physShape = shape;
+            elements = n;
+        }
+        String text = elementFormat(elements);
+        Format format;
+        try {
+            format = Format.of(text);
+        } catch (FormatException e) {
+            throw new ArrowImportException("struct field names cannot be written as a PEP 3118 format: path="
+                    + elements.path() + " format='" + text + "'", e);
+        }
+        // A fixed-width leaf's width is the itemsize: an opaque type_name such as "ic" has two
+        // valid itemsizes and the storage says which one the bytes use.
+        long itemsize = elements.kind() == ImportNode.Kind.FIXED ? elements.width()
+                : format.isStructCompatible() ? format.itemsize() : format.paddedItemsize();
+        try {
+            Math.multiplyExact(Layouts.product(shape, 0), itemsize);
+        } catch (ArithmeticException e) {
+            throw new ArrowImportException("array too large: path=root shape=" + Arrays.toString(shape));
+        }
+        long[] c = Layouts.cStrides(itemsize, physShape);
+        long[] strides = c;
+        if (perm != null) {
+            strides = new long[shape.length];
+            strides[0] = c[0];
+            for (int i = 0; i < perm.length; i++) {
+                strides[i + 1] = c[perm[i] + 1];
+            }
+        }
+        return new Plan(format, itemsize, shape, strides, true, elements.needsCopy(), false, elements);
+    }
+
+    /** {@return the PEP 3118 format of one element of {@code n}} */
+    private static String elementFormat(ImportNode n) {
+        switch (n.kind()) {
+            case FIXED, BITS:
+                return n.canonical();
+            case LIST: {
+                StringBuilder dims = new StringBuilder("(");
+                ImportNode c = n;
+                while (c.kind() == ImportNode.Kind.LIST) {
+                    dims.append(dims.length() == 1 ? "" : ",").append(c.listSize());
+                    c = c.child();
+                }
+                return dims.append(')').append(elementFormat(c)).toString();
+            }
+            default: {
+                StringBuilder b = new StringBuilder("T{");
+                for (ImportNode c : n.children()) {
+                    String name = c.schema().name();
+                    if (name != null && name.indexOf(':') >= 0) {
+                        throw new ArrowImportException("struct field name contains ':': path=" + c.path() + " name='"
+                                + name + "'");
+                    }
+                    b.append(elementFormat(c));
+                    if (name != null && !name.isEmpty()) {
+                        b.append(':').append(name).append(':');
+                    }
+                }
+                return b.append('}').toString();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ building the view
+
+    private static BufferView build(ImportNode root, Plan plan, Arena arena, Moved moved) {
+        long count = Layouts.product(plan.shape(), 0);
+        long bytes = Math.multiplyExact(count, plan.itemsize());
+        // The index, in the element node's own numbering, of the array's first element.
+        long start = 0;
+        for (ImportNode n = root; n != plan.elements(); n = n.child()) {
+            start = ImportNode.exactMultiply(n.offset() + start, n.listSize(), "path=" + n.path());
+        }
+        if (!plan.copy() && bytes > 0) {
+            long index = start;
+            ImportNode n = plan.elements();
+            while (n.kind() == ImportNode.Kind.LIST) {
+                index = (n.offset() + index) * n.listSize();
+                n = n.child();
+            }
+            long address = n.data() + (n.offset() + index) * n.width();
+            MemorySegment memory = MemorySegment.ofAddress(address).reinterpret(bytes);
+            return BufferView.of(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(), plan.strides(),
+                    plan.readOnly(), moved::releaseAll);
+        }
+        MemorySegment dst = arena.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+        long itemsize = plan.itemsize();
+        scatter(plan.elements(), plan.format().element(), dst, k -> k * itemsize, count, start);
+        // A copy needs nothing more from the producer.
+        moved.releaseArray();
+        return BufferView.of(dst, 0, plan.format().text(), itemsize, plan.shape(), plan.strides(), plan.readOnly(),
+                moved::releaseAll);
+    }
+
+    /**
+     * Writes {@code count} elements of {@code n}, starting at index {@code start} of its own
+     * numbering (before its offset), so that element {@code k} lands at {@code pos(k)} of
+     * {@code dst}: the interleaving copy.
+     */
+    private static void scatter(ImportNode n, Element e, MemorySegment dst, LongUnaryOperator pos, long count,
+            long start) {
+        switch (n.kind()) {
+            case FIXED -> {
+                long w = n.width();
+                long first = n.offset() + start;
+                MemorySegment src = MemorySegment.ofAddress(n.data()).reinterpret((first + count) * w);
+                for (long k = 0; k < count; k++) {
+                    MemorySegment.copy(src, (first + k) * w, dst, pos.applyAsLong(k), w);
+                }
+            }
+            case BITS -> {
+                long first = n.offset() + start;
+                MemorySegment src = MemorySegment.ofAddress(n.data()).reinterpret((first + count + 7) / 8);
+                for (long k = 0; k < count; k++) {
+                    long bit = first + k;
+                    int b = (src.get(ValueLayout.JAVA_BYTE, bit >>> 3) >>> (bit & 7)) & 1;
+                    dst.set(ValueLayout.JAVA_BYTE, pos.applyAsLong(k), (byte) b);
+                }
+            }
+            case LIST -> {
+                long size = n.listSize();
+                Element inner;
+                long innerSize;
+                if (e instanceof SubArray sa) {
+                    List<Long> dims = sa.shape();
+                    long rest = 1;
+                    for (int i = 1; i < dims.size(); i++) {
+                        rest *= dims.get(i);
+                    }
+                    innerSize = rest * sa.element().size();
+                    inner = dims.size() == 1 ? sa.element()
+                            : new SubArray(sa.element(), dims.subList(1, dims.size()), innerSize);
+                } else {
+                    inner = null;
+                    innerSize = ((Scalar) e).size() / 2;
+                }
+                scatter(n.child(), inner, dst, k -> pos.applyAsLong(k / size) + (k % size) * innerSize,
+                        count * size, (n.offset() + start) * size);
+            }
+            case STRUCT -> {
+                Record r = (Record) e;
+                for (int i = 0; i < r.fields().size(); i++) {
+                    Field f = r.fields().get(i);
+                    long at = f.offset();
+                    scatter(n.children().get(i), f.element(), dst, k -> pos.applyAsLong(k) + at, count,
+                            n.offset() + start);
+                }
+            }
+        }
+    }
+}
