@@ -1,0 +1,235 @@
+package io.bufferbridge.conformance;
+
+import io.bufferbridge.arrow.c.ArrowExporter;
+import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.view.BufferView;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.c.ArrowArray;
+import org.apache.arrow.c.ArrowArrayStream;
+import org.apache.arrow.c.ArrowSchema;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBResultSet;
+
+/**
+ * The {@code duckdb} path: the case's view is exported through the C data interface, read by
+ * Arrow Java, handed to an embedded DuckDB as an {@code ArrowArrayStream}, selected back with
+ * {@code SELECT * FROM t}, exported by DuckDB as Arrow and imported by bufferbridge as a foreign
+ * producer's data. DuckDB drops field metadata and extension types, so what is compared is what
+ * survives: the canonical format of the Arrow type sent and the values, element by element.
+ */
+final class DuckDbPath implements RoundTripPath {
+    private final BufferAllocator root = new RootAllocator();
+    private final Connection connection;
+    private final String unavailable;
+    private int tables;
+
+    private DuckDbPath(Connection connection, String unavailable) {
+        this.connection = connection;
+        this.unavailable = unavailable;
+    }
+
+    static DuckDbPath open() {
+        try {
+            return new DuckDbPath(DriverManager.getConnection("jdbc:duckdb:"), null);
+        } catch (SQLException | RuntimeException | UnsatisfiedLinkError e) {
+            return new DuckDbPath(null, "DuckDB could not start: " + e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "duckdb";
+    }
+
+    @Override
+    public Outcome run(Case c) {
+        if (unavailable != null) {
+            return Outcome.skip(unavailable);
+        }
+        try (Arena arena = Arena.ofConfined(); BufferAllocator allocator = root.newChildAllocator(c.id(), 0, Long.MAX_VALUE)) {
+            BufferView view = c.view(arena);
+            try {
+                return run(c, view, allocator);
+            } finally {
+                view.close();
+            }
+        } catch (IllegalStateException e) {
+            return Outcome.fail("Arrow memory left behind: " + e.getMessage());
+        }
+    }
+
+    private Outcome run(Case c, BufferView view, BufferAllocator allocator) {
+        Field sent;
+        FieldVector vector;
+        try (ArrowSchema schema = ArrowSchema.allocateNew(allocator); ArrowArray array = ArrowArray.allocateNew(allocator)) {
+            ArrowExporter.exportView(view, io.bufferbridge.arrow.c.ArrowSchema.wrap(schema.memoryAddress()),
+                    io.bufferbridge.arrow.c.ArrowArray.wrap(array.memoryAddress()));
+            vector = Data.importVector(allocator, array, schema, null);
+        }
+        sent = vector.getField();
+        String why = unsupported(sent);
+        if (why == null && c.shape().length >= 2 && !identityPermutation(sent)) {
+            why = "DuckDB drops arrow.fixed_shape_tensor and with it the permutation of this layout";
+        }
+        if (why != null) {
+            vector.close();
+            return Outcome.skip(why);
+        }
+        String table = "t" + (tables++);
+        List<BufferView> back = new ArrayList<>();
+        Field returned;
+        try (VectorSchemaRoot batch = new VectorSchemaRoot(List.of(vector));
+                ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
+            Data.exportArrayStream(allocator, new OneBatch(allocator, batch), stream);
+            ((DuckDBConnection) connection).registerArrowStream(table, stream);
+            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table);
+                    ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 1 << 20)) {
+                returned = reader.getVectorSchemaRoot().getSchema().getFields().get(0);
+                while (reader.loadNextBatch()) {
+                    FieldVector column = reader.getVectorSchemaRoot().getVector(0);
+                    try (ArrowSchema s = ArrowSchema.allocateNew(allocator); ArrowArray a = ArrowArray.allocateNew(allocator)) {
+                        Data.exportVector(allocator, column, null, a, s);
+                        ImportedView imported = ArrowImporter.importPair(io.bufferbridge.arrow.c.ArrowSchema.wrap(s.memoryAddress()),
+                                io.bufferbridge.arrow.c.ArrowArray.wrap(a.memoryAddress()));
+                        back.add(imported.view());
+                    }
+                }
+            }
+            try (Statement st = connection.createStatement()) {
+                st.execute("DROP VIEW IF EXISTS " + table);
+            } catch (SQLException ignored) {
+                // registered streams are not catalog views in every DuckDB release
+            }
+            return compare(view, sent, returned, back);
+        } catch (SQLException | IOException | RuntimeException e) {
+            return Outcome.fail("DuckDB round trip failed: " + e.getMessage());
+        } finally {
+            back.forEach(BufferView::close);
+        }
+    }
+
+    private static Outcome compare(BufferView sent, Field sentField, Field returned, List<BufferView> back) {
+        String expected = Canonical.of(sentField);
+        String canonical = back.isEmpty() ? Canonical.of(returned) : back.get(0).format().text();
+        if (!canonical.equals(expected)) {
+            return Outcome.fail("canonical format differs: expected='" + expected + "' found='" + canonical + "'");
+        }
+        List<Object> want = new ArrayList<>();
+        Values.flatten(sent.toList(), want);
+        List<Object> found = new ArrayList<>();
+        for (BufferView v : back) {
+            Values.flatten(v.toList(), found);
+        }
+        String d = Values.sameValues(want, found);
+        return d == null ? Outcome.pass() : Outcome.fail(d);
+    }
+
+    /** Why DuckDB cannot carry a field (or one of its children), or null. */
+    private static String unsupported(Field field) {
+        ArrowType type = field.getType();
+        if (type instanceof ArrowType.ExtensionType ext) {
+            type = ext.storageType();
+        }
+        if (type instanceof ArrowType.FloatingPoint f && f.getPrecision() == FloatingPointPrecision.HALF) {
+            return "DuckDB rejects float16";
+        }
+        if (type instanceof ArrowType.FixedSizeBinary) {
+            return "DuckDB returns fixed-size binary as variable-length BLOB, which has no PEP 3118 format";
+        }
+        for (Field child : field.getChildren()) {
+            String why = unsupported(child);
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
+    }
+
+    private static boolean identityPermutation(Field field) {
+        String json = field.getMetadata().get("ARROW:extension:metadata");
+        if (json == null) {
+            return true;
+        }
+        int at = json.indexOf("\"permutation\"");
+        if (at < 0) {
+            return true;
+        }
+        String list = json.substring(json.indexOf('[', at) + 1, json.indexOf(']', at));
+        String[] parts = list.split(",");
+        for (int k = 0; k < parts.length; k++) {
+            if (!parts[k].isBlank() && Integer.parseInt(parts[k].trim()) != k) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException ignored) {
+            // closing an in-memory database cannot lose data
+        }
+        root.close();
+    }
+
+    /** An {@link ArrowReader} of one batch that it does not own. */
+    private static final class OneBatch extends ArrowReader {
+        private final VectorSchemaRoot batch;
+        private boolean read;
+
+        OneBatch(BufferAllocator allocator, VectorSchemaRoot batch) {
+            super(allocator);
+            this.batch = batch;
+        }
+
+        @Override
+        public boolean loadNextBatch() {
+            if (read) {
+                return false;
+            }
+            read = true;
+            return true;
+        }
+
+        @Override
+        public VectorSchemaRoot getVectorSchemaRoot() {
+            return batch;
+        }
+
+        @Override
+        public long bytesRead() {
+            return 0;
+        }
+
+        @Override
+        protected void closeReadSource() {}
+
+        @Override
+        protected Schema readSchema() {
+            return batch.getSchema();
+        }
+    }
+}

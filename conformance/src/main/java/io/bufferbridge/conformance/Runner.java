@@ -1,0 +1,80 @@
+package io.bufferbridge.conformance;
+
+import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.InvalidViewException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs every case through every path. */
+public final class Runner {
+    private Runner() {}
+
+    /**
+     * Runs the corpus.
+     *
+     * @param corpus the cases and the unreadable lines
+     * @param paths the paths, in column order
+     * @param progress where a progress line goes for long runs (stderr), or null
+     * @return one row per case
+     */
+    public static Results run(Corpus corpus, List<RoundTripPath> paths, PrintStream progress) {
+        List<String> names = paths.stream().map(RoundTripPath::name).toList();
+        List<Results.Row> rows = new ArrayList<>();
+        int done = 0;
+        long started = System.nanoTime();
+        for (Case c : corpus.cases()) {
+            Map<String, Outcome> outcomes = new LinkedHashMap<>();
+            String precheck = c.reject() ? null : precheck(c);
+            for (RoundTripPath path : paths) {
+                Outcome o;
+                if (c.reject()) {
+                    o = refused(c);
+                } else if (precheck != null) {
+                    o = Outcome.fail(precheck);
+                } else {
+                    try {
+                        o = path.run(c);
+                    } catch (RuntimeException | Error e) {
+                        o = Outcome.fail("path threw " + e);
+                    }
+                }
+                outcomes.put(path.name(), o);
+            }
+            rows.add(new Results.Row(c, outcomes));
+            done++;
+            if (progress != null && (done % 50 == 0 || done == corpus.cases().size())
+                    && System.nanoTime() - started > 2_000_000_000L) {
+                progress.printf("progress: %d/%d cases%n", done, corpus.cases().size());
+            }
+        }
+        return new Results(names, rows, corpus.problems());
+    }
+
+    /** An invalid view must be refused when it is built, with the typed exception. */
+    static Outcome refused(Case c) {
+        try (Arena arena = Arena.ofConfined()) {
+            BufferView v = c.view(arena);
+            v.close();
+            return Outcome.fail("an invalid view was accepted: " + v);
+        } catch (InvalidViewException e) {
+            return Outcome.pass();
+        }
+    }
+
+    /** The case must describe a valid view whose contents are its logical bytes and values. */
+    static String precheck(Case c) {
+        try (Arena arena = Arena.ofConfined(); BufferView v = c.view(arena)) {
+            String d = CaseChecks.logical(c, v);
+            if (d == null) {
+                d = CaseChecks.values(c, v);
+            }
+            return d == null ? null : "the case's own view: " + d;
+        } catch (InvalidViewException e) {
+            return "the case's view was refused: " + e.getMessage();
+        }
+    }
+}

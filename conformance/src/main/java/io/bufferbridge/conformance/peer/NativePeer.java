@@ -1,0 +1,252 @@
+package io.bufferbridge.conformance.peer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Objects;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The native conformance peer: {@code libbbpeer.so}, compiled from {@code src/main/c/bbpeer.c} by
+ * this module's build and shipped inside its jar, called through the FFM API (no JNI).
+ *
+ * <p>The peer is a consumer of the Arrow C data interface written without any Java. {@link #check}
+ * hands it an exported {@code ArrowSchema}/{@code ArrowArray} pair and the logical bytes the case
+ * expects; it parses the Arrow formats and the {@code bufferbridge.*} metadata itself, validates
+ * the structure and rebuilds the logical bytes from memory, shape and strides. {@link #reexport}
+ * moves a pair into the peer and hands back a re-exported pair whose release callbacks call the
+ * original release exactly once; the peer counts every release ({@link #schemaReleases()},
+ * {@link #arrayReleases()}, {@link #originalReleases()}).
+ *
+ * <p>The library is loaded once per class loader and stays loaded ({@link Arena#global()}). The
+ * JVM needs {@code --enable-native-access} for the module or class path that holds this class.
+ */
+public final class NativePeer {
+
+    /** Bytes of {@code struct ArrowSchema} on LP64. */
+    public static final long SCHEMA_SIZE = 72;
+    /** Bytes of {@code struct ArrowArray} on LP64. */
+    public static final long ARRAY_SIZE = 80;
+
+    private static final int ERR_LEN = 1024;
+    private static final String LIBRARY = "libbbpeer.so";
+
+    /** What {@code bbpeer_check} answered. */
+    public enum Status {
+        /** The structs are valid and their logical bytes equal the expected ones. */
+        OK,
+        /** The structs are invalid, or their logical bytes differ from the expected ones. */
+        MISMATCH,
+        /** The peer does not rebuild this type (the message says why); nothing was compared. */
+        UNSUPPORTED
+    }
+
+    /** The peer's verdict on one pair; {@code message} is its own text (a summary when OK). */
+    public record Result(Status status, String message) {
+        public Result {
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(message, "message");
+        }
+
+        public boolean ok() {
+            return status == Status.OK;
+        }
+    }
+
+    private static final class Holder {
+        static final NativePeer INSTANCE = new NativePeer(SymbolLookup.libraryLookup(locate(), Arena.global()));
+    }
+
+    private final MethodHandle check;
+    private final MethodHandle reexport;
+    private final MethodHandle schemaReleases;
+    private final MethodHandle arrayReleases;
+    private final MethodHandle originalReleases;
+    private final MethodHandle resetCounts;
+
+    private NativePeer(SymbolLookup lib) {
+        Linker linker = Linker.nativeLinker();
+        check = linker.downcallHandle(lib.findOrThrow("bbpeer_check"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+        reexport = linker.downcallHandle(lib.findOrThrow("bbpeer_reexport"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        schemaReleases = linker.downcallHandle(lib.findOrThrow("bbpeer_schema_releases"),
+                FunctionDescriptor.of(JAVA_LONG));
+        arrayReleases = linker.downcallHandle(lib.findOrThrow("bbpeer_array_releases"),
+                FunctionDescriptor.of(JAVA_LONG));
+        originalReleases = linker.downcallHandle(lib.findOrThrow("bbpeer_original_releases"),
+                FunctionDescriptor.of(JAVA_LONG));
+        resetCounts = linker.downcallHandle(lib.findOrThrow("bbpeer_reset_counts"), FunctionDescriptor.ofVoid());
+    }
+
+    /**
+     * The peer, loading {@code libbbpeer.so} on first use.
+     *
+     * @throws NativePeerException if the library for this platform is not on the class path or
+     *     cannot be extracted
+     */
+    public static NativePeer instance() {
+        try {
+            return Holder.INSTANCE;
+        } catch (ExceptionInInitializerError e) {
+            throw new NativePeerException("cannot load the native peer: " + e.getCause().getMessage(), e.getCause());
+        } catch (NoClassDefFoundError e) {
+            throw new NativePeerException("cannot load the native peer (an earlier attempt failed)", e);
+        }
+    }
+
+    /**
+     * Checks an exported pair against the logical bytes a case expects. The structs are read,
+     * never written or released. {@link MemorySegment#NULL} is allowed for either pointer (the
+     * peer reports it).
+     */
+    public Result check(MemorySegment schema, MemorySegment array, byte[] expected) {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(array, "array");
+        Objects.requireNonNull(expected, "expected");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment exp = expected.length == 0 ? arena.allocate(1) : arena.allocateFrom(JAVA_BYTE, expected);
+            MemorySegment err = arena.allocate(ERR_LEN);
+            int rc = (int) check.invokeExact(schema, array, exp, (long) expected.length, err, (long) ERR_LEN);
+            String message = err.getString(0);
+            return switch (rc) {
+                case 0 -> new Result(Status.OK, message);
+                case 1 -> new Result(Status.MISMATCH, message);
+                case 2 -> new Result(Status.UNSUPPORTED, message);
+                default -> throw new NativePeerException("bbpeer_check returned " + rc + ": " + message);
+            };
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_check failed", t);
+        }
+    }
+
+    /**
+     * Moves {@code schema} and {@code array} into the peer (their {@code release} becomes NULL) and
+     * fills {@code outSchema}/{@code outArray} with a re-exported pair over the same format, name,
+     * metadata, buffers and children. Releasing each output calls the moved original's release
+     * exactly once and frees the peer's storage.
+     *
+     * @throws NativePeerException with the peer's message when it refuses (a NULL or released
+     *     input); the inputs are then left as they were
+     */
+    public void reexport(MemorySegment schema, MemorySegment array, MemorySegment outSchema, MemorySegment outArray) {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(array, "array");
+        Objects.requireNonNull(outSchema, "outSchema");
+        Objects.requireNonNull(outArray, "outArray");
+        if (outSchema.byteSize() < SCHEMA_SIZE) {
+            throw new IllegalArgumentException("outSchema has " + outSchema.byteSize() + " bytes, an ArrowSchema needs " + SCHEMA_SIZE);
+        }
+        if (outArray.byteSize() < ARRAY_SIZE) {
+            throw new IllegalArgumentException("outArray has " + outArray.byteSize() + " bytes, an ArrowArray needs " + ARRAY_SIZE);
+        }
+        int rc;
+        String message;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(ERR_LEN);
+            rc = (int) reexport.invokeExact(schema, array, outSchema, outArray, err, (long) ERR_LEN);
+            message = err.getString(0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_reexport failed", t);
+        }
+        if (rc != 0) {
+            throw new NativePeerException(message);
+        }
+    }
+
+    /** Re-exported schemas released by their consumer since the last {@link #resetCounts()}. */
+    public long schemaReleases() {
+        return counter(schemaReleases);
+    }
+
+    /** Re-exported arrays released by their consumer since the last {@link #resetCounts()}. */
+    public long arrayReleases() {
+        return counter(arrayReleases);
+    }
+
+    /** Original release callbacks (schemas and arrays) the peer called since the last reset. */
+    public long originalReleases() {
+        return counter(originalReleases);
+    }
+
+    /** Sets every counter to zero. */
+    public void resetCounts() {
+        try {
+            resetCounts.invokeExact();
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_reset_counts failed", t);
+        }
+    }
+
+    private static long counter(MethodHandle h) {
+        try {
+            return (long) h.invokeExact();
+        } catch (Throwable t) {
+            throw new NativePeerException("reading a peer counter failed", t);
+        }
+    }
+
+    /** The platform directory under {@code native/} in the jar, e.g. {@code linux-x86_64}. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (!os.contains("linux")) {
+            throw new NativePeerException("the native peer is built for Linux only, this is " + os);
+        }
+        return switch (arch) {
+            case "amd64", "x86_64" -> "linux-x86_64";
+            case "aarch64", "arm64" -> "linux-aarch64";
+            default -> throw new NativePeerException("the native peer is not built for architecture " + arch);
+        };
+    }
+
+    static String resourceName() {
+        return "native/" + platform() + "/" + LIBRARY;
+    }
+
+    private static Path locate() {
+        String name = resourceName();
+        URL url = NativePeer.class.getClassLoader().getResource(name);
+        if (url == null) {
+            throw new NativePeerException(name + " is not on the class path; the conformance module's build "
+                    + "compiles it from src/main/c/bbpeer.c with gcc");
+        }
+        return pathOf(url);
+    }
+
+    /** A file for the library: the resource itself when it is a file, else a copy in a temp file. */
+    static Path pathOf(URL url) {
+        try {
+            if ("file".equals(url.getProtocol())) {
+                return Path.of(url.toURI());
+            }
+            Path tmp = Files.createTempFile("bbpeer-", ".so");
+            tmp.toFile().deleteOnExit();
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return tmp;
+        } catch (IOException | URISyntaxException e) {
+            throw new NativePeerException("cannot extract " + url + ": " + e.getMessage(), e);
+        }
+    }
+}
