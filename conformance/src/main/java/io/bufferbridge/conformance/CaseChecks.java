@@ -1,6 +1,7 @@
 package io.bufferbridge.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.format.Element;
 import io.bufferbridge.format.Field;
 import io.bufferbridge.format.Format;
@@ -56,6 +57,30 @@ public final class CaseChecks {
             return "copied a case that must be zero-copy: zero_copy=true copied=true";
         }
         return logical(c, back);
+    }
+
+    /**
+     * Checks a view imported back from a bufferbridge export against the case and the view that
+     * was exported: {@link #roundTrip}, the same address when the export did not copy, and the
+     * case's values. Releases the imported view.
+     *
+     * @param c the case
+     * @param exported the view that was exported
+     * @param imported what came back
+     * @return null, or the first difference
+     */
+    public static String imported(Case c, BufferView exported, ImportedView imported) {
+        BufferView back = imported.view();
+        try {
+            String d = roundTrip(c, back, imported.copied());
+            if (d == null && !imported.copied() && back.elementCount() > 0 && back.address() != exported.address()) {
+                d = "zero-copy export came back at another address: exported=0x" + Long.toHexString(exported.address())
+                        + " imported=0x" + Long.toHexString(back.address());
+            }
+            return d != null ? d : values(c, back);
+        } finally {
+            back.close();
+        }
     }
 
     /**

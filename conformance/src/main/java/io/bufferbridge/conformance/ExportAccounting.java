@@ -1,0 +1,32 @@
+package io.bufferbridge.conformance;
+
+import io.bufferbridge.arrow.c.ArrowExporter;
+
+/**
+ * A snapshot of bufferbridge's export counters, taken before a case, so that a path can check
+ * after it that each release callback ran exactly once and no export memory was left behind.
+ *
+ * @param releases root release callbacks run so far
+ * @param spurious release callbacks run on an already released struct so far
+ * @param live export struct trees not yet freed
+ */
+record ExportAccounting(long releases, long spurious, int live) {
+
+    static ExportAccounting snapshot() {
+        return new ExportAccounting(ArrowExporter.releaseCount(), ArrowExporter.spuriousReleaseCount(),
+                ArrowExporter.liveCount());
+    }
+
+    /** {@return null when exactly one schema and one array release ran since the snapshot, else what differs} */
+    String difference() {
+        long ran = ArrowExporter.releaseCount() - releases;
+        if (ran != 2) {
+            return "release callbacks: expected=2 (schema and array) ran=" + ran;
+        }
+        if (ArrowExporter.spuriousReleaseCount() != spurious) {
+            return "a release callback ran on an already released struct";
+        }
+        int left = ArrowExporter.liveCount() - live;
+        return left == 0 ? null : "export memory left behind: live=" + left;
+    }
+}
