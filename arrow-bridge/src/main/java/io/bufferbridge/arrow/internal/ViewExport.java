@@ -41,6 +41,23 @@ public final class ViewExport {
      * @throws IllegalStateException if the view has been released
      */
     public static void export(BufferView view, ArrowSchema schema, ArrowArray array) {
+        export(view, schema, array, false);
+    }
+
+    /**
+     * Exports {@code view} and takes ownership of it: on success the export closes {@code view}
+     * (at once after a copy, else when the consumer releases the array) instead of holding a
+     * {@code getBuffer} view of it; on failure the caller still owns it. For a view the caller got
+     * from an exporter only to export it.
+     *
+     * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
+     * @throws IllegalStateException if the view has been released
+     */
+    public static void exportAdopting(BufferView view, ArrowSchema schema, ArrowArray array) {
+        export(view, schema, array, true);
+    }
+
+    private static void export(BufferView view, ArrowSchema schema, ArrowArray array, boolean adopt) {
         if (!schema.isReleased() || !array.isReleased()) {
             throw new IllegalArgumentException("export target still holds a live struct: schema.released="
                     + schema.isReleased() + " array.released=" + array.isReleased());
@@ -48,6 +65,7 @@ public final class ViewExport {
         Arena schemaArena = Arena.ofShared();
         Arena arrayArena = Arena.ofShared();
         BufferView held = null;
+        boolean adoptedCopy = false;
         try {
             Format format = view.format();
             long itemsize = view.itemsize();
@@ -64,7 +82,7 @@ public final class ViewExport {
             if (zeroCopy) {
                 // The export holds a view of its own, so the memory outlives the caller's view
                 // until the consumer releases the array.
-                held = view.getBuffer(BufferFlags.FULL_RO);
+                held = adopt ? view : view.getBuffer(BufferFlags.FULL_RO);
                 base = MemorySegment.ofAddress(view.address()).reinterpret(bytes);
             } else {
                 phys = identity(ndim);
@@ -119,16 +137,21 @@ public final class ViewExport {
             writeArray(topData, array, arrayArena, arrayId, true);
             ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
             ExportReleases.register(arrayId, arrayArena, held, topData.structs());
+            adoptedCopy = adopt && held == null;
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arenas about to be freed: hand them back released.
             schema.release(MemorySegment.NULL);
             array.release(MemorySegment.NULL);
-            if (held != null) {
+            if (held != null && !adopt) {
                 held.close();
             }
             schemaArena.close();
             arrayArena.close();
             throw e;
+        }
+        if (adoptedCopy) {
+            // Copied: the export needs nothing more from the adopted view.
+            view.close();
         }
     }
 
