@@ -8,7 +8,7 @@ final class Paths {
     private Paths() {}
 
     /** Every path, in column order. */
-    static final List<String> NAMES = List.of("java", "native", "duckdb");
+    static final List<String> NAMES = List.of("java", "native", "duckdb", "pyarrow");
 
     /**
      * Opens the named paths.
@@ -23,6 +23,7 @@ final class Paths {
                 case "java" -> new JavaPath();
                 case "native" -> new NativePath();
                 case "duckdb" -> DuckDbPath.open();
+                case "pyarrow" -> new PyArrowPath();
                 default -> throw new IllegalArgumentException("unknown path '" + name + "'");
             });
         }

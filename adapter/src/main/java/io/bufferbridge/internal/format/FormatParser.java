@@ -1,6 +1,7 @@
 package io.bufferbridge.internal.format;
 
 import io.bufferbridge.format.FormatException;
+import io.bufferbridge.format.ScalarKind;
 
 /**
  * Parses a format string with the union of two grammars: CPython's {@code struct} grammar, which
@@ -24,20 +25,43 @@ public final class FormatParser {
         if (nul >= 0) {
             throw new FormatException(text, nul, "embedded NUL character");
         }
-        FormatException structError;
-        try {
-            return new StructGrammar(text).parse();
-        } catch (FormatException e) {
-            structError = e;
+        // struct's grammar has no '{', ':' or '(' (only its codes, digits, whitespace and an order
+        // prefix at 0), so it refuses every string holding one: for those, NumPy's grammar goes
+        // first and struct's error is made only when both refuse. Same answers, without building
+        // (and filling the stack trace of) an exception on every record format parsed.
+        FormatException structError = null;
+        if (!hasNumpyOnlyPunctuation(text)) {
+            try {
+                return new StructGrammar(text).parse();
+            } catch (FormatException e) {
+                structError = e;
+            }
         }
         try {
             return new NumpyGrammar(text).parse();
         } catch (FormatException numpyError) {
+            if (structError == null) {
+                try {
+                    return new StructGrammar(text).parse();
+                } catch (FormatException e) {
+                    structError = e;
+                }
+            }
             if (structError.position() != numpyError.position()) {
                 throw structError.position() > numpyError.position() ? structError : numpyError;
             }
             throw usesNumpySyntax(text) ? numpyError : structError;
         }
+    }
+
+    private static boolean hasNumpyOnlyPunctuation(String text) {
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (c == '{' || c == ':' || c == '(') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a string reaches for NumPy's syntax, so that NumPy's message explains it better. */
@@ -49,6 +73,20 @@ public final class FormatParser {
             }
         }
         return false;
+    }
+
+    /** The kind of each one-character code, so a parse does not search {@code ScalarKind.values()}. */
+    private static final ScalarKind[] KIND_OF_CHAR = new ScalarKind[128];
+
+    static {
+        for (char c = 0; c < KIND_OF_CHAR.length; c++) {
+            KIND_OF_CHAR[c] = ScalarKind.ofCode(String.valueOf(c));
+        }
+    }
+
+    /** {@return {@code ScalarKind.ofCode(String.valueOf(c))}, from a table} */
+    static ScalarKind kindOf(char c) {
+        return c < KIND_OF_CHAR.length ? KIND_OF_CHAR[c] : ScalarKind.ofCode(String.valueOf(c));
     }
 
     static boolean isDigit(char c) {

@@ -147,7 +147,7 @@ final class NumpyGrammar {
                     code = String.valueOf(c);
                     i++;
                 }
-                ScalarKind kind = ScalarKind.ofCode(code);
+                ScalarKind kind = code.length() == 1 ? FormatParser.kindOf(code.charAt(0)) : ScalarKind.ofCode(code);
                 padding = kind == ScalarKind.PAD;
                 ByteOrder order = mode == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
                 long unit = nativeSizes ? kind.nativeSize() : kind.standardSize();

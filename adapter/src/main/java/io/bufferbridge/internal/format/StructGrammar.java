@@ -82,7 +82,7 @@ final class StructGrammar {
                             "format character '" + c + "' needs native mode ('@' or no prefix), found prefix '" + mode + "'");
                 }
                 i++;
-                ScalarKind kind = ScalarKind.ofCode(String.valueOf(c));
+                ScalarKind kind = FormatParser.kindOf(c);
                 long unit = nativeMode ? kind.nativeSize() : kind.standardSize();
                 long align = nativeMode ? kind.nativeAlignment() : 1;
                 try {

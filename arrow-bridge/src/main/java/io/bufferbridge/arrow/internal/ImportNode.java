@@ -106,14 +106,9 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             throw new ArrowImportException("null_count out of range: " + where + " null_count=" + a.nullCount()
                     + " expected>=-1");
         }
-        if (a.buffers()[0] != 0 && a.nullCount() == -1) {
-            // "Not computed": count the cleared bits of the range the array covers.
-            long nulls = countNulls(a.buffers()[0], a.offset(), a.length());
-            if (nulls != 0) {
-                throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
-                        + " null_count=-1 nulls=" + nulls);
-            }
-        } else if (a.buffers()[0] != 0 && a.nullCount() != 0) {
+        // null_count -1 ("not computed") is counted from the bitmap below, once every length and
+        // child has been checked: the bitmap is the first buffer read, and only within a checked extent
+        if (a.buffers()[0] != 0 && a.nullCount() != 0 && a.nullCount() != -1) {
             throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
                     + " null_count=" + a.nullCount());
         }
@@ -140,14 +135,23 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             }
             children.add(child);
         }
+        if (a.buffers()[0] != 0 && a.nullCount() == -1) {
+            // "Not computed": count the cleared bits of the range the array covers.
+            long nulls = countNulls(a.buffers()[0], a.offset(), end);
+            if (nulls != 0) {
+                throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
+                        + " null_count=-1 nulls=" + nulls);
+            }
+        }
         return new ImportNode(s, a, kind, width, listSize, canonical, children);
     }
 
-    private static long countNulls(long bitmap, long offset, long length) {
+    /** Cleared bits in [offset, end) of a bitmap; {@code end} is the checked offset + length. */
+    private static long countNulls(long bitmap, long offset, long end) {
         MemorySegment bits = MemorySegment.ofAddress(bitmap)
-                .reinterpret((offset + length + 7) / 8);
+                .reinterpret(end / 8 + (end % 8 == 0 ? 0 : 1));
         long nulls = 0;
-        for (long i = offset; i < offset + length; i++) {
+        for (long i = offset; i < end; i++) {
             if ((bits.get(ValueLayout.JAVA_BYTE, i >>> 3) >>> (i & 7) & 1) == 0) {
                 nulls++;
             }
