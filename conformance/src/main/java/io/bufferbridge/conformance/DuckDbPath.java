@@ -61,6 +61,11 @@ final class DuckDbPath implements RoundTripPath {
     }
 
     @Override
+    public String unavailable() {
+        return unavailable;
+    }
+
+    @Override
     public Outcome run(Case c) {
         if (unavailable != null) {
             return Outcome.skip(unavailable);

@@ -41,6 +41,11 @@ final class PyArrowPath implements RoundTripPath {
     }
 
     @Override
+    public String unavailable() {
+        return python == null ? PyArrowPython.unavailable() : null;
+    }
+
+    @Override
     public Outcome run(Case c) {
         if (python == null) {
             return Outcome.skip(PyArrowPython.unavailable());

@@ -18,6 +18,14 @@ public interface RoundTripPath extends AutoCloseable {
      */
     Outcome run(Case c);
 
+    /**
+     * {@return why the path cannot run at all here (its peer is missing), or null when it can}: then
+     * every case, reject cases included, is a skip with this reason on the path, never a pass
+     */
+    default String unavailable() {
+        return null;
+    }
+
     /** Releases what the path holds across cases (a database connection, a library). */
     @Override
     default void close() {}

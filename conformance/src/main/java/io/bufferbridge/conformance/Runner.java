@@ -31,7 +31,9 @@ public final class Runner {
             String precheck = c.reject() ? null : precheck(c);
             for (RoundTripPath path : paths) {
                 Outcome o;
-                if (c.reject()) {
+                if (path.unavailable() != null) {
+                    o = Outcome.skip(path.unavailable());
+                } else if (c.reject()) {
                     o = refused(c);
                 } else if (precheck != null) {
                     o = Outcome.fail(precheck);
