@@ -72,18 +72,6 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
 
     /** {@return the same signature {@link TypeNode#signature()} gives} */
     String signature() {
-        StringBuilder b = new StringBuilder(format);
-        String ext = extensionName();
-        if (ext != null && !ext.equals(Extensions.FIXED_SHAPE_TENSOR)) {
-            b.append('{').append(ext).append('}');
-        }
-        if (!children.isEmpty()) {
-            b.append('<');
-            for (int i = 0; i < children.size(); i++) {
-                b.append(i == 0 ? "" : ",").append(children.get(i).signature());
-            }
-            b.append('>');
-        }
-        return b.toString();
+        return TypeNode.of(this).signature();
     }
 }

@@ -194,11 +194,11 @@ public final class StreamExport {
             ArrowSchema schema = ArrowSchema.wrap(out.reinterpret(ArrowSchema.LAYOUT.byteSize()));
             Arena arena = Arena.ofShared();
             try {
-                TypeNode column = typeOf(st.column0).named(st.column);
+                TypeNode column = TypeNode.of(st.column0).named(st.column);
                 TypeNode root = new TypeNode("+s", "", Map.of(), List.of(column));
                 long id = ExportReleases.nextId();
-                writeSchema(root, schema, arena, id, true);
-                ExportReleases.register(id, arena, null, count(root));
+                ViewExport.writeSchema(root, schema, arena, id, true);
+                ExportReleases.register(id, arena, null, ViewExport.countStructs(root));
             } catch (RuntimeException | Error e) {
                 schema.release(MemorySegment.NULL);
                 arena.close();
@@ -319,46 +319,6 @@ public final class StreamExport {
     }
 
     /** The column's type as a TypeNode, with the per-view {@code bufferbridge.*} keys left out. */
-    private static TypeNode typeOf(ImportedSchema s) {
-        Map<String, String> md = new LinkedHashMap<>();
-        s.metadata().forEach((k, v) -> {
-            if (!k.startsWith("bufferbridge.")) {
-                md.put(k, v);
-            }
-        });
-        List<TypeNode> children = new ArrayList<>();
-        for (ImportedSchema c : s.children()) {
-            children.add(typeOf(c));
-        }
-        return new TypeNode(s.format(), s.name() == null ? "" : s.name(), md, children);
-    }
-
-    private static int count(TypeNode t) {
-        int n = 1;
-        for (TypeNode c : t.children()) {
-            n += count(c);
-        }
-        return n;
-    }
-
-    private static void writeSchema(TypeNode t, ArrowSchema s, Arena arena, long id, boolean root) {
-        int n = t.children().size();
-        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
-        for (int i = 0; i < n; i++) {
-            ArrowSchema child = ArrowSchema.allocate(arena);
-            writeSchema(t.children().get(i), child, arena, id, false);
-            children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
-        }
-        s.format(Native.cString(arena, t.format()));
-        s.name(Native.cString(arena, t.name()));
-        s.metadata(MetadataBlob.encode(arena, t.metadata()));
-        s.flags(0);
-        s.nChildren(n);
-        s.children(children);
-        s.dictionary(MemorySegment.NULL);
-        s.privateData(MemorySegment.ofAddress(id));
-        s.release(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
-    }
 
     private static MemorySegment upcall(String name, FunctionDescriptor descriptor, MethodType type) {
         try {

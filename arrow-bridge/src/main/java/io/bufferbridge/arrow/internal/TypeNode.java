@@ -1,5 +1,6 @@
 package io.bufferbridge.arrow.internal;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,26 @@ public record TypeNode(String format, String name, Map<String, String> metadata,
         Map<String, String> md = new LinkedHashMap<>(metadata);
         md.putAll(more);
         return new TypeNode(format, name, md, children);
+    }
+
+    /**
+     * {@return the type tree of an imported schema, without the {@code bufferbridge.*} metadata that
+     * describes one view}
+     *
+     * @param s an imported schema
+     */
+    static TypeNode of(ImportedSchema s) {
+        Map<String, String> md = new LinkedHashMap<>();
+        s.metadata().forEach((k, v) -> {
+            if (!k.startsWith("bufferbridge.")) {
+                md.put(k, v);
+            }
+        });
+        List<TypeNode> children = new ArrayList<>();
+        for (ImportedSchema c : s.children()) {
+            children.add(of(c));
+        }
+        return new TypeNode(s.format(), s.name() == null ? "" : s.name(), md, children);
     }
 
     /** {@return the extension name, or null} */

@@ -163,7 +163,8 @@ public final class ViewExport {
         return p;
     }
 
-    private static int countStructs(TypeNode t) {
+    /** {@return the number of schema structs a type tree needs, the root included} */
+    static int countStructs(TypeNode t) {
         int n = 1;
         for (TypeNode c : t.children()) {
             n += countStructs(c);
@@ -171,7 +172,8 @@ public final class ViewExport {
         return n;
     }
 
-    private static void writeSchema(TypeNode t, ArrowSchema s, Arena arena, long id, boolean root) {
+    /** Writes a type tree into {@code s} and child structs allocated in {@code arena}. */
+    static void writeSchema(TypeNode t, ArrowSchema s, Arena arena, long id, boolean root) {
         int n = t.children().size();
         MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
         for (int i = 0; i < n; i++) {
