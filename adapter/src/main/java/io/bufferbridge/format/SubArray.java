@@ -29,8 +29,13 @@ public record SubArray(Element element, List<Long> shape, long size) implements 
         if (element instanceof SubArray) {
             throw new IllegalArgumentException("sub-array of a sub-array: flatten the shapes");
         }
-        if (shape.isEmpty() || shape.stream().anyMatch(d -> d < 0)) {
+        if (shape.isEmpty()) {
             throw new IllegalArgumentException("sub-array shape=" + shape);
+        }
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("sub-array shape=" + shape);
+            }
         }
     }
 

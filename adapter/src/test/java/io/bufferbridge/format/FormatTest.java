@@ -65,6 +65,18 @@ class FormatTest {
     }
 
     @Test
+    void numpyCanonicalIsTheTextWithoutLeadingZeros() {
+        assertEquals("T{<i:a:d:b:(2,2)f:c:}", Format.of("T{<i:a:d:b:(2,2)f:c:}").canonical());
+        assertEquals("T{<i:a0:(2,3)f:b01:}", Format.of("T{<i:a0:(02,003)f:b01:}").canonical());
+        assertEquals("3T{0i:x:}", Format.of("003T{00i:x:}").canonical());
+        assertEquals("(0,2)i", Format.of("(00,2)i").canonical());
+        assertEquals("T{!2h:x:Zd:z:}", Format.of("T{!02h:x:Zd:z:}").canonical());
+        // The canonical form is a fixed point and means the same layout.
+        Format f = Format.of("T{<i:a0:(02,003)f:b01:}");
+        assertEquals(f, Format.of(f.canonical()));
+    }
+
+    @Test
     void numpyMeaningForNumpyStrings() {
         Format rec = Format.of("T{i:a:B:b:}");
         assertEquals(5, rec.itemsize());

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code copyTo}/{@code toBytes} against a byte-by-byte reference, on layouts that take every path
  * of the copy: dense, stepped (negative steps included), transposed and permuted (the tiled copy,
- * with tiles cut short at the edges), for item sizes 1, 2, 3, 4, 8 and 16, in C and F order.
+ * with tiles cut short at the edges, and the blocked copy when the moved axis is dense), for item
+ * sizes 1, 2, 3, 4, 8 and 16, in C and F order.
  */
 class CopyToLayoutsTest {
 
@@ -106,6 +107,29 @@ class CopyToLayoutsTest {
                 BufferView base = BufferView.ofSegment(m, format, 203, 77);
                 check(base.asTransposed());
                 check(base.asSlice(1, 76, -78, -1).asTransposed());
+                // Rows reversed: the near axis stays dense (the blocked copy), the other runs backwards.
+                check(base.asSlice(0, 202, -204, -1).asTransposed());
+            }
+        }
+    }
+
+    @Test
+    void aPermutationMovingTheDenseAxisCopiesInBlocks() {
+        // (65, 2, 130) with the last, dense axis moved away from the end: in C order 2-D sub-copies
+        // of 130 (dense in the source) × 65, one per index of the axis of 2, in blocks of 64 cut
+        // at both edges; heap and native memory alike.
+        for (String format : new String[] {"i", "q", "f", "d"}) {
+            long itemsize = Format.of(format).itemsize();
+            byte[] bytes = new byte[Math.toIntExact(65L * 2 * 130 * itemsize)];
+            new Random(11).nextBytes(bytes);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment nat = arena.allocate(bytes.length);
+                MemorySegment.copy(bytes, 0, nat, ValueLayout.JAVA_BYTE, 0, bytes.length);
+                for (MemorySegment m : new MemorySegment[] {nat, MemorySegment.ofArray(bytes)}) {
+                    BufferView base = BufferView.ofSegment(m, format, 65, 2, 130);
+                    check(base.asPermuted(2, 1, 0));
+                    check(base.asPermuted(1, 2, 0));
+                }
             }
         }
     }

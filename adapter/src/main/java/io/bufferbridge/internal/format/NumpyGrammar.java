@@ -33,12 +33,14 @@ final class NumpyGrammar {
     private int i;
     /** The order state: one of {@code @ = < > ^}; {@code !} is stored as {@code >}. */
     private char mode = '@';
+    /** Whether a count or dimension was written with a leading zero, which the canonical drops. */
+    private boolean leadingZero;
 
     NumpyGrammar(String s) {
         this.s = s;
     }
 
-    private record Body(List<Field> fields, long size, long contentSize, long alignment, String canonical) {}
+    private record Body(List<Field> fields, long size, long contentSize, long alignment) {}
 
     ParsedFormat parse() {
         Body body = body(-1);
@@ -47,20 +49,21 @@ final class NumpyGrammar {
                 && fields.get(0).element().size() == body.size()) {
             Element root = fields.get(0).element();
             long itemsize = root instanceof Record r ? r.contentSize() : root.size();
-            return new ParsedFormat(root, itemsize, body.size(), body.alignment(), body.canonical(), false);
+            return new ParsedFormat(root, itemsize, body.size(), body.alignment(), canonical(), false);
         }
         Record root = new Record(fields, body.size(), body.contentSize(), body.alignment());
-        return new ParsedFormat(root, body.contentSize(), body.size(), body.alignment(), body.canonical(), false);
+        return new ParsedFormat(root, body.contentSize(), body.size(), body.alignment(), canonical(), false);
     }
 
     /** Parses items up to the matching brace ({@code openPos >= 0}) or the end of the string. */
     private Body body(int openPos) {
         boolean sub = openPos >= 0;
+        // The fields in order, unnamed ones with a null name until fixNames.
         List<String> names = new ArrayList<>();
-        List<Long> offsets = new ArrayList<>();
-        List<Element> elements = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        StringBuilder canonical = new StringBuilder();
+        List<Field> fields = new ArrayList<>();
+        // Names seen, for the duplicate check: a linear search of names while there are few
+        // (cheaper than hashing), a set once there are many (no quadratic time on a long record).
+        Set<String> seen = null;
         long offset = 0;
         long common = 1;
         boolean closed = false;
@@ -77,21 +80,16 @@ final class NumpyGrammar {
             List<Long> shape = null;
             if (s.charAt(i) == '(') {
                 shape = shape();
-                canonical.append('(');
-                for (int k = 0; k < shape.size(); k++) {
-                    canonical.append(k == 0 ? "" : ",").append(shape.get(k));
-                }
-                canonical.append(')');
             }
             if (i < s.length() && ORDERS.indexOf(s.charAt(i)) >= 0) {
                 char written = s.charAt(i);
                 mode = written == '!' ? '>' : written;
-                canonical.append(written);
                 i++;
             }
             long count = 1;
             boolean hasCount = false;
             int countPos = i;
+            digitRun(i);
             while (i < s.length() && FormatParser.isDigit(s.charAt(i))) {
                 try {
                     count = hasCount ? Sizes.appendDigit(count, s.charAt(i)) : s.charAt(i) - '0';
@@ -110,28 +108,28 @@ final class NumpyGrammar {
             Element value;
             long align;
             boolean padding = false;
-            String code;
             if (s.startsWith("T{", i)) {
                 int open = i;
                 i += 2;
                 Body inner = body(open);
                 value = new Record(inner.fields(), inner.size(), inner.contentSize(), inner.alignment());
                 align = inner.alignment();
-                code = "T{" + inner.canonical() + "}";
             } else {
                 int codePos = i;
                 char c = s.charAt(i);
+                ScalarKind kind;
                 if (c == 'Z') {
                     if (i + 1 >= s.length()) {
                         throw new FormatException(s, codePos, "complex code 'Z' without its type character");
                     }
-                    code = s.substring(i, i + 2);
+                    String code = s.substring(i, i + 2);
                     i += 2;
                     char t = code.charAt(1);
                     if (!(t == 'f' || t == 'd' || (t == 'g' && nativeSizes))) {
                         throw new FormatException(s, codePos, "unknown complex code '" + code + "'"
                                 + (t == 'g' ? " in standard mode" : "") + " (expected Zf, Zd or native Zg)");
                     }
+                    kind = ScalarKind.ofCode(code);
                 } else {
                     String codes = nativeSizes ? NATIVE_CODES : STANDARD_CODES;
                     if (codes.indexOf(c) < 0) {
@@ -144,10 +142,9 @@ final class NumpyGrammar {
                         }
                         throw new FormatException(s, codePos, "unknown format character " + FormatParser.describe(c));
                     }
-                    code = String.valueOf(c);
+                    kind = FormatParser.kindOf(c);
                     i++;
                 }
-                ScalarKind kind = code.length() == 1 ? FormatParser.kindOf(code.charAt(0)) : ScalarKind.ofCode(code);
                 padding = kind == ScalarKind.PAD;
                 ByteOrder order = mode == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
                 long unit = nativeSizes ? kind.nativeSize() : kind.standardSize();
@@ -167,11 +164,6 @@ final class NumpyGrammar {
                     throw new FormatException(s, itemStart, "size overflows");
                 }
                 align = scalarAlign;
-                if (hasCount && !kind.isCounted()) {
-                    code = count + code;
-                } else if (hasCount) {
-                    code = count(value) + code;
-                }
             }
             if (count > Integer.MAX_VALUE) {
                 throw new FormatException(s, countPos, "count " + count + " does not fit into a C int (NumPy's limit)");
@@ -179,10 +171,6 @@ final class NumpyGrammar {
             if (shape != null && (count == 0 || value.size() == 0) && !(count == 1 && value instanceof Record)) {
                 throw new FormatException(s, itemStart, "sub-array shape applied to an element of size 0 (NumPy refuses it)");
             }
-            if (hasCount && code.startsWith("T{")) {
-                code = count + code;
-            }
-            canonical.append(code);
             try {
                 long extra = 0;
                 if (mode == '@') {
@@ -210,16 +198,17 @@ final class NumpyGrammar {
                         throw new FormatException(s, i, "unterminated field name started");
                     }
                     name = s.substring(i + 1, close);
-                    canonical.append(s, i, close + 1);
                     i = close + 1;
                 }
                 if (!(padding && name == null)) {
-                    if (name != null && !seen.add(name)) {
+                    if (seen == null && names.size() >= 16) {
+                        seen = new HashSet<>(names);
+                    }
+                    if (name != null && (seen != null ? !seen.add(name) : contains(names, name))) {
                         throw new FormatException(s, itemStart, "duplicate field name '" + name + "' is not supported");
                     }
                     names.add(name);
-                    offsets.add(offset);
-                    elements.add(value);
+                    fields.add(new Field(name == null ? "" : name, name != null, offset, value));
                 }
                 offset = Sizes.add(Sizes.add(offset, value.size()), extra);
             } catch (Sizes.Overflow o) {
@@ -235,15 +224,14 @@ final class NumpyGrammar {
         } catch (Sizes.Overflow o) {
             throw new FormatException(s, i, "size overflows when padded to the alignment " + common);
         }
-        return new Body(fixNames(names, offsets, elements), size, offset, common, canonical.toString());
-    }
-
-    private static long count(Element value) {
-        return ((Scalar) value).count();
+        return new Body(fixNames(names, fields), size, offset, common);
     }
 
     /** NumPy's {@code _fix_names}: an unnamed field gets the first {@code fN} not already taken. */
-    private static List<Field> fixNames(List<String> names, List<Long> offsets, List<Element> elements) {
+    private static List<Field> fixNames(List<String> names, List<Field> fields) {
+        if (!names.contains(null)) {
+            return fields;
+        }
         List<String> fixed = new ArrayList<>(names);
         for (int k = 0; k < fixed.size(); k++) {
             if (fixed.get(k) != null) {
@@ -254,10 +242,8 @@ final class NumpyGrammar {
                 j++;
             }
             fixed.set(k, "f" + j);
-        }
-        List<Field> fields = new ArrayList<>();
-        for (int k = 0; k < fixed.size(); k++) {
-            fields.add(new Field(fixed.get(k), names.get(k) != null, offsets.get(k), elements.get(k)));
+            Field f = fields.get(k);
+            fields.set(k, new Field(fixed.get(k), false, f.offset(), f.element()));
         }
         return fields;
     }
@@ -268,6 +254,7 @@ final class NumpyGrammar {
         List<Long> dims = new ArrayList<>();
         while (true) {
             int start = i;
+            digitRun(i);
             long d = 0;
             while (i < s.length() && FormatParser.isDigit(s.charAt(i))) {
                 try {
@@ -299,6 +286,61 @@ final class NumpyGrammar {
 
     private String found() {
         return i < s.length() ? FormatParser.describe(s.charAt(i)) : "the end";
+    }
+
+    /** {@code names.contains(name)}, comparing cached hash codes before characters. */
+    private static boolean contains(List<String> names, String name) {
+        int h = name.hashCode();
+        for (int k = 0; k < names.size(); k++) {
+            String other = names.get(k);
+            if (other != null && other.hashCode() == h && other.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Notes a count or dimension starting at {@code at} that has a leading zero ({@code 03}). */
+    private void digitRun(int at) {
+        if (at + 1 < s.length() && s.charAt(at) == '0' && FormatParser.isDigit(s.charAt(at + 1))) {
+            leadingZero = true;
+        }
+    }
+
+    /**
+     * {@return the canonical string: the strict grammar allows no whitespace and keeps every
+     * character as written, so it is the text itself but for leading zeros of counts and
+     * dimensions, which are dropped ({@code (02,3)03i} is {@code (2,3)3i}); field names are kept}
+     */
+    private String canonical() {
+        if (!leadingZero) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        int k = 0;
+        while (k < s.length()) {
+            char c = s.charAt(k);
+            if (c == ':') {
+                // A field name, between two colons, copied as it is.
+                int close = s.indexOf(':', k + 1);
+                b.append(s, k, close + 1);
+                k = close + 1;
+            } else if (FormatParser.isDigit(c)) {
+                int end = k;
+                while (end < s.length() && FormatParser.isDigit(s.charAt(end))) {
+                    end++;
+                }
+                while (k < end - 1 && s.charAt(k) == '0') {
+                    k++;
+                }
+                b.append(s, k, end);
+                k = end;
+            } else {
+                b.append(c);
+                k++;
+            }
+        }
+        return b.toString();
     }
 
     private static long product(List<Long> shape) throws Sizes.Overflow {

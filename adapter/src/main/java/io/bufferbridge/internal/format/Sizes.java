@@ -32,6 +32,12 @@ final class Sizes {
 
     /** Python's {@code (-offset) % align} for non-negative offset and positive align. */
     static long padding(long offset, long align) {
+        // Alignments are powers of two (the division below stays for any other value): a mask
+        // instead of a 64-bit division, which takes tens of cycles on some x86 cores and was a
+        // third of a parse there.
+        if (align > 0 && (align & (align - 1)) == 0) {
+            return -offset & (align - 1);
+        }
         long r = offset % align;
         return r == 0 ? 0 : align - r;
     }
@@ -41,6 +47,10 @@ final class Sizes {
     }
 
     static long lcm(long a, long b) throws Overflow {
+        if (a > 0 && b > 0 && (a & (a - 1)) == 0 && (b & (b - 1)) == 0) {
+            // Both powers of two, the usual case: no division, as in padding.
+            return Math.max(a, b);
+        }
         return multiply(a / gcd(a, b), b);
     }
 

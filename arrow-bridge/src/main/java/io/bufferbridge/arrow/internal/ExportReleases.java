@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The release callbacks of exported structs: FFM upcalls that free what an export allocated.
  *
- * <p>Each exported half (the schema tree, the array tree) owns one shared arena and is registered
+ * <p>Each exported half (the schema tree, the array tree) owns one {@link MallocArena} and is registered
  * under an id stored in every struct's {@code private_data}. A root's release releases the children
  * still live; a child's release (a consumer may move a child out and release it on its own) only
  * counts down. When every struct of a half has been released its arena is freed and the view it

@@ -4,6 +4,8 @@ import io.bufferbridge.arrow.c.ArrowImportException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +19,8 @@ public final class MetadataBlob {
     /**
      * A blob has no length field of its own, so reading a hostile one cannot be bounds-checked
      * against its allocation. These caps turn a garbage count or length (the usual sign of a
-     * truncated blob) into a refusal instead of a huge read.
+     * truncated blob) into a refusal instead of a huge read. {@code MAX_BYTES} bounds each string
+     * and the whole blob.
      */
     static final int MAX_PAIRS = 1 << 16;
     static final int MAX_BYTES = 1 << 24;
@@ -37,17 +40,23 @@ public final class MetadataBlob {
         if (metadata.isEmpty()) {
             return MemorySegment.NULL;
         }
-        long size = 4;
+        byte[][] parts = new byte[2 * metadata.size()][];
+        int size = 4;
+        int k = 0;
         for (Map.Entry<String, String> e : metadata.entrySet()) {
-            size += 8 + utf8(e.getKey()).length + utf8(e.getValue()).length;
+            parts[k] = utf8(e.getKey());
+            parts[k + 1] = utf8(e.getValue());
+            size += 8 + parts[k].length + parts[k + 1].length;
+            k += 2;
+        }
+        // Built on the Java heap and copied once: one bounds check instead of one per field.
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+        b.putInt(metadata.size());
+        for (byte[] part : parts) {
+            b.putInt(part.length).put(part);
         }
         MemorySegment blob = arena.allocate(size, 4);
-        blob.set(INT, 0, metadata.size());
-        long at = 4;
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            at = put(blob, at, utf8(e.getKey()));
-            at = put(blob, at, utf8(e.getValue()));
-        }
+        MemorySegment.copy(b.array(), 0, blob, ValueLayout.JAVA_BYTE, 0, size);
         return blob;
     }
 
@@ -70,28 +79,34 @@ public final class MetadataBlob {
             throw new ArrowImportException("metadata blob truncated or malformed: path=" + path + " pairs=" + count
                     + " expected=0.." + MAX_PAIRS);
         }
+        // First the lengths, each checked before it is used to move on; then one copy of the
+        // whole blob, the strings decoded from it.
+        int[] lengths = new int[2 * count];
         long at = 4;
-        for (int i = 0; i < count; i++) {
-            String[] kv = new String[2];
-            for (int j = 0; j < 2; j++) {
-                int len = blob.get(INT, at);
-                if (len < 0 || len > MAX_BYTES) {
-                    throw new ArrowImportException("metadata blob truncated or malformed: path=" + path + " pair=" + i
-                            + (j == 0 ? " key" : " value") + " length=" + len + " expected=0.." + MAX_BYTES);
-                }
-                byte[] bytes = blob.asSlice(at + 4, len).toArray(ValueLayout.JAVA_BYTE);
-                kv[j] = new String(bytes, StandardCharsets.UTF_8);
-                at += 4 + len;
+        for (int k = 0; k < lengths.length; k++) {
+            int len = blob.get(INT, at);
+            if (len < 0 || len > MAX_BYTES) {
+                throw new ArrowImportException("metadata blob truncated or malformed: path=" + path + " pair=" + k / 2
+                        + (k % 2 == 0 ? " key" : " value") + " length=" + len + " expected=0.." + MAX_BYTES);
             }
-            out.put(kv[0], kv[1]);
+            lengths[k] = len;
+            at += 4 + len;
+            if (at > MAX_BYTES) {
+                throw new ArrowImportException("metadata blob truncated or malformed: path=" + path + " pair=" + k / 2
+                        + " blobBytes>=" + at + " expected=0.." + MAX_BYTES);
+            }
+        }
+        byte[] bytes = new byte[(int) at];
+        MemorySegment.copy(blob, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        int pos = 4;
+        for (int k = 0; k < lengths.length; k += 2) {
+            String key = new String(bytes, pos + 4, lengths[k], StandardCharsets.UTF_8);
+            pos += 4 + lengths[k];
+            String value = new String(bytes, pos + 4, lengths[k + 1], StandardCharsets.UTF_8);
+            pos += 4 + lengths[k + 1];
+            out.put(key, value);
         }
         return out;
-    }
-
-    private static long put(MemorySegment blob, long at, byte[] bytes) {
-        blob.set(INT, at, bytes.length);
-        MemorySegment.copy(bytes, 0, blob, ValueLayout.JAVA_BYTE, at + 4, bytes.length);
-        return at + 4 + bytes.length;
     }
 
     private static byte[] utf8(String s) {

@@ -191,7 +191,7 @@ public final class StreamExport {
                 return EINVAL;
             }
             ArrowSchema schema = ArrowSchema.wrap(out.reinterpret(ArrowSchema.LAYOUT.byteSize()));
-            Arena arena = Arena.ofShared();
+            Arena arena = new MallocArena();
             try {
                 TypeNode column = TypeNode.of(st.column0).named(st.column);
                 TypeNode root = new TypeNode("+s", "", Map.of(), List.of(column));
@@ -231,7 +231,7 @@ public final class StreamExport {
                 st.chunks.set(st.next, null);
                 st.next++;
             }
-            Arena arena = Arena.ofShared();
+            Arena arena = new MallocArena();
             ArrowArray child = null;
             try (Arena scratch = Arena.ofConfined()) {
                 BufferView normal = normalized(chunk);

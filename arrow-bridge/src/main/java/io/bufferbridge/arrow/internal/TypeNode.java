@@ -1,6 +1,7 @@
 package io.bufferbridge.arrow.internal;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.Map;
 public record TypeNode(String format, String name, Map<String, String> metadata, List<TypeNode> children) {
 
     public TypeNode {
-        metadata = new LinkedHashMap<>(metadata);
+        // Most nodes have no metadata: no map copied for them.
+        metadata = metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         children = List.copyOf(children);
     }
 

@@ -62,8 +62,9 @@ public final class ViewExport {
             throw new IllegalArgumentException("export target still holds a live struct: schema.released="
                     + schema.isReleased() + " array.released=" + array.isReleased());
         }
-        Arena schemaArena = Arena.ofShared();
-        Arena arrayArena = Arena.ofShared();
+        // Freed by a release callback, on whatever thread the consumer releases from.
+        Arena schemaArena = new MallocArena();
+        Arena arrayArena = new MallocArena();
         BufferView held = null;
         boolean adoptedCopy = false;
         try {
@@ -127,7 +128,7 @@ public final class ViewExport {
             md.put(READONLY, Boolean.toString(view.isReadOnly()));
             md.put(COPIED, Boolean.toString(!zeroCopy));
             md.put(ITEMSIZE, Long.toString(itemsize));
-            top = top.withMetadata(md).named("");
+            top = top.withMetadata(md);
 
             // Registered only once both trees are written, so a failure above leaves no entry behind;
             // no consumer can call a release before this method returns.

@@ -45,8 +45,7 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
-        Arena arena = Arena.ofShared();
-        Moved moved = new Moved(arena, schema, array);
+        Moved moved = new Moved(schema, array);
         try {
             if (moved.schema == null) {
                 throw new ArrowImportException("ArrowSchema already released: path=root release=NULL");
@@ -60,7 +59,7 @@ public final class ViewImport {
             Plan plan = s.metadata().containsKey(ViewExport.FORMAT) ? bufferbridgePlan(root) : foreignPlan(root);
             // Everything needed from the schema has been read.
             moved.releaseSchema();
-            BufferView view = build(root, plan, arena, moved);
+            BufferView view = build(root, plan, moved);
             return new ImportedView(view, plan.copy() || plan.exporterCopied());
         } catch (RuntimeException | Error e) {
             moved.releaseAll();
@@ -71,24 +70,31 @@ public final class ViewImport {
         }
     }
 
-    /** The moved structs: our own copies, whose producers' release callbacks run exactly once. */
+    /**
+     * The moved structs: our own copies, whose producers' release callbacks run exactly once; and
+     * the memory of a copied view, if the import copies.
+     */
     private static final class Moved {
-        final Arena arena;
+        // Only this class reads the moved structs, never after releaseAll, so they need no
+        // shared arena (whose close is a handshake with every thread, the cost of a small import).
+        final Arena structs = new MallocArena();
+        // A copy is Java's memory, handed out by the view's memory(): a shared arena, so that a
+        // segment kept past the release fails to read instead of reading freed memory.
+        private Arena copy;
         MemorySegment schema;
         MemorySegment array;
         private boolean closed;
 
-        Moved(Arena arena, ArrowSchema s, ArrowArray a) {
-            this.arena = arena;
+        Moved(ArrowSchema s, ArrowArray a) {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
             if (!s.isReleased()) {
-                schema = arena.allocate(ArrowSchema.LAYOUT);
+                schema = structs.allocate(ArrowSchema.LAYOUT);
                 schema.copyFrom(s.segment());
                 s.release(MemorySegment.NULL);
             }
             if (!a.isReleased()) {
-                array = arena.allocate(ArrowArray.LAYOUT);
+                array = structs.allocate(ArrowArray.LAYOUT);
                 array.copyFrom(a.segment());
                 a.release(MemorySegment.NULL);
             }
@@ -116,6 +122,12 @@ public final class ViewImport {
             }
         }
 
+        /** {@return {@code bytes} of zeroed memory, 16-aligned, freed by {@link #releaseAll()}} */
+        synchronized MemorySegment allocateCopy(long bytes) {
+            copy = Arena.ofShared();
+            return copy.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+        }
+
         synchronized void releaseAll() {
             try {
                 releaseSchema();
@@ -125,7 +137,10 @@ public final class ViewImport {
                 } finally {
                     if (!closed) {
                         closed = true;
-                        arena.close();
+                        structs.close();
+                        if (copy != null) {
+                            copy.close();
+                        }
                         LIVE.decrementAndGet();
                     }
                 }
@@ -359,7 +374,7 @@ public final class ViewImport {
 
     // ------------------------------------------------------------ building the view
 
-    private static BufferView build(ImportNode root, Plan plan, Arena arena, Moved moved) {
+    private static BufferView build(ImportNode root, Plan plan, Moved moved) {
         long count = Layouts.product(plan.shape(), 0);
         long bytes = Math.multiplyExact(count, plan.itemsize());
         // The index, in the element node's own numbering, of the array's first element.
@@ -379,7 +394,7 @@ public final class ViewImport {
             return BufferView.of(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(), plan.strides(),
                     plan.readOnly(), moved::releaseAll);
         }
-        MemorySegment dst = arena.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+        MemorySegment dst = moved.allocateCopy(bytes);
         long itemsize = plan.itemsize();
         scatter(plan.elements(), plan.format().element(), dst, k -> k * itemsize, count, start);
         // A copy needs nothing more from the producer.

@@ -273,6 +273,20 @@ class ImportRefusalTest {
     }
 
     @Test
+    void metadataBlobLargerThanTheCapAsAWhole() {
+        // Each string under the 16 MiB cap, the blob past it: refused before anything is copied.
+        int len = 9 << 20;
+        byte[] blob = new byte[4 + 4 + 1 + 4 + len + 4];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(blob).order(java.nio.ByteOrder.nativeOrder());
+        b.putInt(2).putInt(1).put((byte) 'k').putInt(len);
+        // The second key announces another 9 MiB.
+        java.nio.ByteBuffer.wrap(blob, 13 + len, 4).order(java.nio.ByteOrder.nativeOrder()).putInt(len);
+        ArrowSchema s = p.root(p.schema("i", p.bytes(blob)));
+        refused(s, ints3(), "metadata blob truncated or malformed: path=root pair=1 blobBytes>=" + (13L + len + 4 + len)
+                + " expected=0..16777216");
+    }
+
+    @Test
     void metadataBlobWithNegativeCount() {
         byte[] blob = new byte[4];
         java.nio.ByteBuffer.wrap(blob).order(java.nio.ByteOrder.nativeOrder()).putInt(-5);

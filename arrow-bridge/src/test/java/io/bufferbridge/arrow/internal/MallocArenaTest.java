@@ -1,0 +1,143 @@
+package io.bufferbridge.arrow.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowExporter;
+import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.view.BufferView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The C-heap arena behind exports and imports: zeroed, aligned, freed once, from any thread. */
+class MallocArenaTest {
+    private long blocksBefore;
+
+    @BeforeEach
+    void count() {
+        blocksBefore = MallocArena.openBlocks();
+    }
+
+    @AfterEach
+    void freed() {
+        assertEquals(blocksBefore, MallocArena.openBlocks(), "every C heap block freed");
+    }
+
+    @Test
+    void smallAllocationsShareOneZeroedAlignedBlock() {
+        try (MallocArena arena = new MallocArena()) {
+            long previousEnd = 0;
+            for (long alignment : new long[] {1, 2, 4, 8, 16, 32, 64}) {
+                MemorySegment s = arena.allocate(24, alignment);
+                assertEquals(24, s.byteSize());
+                assertEquals(0, s.address() % alignment, "alignment=" + alignment);
+                assertTrue(s.address() >= previousEnd, "no overlap with the previous allocation");
+                previousEnd = s.address() + 24;
+                for (long i = 0; i < 24; i++) {
+                    assertEquals(0, s.get(ValueLayout.JAVA_BYTE, i));
+                }
+                s.fill((byte) 0x5a);
+            }
+            assertEquals(blocksBefore + 1, MallocArena.openBlocks(), "seven small requests, one chunk");
+        }
+    }
+
+    @Test
+    void largeAllocationGetsItsOwnBlockAndTheChunkGoesOn() {
+        try (MallocArena arena = new MallocArena()) {
+            MemorySegment small = arena.allocate(16, 8);
+            MemorySegment large = arena.allocate(1 << 20, 4096);
+            MemorySegment next = arena.allocate(16, 8);
+            assertEquals(0, large.address() % 4096);
+            assertEquals(1 << 20, large.byteSize());
+            assertEquals(small.address() + 16, next.address(), "the chunk serves the next small request");
+            large.set(ValueLayout.JAVA_LONG, (1 << 20) - 8, -1L);
+            assertEquals(0, large.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(blocksBefore + 2, MallocArena.openBlocks());
+        }
+    }
+
+    @Test
+    void chunkOverflowTakesANewChunk() {
+        try (MallocArena arena = new MallocArena()) {
+            for (int i = 0; i < 5; i++) {
+                arena.allocate(1000, 8);
+            }
+            // 1000-byte requests: two per 2048-byte chunk, so five need three chunks.
+            assertEquals(blocksBefore + 3, MallocArena.openBlocks());
+        }
+    }
+
+    @Test
+    void zeroByteAllocationIsAValidEmptySegment() {
+        try (MallocArena arena = new MallocArena()) {
+            MemorySegment s = arena.allocate(0, 1);
+            assertEquals(0, s.byteSize());
+            assertTrue(s.address() != 0);
+        }
+    }
+
+    @Test
+    void badRequestsAreRefusedWithTheirValues() {
+        try (MallocArena arena = new MallocArena()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> arena.allocate(8, 3));
+            assertEquals("bad allocation request: byteSize=8 byteAlignment=3 expected=byteSize>=0 and a"
+                    + " power-of-two alignment<=4096", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> arena.allocate(-1, 8));
+            assertEquals("bad allocation request: byteSize=-1 byteAlignment=8 expected=byteSize>=0 and a"
+                    + " power-of-two alignment<=4096", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> arena.allocate(8, 8192));
+        }
+    }
+
+    @Test
+    void closeTwiceAndAllocateAfterCloseAreRefused() {
+        MallocArena arena = new MallocArena();
+        arena.allocate(8, 8);
+        arena.close();
+        IllegalStateException twice = assertThrows(IllegalStateException.class, arena::close);
+        assertEquals("arena already closed: blocks=0", twice.getMessage());
+        IllegalStateException after = assertThrows(IllegalStateException.class, () -> arena.allocate(8, 8));
+        assertEquals("arena already closed: byteSize=8", after.getMessage());
+    }
+
+    @Test
+    void closesFromAnotherThread() throws Exception {
+        MallocArena arena = new MallocArena();
+        arena.allocate(100, 8).fill((byte) 1);
+        arena.allocate(10_000, 16).fill((byte) 2);
+        CompletableFuture.runAsync(arena::close).get();
+        assertEquals(blocksBefore, MallocArena.openBlocks());
+    }
+
+    @Test
+    void exportAndImportReturnEveryBlock() {
+        long[] values = new long[1024];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = 3L * i - 7;
+        }
+        try (Arena data = Arena.ofConfined(); Arena structs = Arena.ofConfined()) {
+            MemorySegment memory = data.allocate(8L * values.length, 8);
+            MemorySegment.copy(values, 0, memory, ValueLayout.JAVA_LONG, 0, values.length);
+            try (BufferView view = BufferView.ofSegment(memory, "q", values.length)) {
+                for (int round = 0; round < 100; round++) {
+                    ArrowSchema schema = ArrowSchema.allocate(structs);
+                    ArrowArray array = ArrowArray.allocate(structs);
+                    ArrowExporter.exportView(view, schema, array);
+                    assertTrue(MallocArena.openBlocks() > blocksBefore, "the export holds its blocks");
+                    try (BufferView back = ArrowImporter.importView(schema, array)) {
+                        assertEquals(3L * 1023 - 7, back.getLong(1023));
+                    }
+                }
+            }
+        }
+    }
+}
