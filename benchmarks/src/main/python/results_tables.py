@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Renders the tables of benchmarks/RESULTS.md from the raw results: the JMH JSON
-(java -jar benchmarks/target/bufferbridge-benchmarks.jar … -prof gc -rf json -rff FILE) and the
-JSON of numpy_materialize.py. Every ratio in RESULTS.md is computed here from numbers of one run.
+(java -jar benchmarks/target/bufferbridge-benchmarks.jar … -prof gc -rf json -rff FILE), the
+JSON of numpy_materialize.py and the JSON of the C reference (src/main/c/strided_reference.c).
+Every ratio in RESULTS.md is computed here from numbers of one run.
 
-Usage: python3 results_tables.py JMH_JSON NUMPY_JSON [CORPUS_CASES]
+Usage: python3 results_tables.py JMH_JSON NUMPY_JSON C_JSON CORPUS_CASES
 """
 import json
 import sys
@@ -46,7 +47,8 @@ def yes(ok):
 def main():
     rows = load(sys.argv[1])
     numpy = json.load(open(sys.argv[2]))
-    cases = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    cref = json.load(open(sys.argv[3]))
+    cases = int(sys.argv[4])
     out = []
 
     out.append("### 1. Zero-copy export + import, int64, through C structs\n")
@@ -103,6 +105,17 @@ def main():
     out.append("")
     out.append("NumPy's own memcpy of the same byte count (`np.copyto` dense), for scale: "
                + ", ".join(f"{k} {v['gb_per_s']['memcpy']:.2f} GB/s" for k, v in numpy["layouts"].items()) + ".")
+    out.append("")
+    out.append(f"The same copies as plain C loops (`strided_reference.c`, {cref['compiler']}, best of {cref['repeat']}; "
+               "blocked loops with the best block size), against C's own memcpy of the same bytes:\n")
+    out.append("| layout | C loop (ms) | C memcpy (ms) | C loop / C memcpy rate | copyTo / C loop rate |")
+    out.append("|---|---:|---:|---:|---:|")
+    for layout in ("transpose", "step2", "permute201"):
+        c = cref["layouts"][layout]
+        ours = seconds(get(rows, "MaterializeBenchmark.copyToC", layout=layout)) * 1e3
+        block = f" (block {c['block']})" if "block" in c else ""
+        out.append(f"| {layout} | {c['ms']:.2f}{block} | {c['memcpy_ms']:.2f} | {c['memcpy_ms'] / c['ms']:.2f} | "
+                   f"{c['ms'] / ours:.2f}× |")
     out.append("")
 
     out.append("### 4. Element access: summing 16 M doubles\n")

@@ -902,7 +902,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
                     outer[m++] = axes[k];
                 }
             }
-            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near);
+            // The blocked copy's buffers, once per copy: the outer axes call it many times.
+            Blocks blocks = strides[near] == itemsize && (itemsize == 4 || itemsize == 8) && shape[inner] >= BLOCK
+                    && shape[near] >= BLOCK ? new Blocks(itemsize == 4) : null;
+            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near, blocks);
             return;
         }
         copyAxes(axes, 0, offset, target, targetOffset, targetStrides);
@@ -931,12 +934,12 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     private static final long TILE_ROWS = 64;
 
     private void copyTiles(int[] outer, int level, long pos, MemorySegment target, long at, long[] targetStrides,
-            int inner, int near) {
+            int inner, int near, Blocks blocks) {
         if (level < outer.length) {
             int axis = outer[level];
             for (long i = 0; i < shape[axis]; i++) {
                 copyTiles(outer, level + 1, pos + i * strides[axis], target, at + i * targetStrides[axis], targetStrides,
-                        inner, near);
+                        inner, near, blocks);
             }
             return;
         }
@@ -946,8 +949,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         long sn = strides[near];
         long ti = targetStrides[inner];
         long tn = targetStrides[near];
-        if (sn == itemsize && (itemsize == 4 || itemsize == 8) && ni >= BLOCK && nn >= BLOCK) {
-            copyBlocks(pos, si, ni, nn, target, at, tn);
+        if (blocks != null) {
+            copyBlocks(pos, si, ni, nn, target, at, tn, blocks);
             return;
         }
         for (long n0 = 0; n0 < nn; n0 += TILE_RUN) {
@@ -980,47 +983,50 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     private static final int BLOCK = 64;
 
-    private void copyBlocks(long pos, long si, long ni, long nn, MemorySegment target, long at, long tn) {
-        if (itemsize == 4) {
-            int[] in = new int[BLOCK * BLOCK];
-            int[] out = new int[BLOCK * BLOCK];
-            ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
-            for (long i0 = 0; i0 < ni; i0 += BLOCK) {
-                int bi = (int) Math.min(BLOCK, ni - i0);
-                for (long n0 = 0; n0 < nn; n0 += BLOCK) {
-                    int bn = (int) Math.min(BLOCK, nn - n0);
-                    for (int i = 0; i < bi; i++) {
-                        MemorySegment.copy(memory, e, pos + (i0 + i) * si + n0 * 4, in, i * BLOCK, bn);
-                    }
-                    for (int i = 0; i < bi; i++) {
-                        for (int n = 0; n < bn; n++) {
-                            out[n * BLOCK + i] = in[i * BLOCK + n];
-                        }
-                    }
-                    for (int n = 0; n < bn; n++) {
-                        MemorySegment.copy(out, n * BLOCK, target, e, at + (n0 + n) * tn + i0 * 4, bi);
-                    }
+    /** The two Java arrays a block passes through, and their element layout. */
+    private record Blocks(ValueLayout layout, Object in, Object out) {
+        Blocks(boolean ints) {
+            this(ints ? ValueLayout.JAVA_INT_UNALIGNED : ValueLayout.JAVA_LONG_UNALIGNED,
+                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK],
+                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK]);
+        }
+    }
+
+    private void copyBlocks(long pos, long si, long ni, long nn, MemorySegment target, long at, long tn,
+            Blocks blocks) {
+        ValueLayout e = blocks.layout();
+        Object in = blocks.in();
+        Object out = blocks.out();
+        for (long i0 = 0; i0 < ni; i0 += BLOCK) {
+            int bi = (int) Math.min(BLOCK, ni - i0);
+            for (long n0 = 0; n0 < nn; n0 += BLOCK) {
+                int bn = (int) Math.min(BLOCK, nn - n0);
+                for (int i = 0; i < bi; i++) {
+                    MemorySegment.copy(memory, e, pos + (i0 + i) * si + n0 * itemsize, in, i * BLOCK, bn);
+                }
+                transposeBlock(in, out, bi, bn);
+                for (int n = 0; n < bn; n++) {
+                    MemorySegment.copy(out, n * BLOCK, target, e, at + (n0 + n) * tn + i0 * itemsize, bi);
+                }
+            }
+        }
+    }
+
+    /** {@code out[n][i] = in[i][n]} for the {@code bi}×{@code bn} corner of two {@value #BLOCK}-wide blocks. */
+    private static void transposeBlock(Object in, Object out, int bi, int bn) {
+        if (in instanceof int[] a) {
+            int[] b = (int[]) out;
+            for (int i = 0; i < bi; i++) {
+                for (int n = 0; n < bn; n++) {
+                    b[n * BLOCK + i] = a[i * BLOCK + n];
                 }
             }
         } else {
-            long[] in = new long[BLOCK * BLOCK];
-            long[] out = new long[BLOCK * BLOCK];
-            ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
-            for (long i0 = 0; i0 < ni; i0 += BLOCK) {
-                int bi = (int) Math.min(BLOCK, ni - i0);
-                for (long n0 = 0; n0 < nn; n0 += BLOCK) {
-                    int bn = (int) Math.min(BLOCK, nn - n0);
-                    for (int i = 0; i < bi; i++) {
-                        MemorySegment.copy(memory, e, pos + (i0 + i) * si + n0 * 8, in, i * BLOCK, bn);
-                    }
-                    for (int i = 0; i < bi; i++) {
-                        for (int n = 0; n < bn; n++) {
-                            out[n * BLOCK + i] = in[i * BLOCK + n];
-                        }
-                    }
-                    for (int n = 0; n < bn; n++) {
-                        MemorySegment.copy(out, n * BLOCK, target, e, at + (n0 + n) * tn + i0 * 8, bi);
-                    }
+            long[] a = (long[]) in;
+            long[] b = (long[]) out;
+            for (int i = 0; i < bi; i++) {
+                for (int n = 0; n < bn; n++) {
+                    b[n * BLOCK + i] = a[i * BLOCK + n];
                 }
             }
         }

@@ -100,6 +100,26 @@ public final class ExportReleases {
         guarded(struct, false, false);
     }
 
+    /**
+     * Runs one of this class's callbacks in Java when {@code function} is one of its stubs, as
+     * when bufferbridge imports its own export: the same code the upcall reaches, without the
+     * two transitions through native code.
+     *
+     * @return whether {@code function} was ours (and has run)
+     */
+    static boolean releaseDirectly(MemorySegment function, MemorySegment struct) {
+        long f = function.address();
+        if (f == SCHEMA_ROOT.address() || f == SCHEMA_CHILD.address()) {
+            guarded(struct, true, f == SCHEMA_ROOT.address());
+            return true;
+        }
+        if (f == ARRAY_ROOT.address() || f == ARRAY_CHILD.address()) {
+            guarded(struct, false, f == ARRAY_ROOT.address());
+            return true;
+        }
+        return false;
+    }
+
     /** An exception must not unwind into native code: the JVM would abort. */
     private static void guarded(MemorySegment struct, boolean schema, boolean root) {
         try {

@@ -72,6 +72,6 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
 
     /** {@return the same signature {@link TypeNode#signature()} gives} */
     String signature() {
-        return TypeNode.of(this).signature();
+        return TypeNode.signature(format, extensionName(), children, ImportedSchema::signature);
     }
 }

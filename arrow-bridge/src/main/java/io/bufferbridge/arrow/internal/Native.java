@@ -49,6 +49,9 @@ final class Native {
      * @param struct the struct to release
      */
     static void callRelease(MemorySegment function, MemorySegment struct) {
+        if (ExportReleases.releaseDirectly(function, struct)) {
+            return;
+        }
         try {
             CALL_RELEASE.invokeExact(function, struct);
         } catch (Throwable t) {

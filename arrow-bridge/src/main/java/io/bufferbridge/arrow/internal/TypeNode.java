@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * An Arrow type as the exporter writes it into an {@code ArrowSchema} tree: format string, field
@@ -74,15 +75,22 @@ public record TypeNode(String format, String name, Map<String, String> metadata,
      * trees describe the same layout when their signatures are equal
      */
     String signature() {
+        return signature(format, extensionName(), children, TypeNode::signature);
+    }
+
+    /** {@return the signature of a node of any tree, given how to sign its children} */
+    static <T> String signature(String format, String extension, List<T> children, Function<T, String> childSignature) {
+        if (children.isEmpty() && (extension == null || extension.equals(Extensions.FIXED_SHAPE_TENSOR))) {
+            return format;
+        }
         StringBuilder b = new StringBuilder(format);
-        String ext = extensionName();
-        if (ext != null && !ext.equals(Extensions.FIXED_SHAPE_TENSOR)) {
-            b.append('{').append(ext).append('}');
+        if (extension != null && !extension.equals(Extensions.FIXED_SHAPE_TENSOR)) {
+            b.append('{').append(extension).append('}');
         }
         if (!children.isEmpty()) {
             b.append('<');
             for (int i = 0; i < children.size(); i++) {
-                b.append(i == 0 ? "" : ",").append(children.get(i).signature());
+                b.append(i == 0 ? "" : ",").append(childSignature.apply(children.get(i)));
             }
             b.append('>');
         }

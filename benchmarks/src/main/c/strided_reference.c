@@ -1,0 +1,111 @@
+/*
+ * What a compiled loop gets on benchmark 3's layouts on this machine: the reference for how much
+ * of the gap to memcpy is the memory system rather than the JVM (benchmarks/RESULTS.md).
+ *
+ * The three copies of MaterializeBenchmark, each as plain C loops built with gcc -O2
+ * -march=native: the 4096x4096 int32 transpose and the (256,256,64) float32 (2,0,1) permutation
+ * as blocked loops (every block size from 8 to 128, the best one reported), every other element
+ * of 32 Mi int64 as one strided loop, and memcpy of the same byte count. Best of REPEAT runs of
+ * each, after one warm-up run that touches every page. Prints JSON on stdout.
+ *
+ * Build and run: gcc -O2 -march=native -o /tmp/strided_reference strided_reference.c && /tmp/strided_reference
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define REPEAT 7
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void *checked_alloc(size_t bytes) {
+    void *p = aligned_alloc(64, bytes);
+    if (p == NULL) {
+        fprintf(stderr, "aligned_alloc failed: bytes=%zu\n", bytes);
+        exit(2);
+    }
+    memset(p, 1, bytes);
+    return p;
+}
+
+/* dst[j][i] = src[i][j] for an n x n matrix, in b x b blocks. */
+static void transpose(const int32_t *src, int32_t *dst, long n, long b) {
+    for (long i0 = 0; i0 < n; i0 += b)
+        for (long j0 = 0; j0 < n; j0 += b)
+            for (long i = i0; i < i0 + b; i++)
+                for (long j = j0; j < j0 + b; j++)
+                    dst[j * n + i] = src[i * n + j];
+}
+
+/* (rows, k) to (k, rows): the (256,256,64) -> (64,256,256) permutation, rows = 256*256. */
+static void permute(const float *src, float *dst, long rows, long k, long b) {
+    long bk = b < k ? b : k;
+    for (long r0 = 0; r0 < rows; r0 += b)
+        for (long k0 = 0; k0 < k; k0 += bk)
+            for (long r = r0; r < r0 + b; r++)
+                for (long c = k0; c < k0 + bk; c++)
+                    dst[c * rows + r] = src[r * k + c];
+}
+
+static void step2(const int64_t *src, int64_t *dst, long n) {
+    for (long i = 0; i < n; i++)
+        dst[i] = src[2 * i];
+}
+
+int main(void) {
+    const long n = 4096, rows = 256L * 256, k = 64, steps = 16L << 20;
+    int32_t *ts = checked_alloc(n * n * 4), *td = checked_alloc(n * n * 4);
+    float *ps = checked_alloc(rows * k * 4), *pd = checked_alloc(rows * k * 4);
+    int64_t *ss = checked_alloc(steps * 2 * 8), *sd = checked_alloc(steps * 8);
+    char *dense = checked_alloc(steps * 8);
+    for (long i = 0; i < n * n; i++) ts[i] = (int32_t) i;
+    for (long i = 0; i < rows * k; i++) ps[i] = (float) i;
+    for (long i = 0; i < 2 * steps; i++) ss[i] = i;
+
+    double best_t = 1e30, best_p = 1e30, best_s = 1e30;
+    long block_t = 0, block_p = 0;
+    double mem_t = 1e30, mem_p = 1e30, mem_s = 1e30;
+    for (int rep = 0; rep <= REPEAT; rep++) {
+        for (long b = 8; b <= 128; b *= 2) {
+            double t0 = now_ms();
+            transpose(ts, td, n, b);
+            double t1 = now_ms();
+            permute(ps, pd, rows, k, b);
+            double t2 = now_ms();
+            if (rep > 0 && t1 - t0 < best_t) { best_t = t1 - t0; block_t = b; }
+            if (rep > 0 && t2 - t1 < best_p) { best_p = t2 - t1; block_p = b; }
+        }
+        double t0 = now_ms();
+        step2(ss, sd, steps);
+        double t1 = now_ms();
+        memcpy(td, dense, n * n * 4);
+        double t2 = now_ms();
+        memcpy(pd, dense, rows * k * 4);
+        double t3 = now_ms();
+        memcpy(sd, dense, steps * 8);
+        double t4 = now_ms();
+        if (rep > 0) {
+            if (t1 - t0 < best_s) best_s = t1 - t0;
+            if (t2 - t1 < mem_t) mem_t = t2 - t1;
+            if (t3 - t2 < mem_p) mem_p = t3 - t2;
+            if (t4 - t3 < mem_s) mem_s = t4 - t3;
+        }
+    }
+    /* Checks, so the loops cannot be dropped and a wrong loop is caught. */
+    if (td[5 * n + 7] != (int32_t) (7 * n + 5) || pd[3 * rows + 1000] != (float) (1000 * k + 3) || sd[12345] != 24690) {
+        fprintf(stderr, "a reference loop copied wrong values\n");
+        return 1;
+    }
+    printf("{\n  \"compiler\": \"gcc %d.%d -O2 -march=native\",\n  \"repeat\": %d,\n  \"layouts\": {\n", __GNUC__,
+           __GNUC_MINOR__, REPEAT);
+    printf("    \"transpose\": {\"ms\": %.3f, \"block\": %ld, \"memcpy_ms\": %.3f},\n", best_t, block_t, mem_t);
+    printf("    \"step2\": {\"ms\": %.3f, \"memcpy_ms\": %.3f},\n", best_s, mem_s);
+    printf("    \"permute201\": {\"ms\": %.3f, \"block\": %ld, \"memcpy_ms\": %.3f}\n  }\n}\n", best_p, block_p, mem_p);
+    return 0;
+}
