@@ -58,10 +58,10 @@ final class NumpyGrammar {
     /** Parses items up to the matching brace ({@code openPos >= 0}) or the end of the string. */
     private Body body(int openPos) {
         boolean sub = openPos >= 0;
-        // The fields in order, unnamed ones with a null name until fixNames.
-        List<String> names = new ArrayList<>();
+        // The fields in order, unnamed ones (named() false) with an empty name until fixNames.
         List<Field> fields = new ArrayList<>();
-        // Names seen, for the duplicate check: a linear search of names while there are few
+        boolean unnamed = false;
+        // Names seen, for the duplicate check: a linear search of the fields while there are few
         // (cheaper than hashing), a set once there are many (no quadratic time on a long record).
         Set<String> seen = null;
         long offset = 0;
@@ -106,6 +106,9 @@ final class NumpyGrammar {
             }
             boolean nativeSizes = mode == '@' || mode == '^';
             Element value;
+            // value.size(), kept beside it: Element is an interface of three records, and its
+            // calls here are megamorphic (an itable dispatch each).
+            long valueSize;
             long align;
             boolean padding = false;
             if (s.startsWith("T{", i)) {
@@ -113,6 +116,7 @@ final class NumpyGrammar {
                 i += 2;
                 Body inner = body(open);
                 value = new Record(inner.fields(), inner.size(), inner.contentSize(), inner.alignment());
+                valueSize = inner.size();
                 align = inner.alignment();
             } else {
                 int codePos = i;
@@ -155,9 +159,11 @@ final class NumpyGrammar {
                 try {
                     if (kind.isCounted()) {
                         // NumPy folds the count of S, U and V into the dtype: 3s is S3, not (S1,(3,)).
-                        value = new Scalar(kind, count, Sizes.multiply(count, unit), mode == '@' ? scalarAlign : 1, order);
+                        valueSize = Sizes.multiply(count, unit);
+                        value = new Scalar(kind, count, valueSize, mode == '@' ? scalarAlign : 1, order);
                         count = 1;
                     } else {
+                        valueSize = unit;
                         value = new Scalar(kind, 1, unit, mode == '@' ? scalarAlign : 1, order);
                     }
                 } catch (Sizes.Overflow o) {
@@ -168,17 +174,18 @@ final class NumpyGrammar {
             if (count > Integer.MAX_VALUE) {
                 throw new FormatException(s, countPos, "count " + count + " does not fit into a C int (NumPy's limit)");
             }
-            if (shape != null && (count == 0 || value.size() == 0) && !(count == 1 && value instanceof Record)) {
+            if (shape != null && (count == 0 || valueSize == 0) && !(count == 1 && value instanceof Record)) {
                 throw new FormatException(s, itemStart, "sub-array shape applied to an element of size 0 (NumPy refuses it)");
             }
             try {
                 long extra = 0;
                 if (mode == '@') {
                     offset = Sizes.alignUp(offset, align);
-                    long intra = Sizes.padding(value.size(), align);
+                    long intra = Sizes.padding(valueSize, align);
                     if (intra != 0) {
                         if (count > 1 || (shape != null && product(shape) > 1)) {
-                            value = padded(value, intra);
+                            value = padded(value, valueSize, intra);
+                            valueSize = Sizes.add(valueSize, intra);
                         } else {
                             extra = intra;
                         }
@@ -186,10 +193,14 @@ final class NumpyGrammar {
                     common = Sizes.lcm(common, align);
                 }
                 if (count != 1) {
-                    value = subArray(value, List.of(count));
+                    SubArray counted = subArray(value, valueSize, List.of(count));
+                    value = counted;
+                    valueSize = counted.size();
                 }
                 if (shape != null) {
-                    value = subArray(value, shape);
+                    SubArray shaped = subArray(value, valueSize, shape);
+                    value = shaped;
+                    valueSize = shaped.size();
                 }
                 String name = null;
                 if (i < s.length() && s.charAt(i) == ':') {
@@ -201,16 +212,21 @@ final class NumpyGrammar {
                     i = close + 1;
                 }
                 if (!(padding && name == null)) {
-                    if (seen == null && names.size() >= 16) {
-                        seen = new HashSet<>(names);
+                    if (seen == null && fields.size() >= 16) {
+                        seen = new HashSet<>();
+                        for (Field f : fields) {
+                            if (f.isNamed()) {
+                                seen.add(f.name());
+                            }
+                        }
                     }
-                    if (name != null && (seen != null ? !seen.add(name) : contains(names, name))) {
+                    if (name != null && (seen != null ? !seen.add(name) : isNamedIn(fields, name))) {
                         throw new FormatException(s, itemStart, "duplicate field name '" + name + "' is not supported");
                     }
-                    names.add(name);
+                    unnamed |= name == null;
                     fields.add(new Field(name == null ? "" : name, name != null, offset, value));
                 }
-                offset = Sizes.add(Sizes.add(offset, value.size()), extra);
+                offset = Sizes.add(Sizes.add(offset, valueSize), extra);
             } catch (Sizes.Overflow o) {
                 throw new FormatException(s, itemStart, "size overflows");
             }
@@ -224,15 +240,15 @@ final class NumpyGrammar {
         } catch (Sizes.Overflow o) {
             throw new FormatException(s, i, "size overflows when padded to the alignment " + common);
         }
-        return new Body(fixNames(names, fields), size, offset, common);
+        return new Body(unnamed ? fixNames(fields) : fields, size, offset, common);
     }
 
     /** NumPy's {@code _fix_names}: an unnamed field gets the first {@code fN} not already taken. */
-    private static List<Field> fixNames(List<String> names, List<Field> fields) {
-        if (!names.contains(null)) {
-            return fields;
+    private static List<Field> fixNames(List<Field> fields) {
+        List<String> fixed = new ArrayList<>();
+        for (Field f : fields) {
+            fixed.add(f.isNamed() ? f.name() : null);
         }
-        List<String> fixed = new ArrayList<>(names);
         for (int k = 0; k < fixed.size(); k++) {
             if (fixed.get(k) != null) {
                 continue;
@@ -288,12 +304,11 @@ final class NumpyGrammar {
         return i < s.length() ? FormatParser.describe(s.charAt(i)) : "the end";
     }
 
-    /** {@code names.contains(name)}, comparing cached hash codes before characters. */
-    private static boolean contains(List<String> names, String name) {
-        int h = name.hashCode();
-        for (int k = 0; k < names.size(); k++) {
-            String other = names.get(k);
-            if (other != null && other.hashCode() == h && other.equals(name)) {
+    /** {@return whether a named field is called {@code name}} */
+    private static boolean isNamedIn(List<Field> fields, String name) {
+        for (int k = 0; k < fields.size(); k++) {
+            Field f = fields.get(k);
+            if (f.isNamed() && f.name().equals(name)) {
                 return true;
             }
         }
@@ -351,22 +366,22 @@ final class NumpyGrammar {
         return n;
     }
 
-    private static Element subArray(Element value, List<Long> shape) throws Sizes.Overflow {
+    private static SubArray subArray(Element value, long valueSize, List<Long> shape) throws Sizes.Overflow {
         if (value instanceof SubArray inner) {
             List<Long> merged = new ArrayList<>(shape);
             merged.addAll(inner.shape());
-            return new SubArray(inner.element(), merged, Sizes.multiply(product(shape), inner.size()));
+            return new SubArray(inner.element(), merged, Sizes.multiply(product(shape), valueSize));
         }
-        return new SubArray(value, shape, Sizes.multiply(product(shape), value.size()));
+        return new SubArray(value, shape, Sizes.multiply(product(shape), valueSize));
     }
 
     /** NumPy's {@code _add_trailing_padding}: the element grows, its fields stay where they are. */
-    private static Element padded(Element value, long padding) throws Sizes.Overflow {
-        long size = Sizes.add(value.size(), padding);
+    private static Element padded(Element value, long valueSize, long padding) throws Sizes.Overflow {
+        long size = Sizes.add(valueSize, padding);
         if (value instanceof Record r) {
             return new Record(r.fields(), size, r.contentSize(), r.alignment());
         }
-        return new Record(List.of(new Field("f0", false, 0, value)), size, value.size(), value.alignment());
+        return new Record(List.of(new Field("f0", false, 0, value)), size, valueSize, value.alignment());
     }
 
     private static String unsupportedName(char c) {
