@@ -71,13 +71,18 @@ final class MallocArena implements Arena {
         if (closed.get()) {
             throw new IllegalStateException("arena already closed: byteSize=" + byteSize);
         }
+        // Compared so that nothing overflows, however large byteSize is.
         long start = (chunkAddress + chunkUsed + byteAlignment - 1) & -byteAlignment;
-        if (chunkAddress != 0 && start + byteSize <= chunkAddress + CHUNK) {
+        if (chunkAddress != 0 && byteSize <= chunkAddress + CHUNK - start) {
             chunkUsed = start + byteSize - chunkAddress;
             return MemorySegment.ofAddress(start).reinterpret(byteSize);
         }
-        if (byteSize + byteAlignment > CHUNK / 2) {
+        if (byteSize > CHUNK / 2 - byteAlignment) {
             // Large: a block of its own, so the current chunk keeps serving small requests.
+            if (byteSize > Long.MAX_VALUE - byteAlignment) {
+                throw new OutOfMemoryError("allocation too large: byteSize=" + byteSize + " byteAlignment="
+                        + byteAlignment);
+            }
             long raw = block(byteSize + byteAlignment - 1);
             return MemorySegment.ofAddress((raw + byteAlignment - 1) & -byteAlignment).reinterpret(byteSize);
         }

@@ -99,6 +99,20 @@ class MallocArenaTest {
     }
 
     @Test
+    void hugeRequestsFailWithoutOverflowing() {
+        try (MallocArena arena = new MallocArena()) {
+            arena.allocate(16, 8);
+            OutOfMemoryError tooLarge = assertThrows(OutOfMemoryError.class, () -> arena.allocate(Long.MAX_VALUE - 8, 16));
+            assertEquals("allocation too large: byteSize=" + (Long.MAX_VALUE - 8) + " byteAlignment=16",
+                    tooLarge.getMessage());
+            // Past what the C heap can give: calloc says NULL, and nothing is counted.
+            OutOfMemoryError refused = assertThrows(OutOfMemoryError.class, () -> arena.allocate(1L << 62, 8));
+            assertEquals("calloc returned NULL: size=" + ((1L << 62) + 7), refused.getMessage());
+            assertEquals(blocksBefore + 1, MallocArena.openBlocks(), "only the chunk of the first request");
+        }
+    }
+
+    @Test
     void closeTwiceAndAllocateAfterCloseAreRefused() {
         MallocArena arena = new MallocArena();
         arena.allocate(8, 8);
