@@ -1,0 +1,75 @@
+package io.bufferbridge.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.bufferbridge.view.BufferView;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code duckdb} path on elements that travel as one fixed-size binary: DuckDB gives them back
+ * as BLOBs, which are compared byte for byte with the elements; nested ones still skip.
+ */
+class DuckDbPathTest {
+    private static DuckDbPath duckdb;
+    private static Map<String, Case> cases;
+
+    @BeforeAll
+    static void open() throws IOException {
+        duckdb = DuckDbPath.open();
+        cases = Corpus.builtin().cases().stream().collect(Collectors.toMap(Case::id, Function.identity()));
+    }
+
+    @AfterAll
+    static void close() {
+        duckdb.close();
+    }
+
+    @Test
+    void wholeElementBinariesComeBackAsEqualBlobs() {
+        assumeTrue(duckdb.unavailable() == null, () -> "DuckDB did not start: " + duckdb.unavailable());
+        // 5s (1-D and 0-D), c, and a big-endian int16 exported as arrow.opaque.
+        for (String id : List.of("np-bytes5-c-1d", "np-bytes5-0d", "tb-char-c-1d-ro", "np-be-int16-neg-1d")) {
+            assertEquals(Outcome.pass(), duckdb.run(cases.get(id)), id);
+        }
+    }
+
+    @Test
+    void nestedBinariesStillSkipWithTheReason() {
+        assumeTrue(duckdb.unavailable() == null, () -> "DuckDB did not start: " + duckdb.unavailable());
+        assertEquals(Outcome.skip("DuckDB returns fixed-size binary inside a nested type as variable-length BLOB,"
+                + " which has no PEP 3118 format"), duckdb.run(cases.get("np-bytes5-c-2d-ro")));
+    }
+
+    @Test
+    void aBlobThatDiffersFailsWithTheElementAndBothValues() {
+        Field blob = new Field("", FieldType.notNullable(ArrowType.Binary.INSTANCE), null);
+        try (BufferView view = BufferView.ofSegment(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6}), "3s", 2)) {
+            assertEquals(Outcome.pass(), DuckDbPath.compareBlobs(view, blob, List.of(new byte[] {1, 2, 3}, new byte[] {4, 5, 6})));
+            assertEquals(Outcome.fail("BLOB differs: element=1 expected=040506 found=040507"),
+                    DuckDbPath.compareBlobs(view, blob, List.of(new byte[] {1, 2, 3}, new byte[] {4, 5, 7})));
+            List<byte[]> withNull = new ArrayList<>();
+            withNull.add(null);
+            withNull.add(new byte[] {4, 5, 6});
+            assertEquals(Outcome.fail("BLOB differs: element=0 expected=010203 found=NULL"),
+                    DuckDbPath.compareBlobs(view, blob, withNull));
+            assertEquals(Outcome.fail("BLOB count differs: expected=2 found=1"),
+                    DuckDbPath.compareBlobs(view, blob, List.of(new byte[] {1, 2, 3})));
+            Field utf8 = new Field("", FieldType.notNullable(ArrowType.Utf8.INSTANCE), null);
+            assertEquals(Outcome.fail("fixed-size binary came back as neither fixed-size nor variable binary: found=Utf8"),
+                    DuckDbPath.compareBlobs(view, utf8, List.of(new byte[] {1, 2, 3}, new byte[] {4, 5, 6})));
+        }
+    }
+}
