@@ -1,5 +1,6 @@
 package io.bufferbridge.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -19,8 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code duckdb} path on elements that travel as one fixed-size binary: DuckDB gives them back
- * as BLOBs, which are compared byte for byte with the elements; nested ones still skip.
+ * The {@code duckdb} path where DuckDB changes the type: elements that travel as one fixed-size
+ * binary come back as BLOBs, compared byte for byte (nested ones still skip); permuted tensors
+ * come back without their permutation, compared in memory order.
  */
 class DuckDbPathTest {
     private static DuckDbPath duckdb;
@@ -51,6 +53,26 @@ class DuckDbPathTest {
         assumeTrue(duckdb.unavailable() == null, () -> "DuckDB did not start: " + duckdb.unavailable());
         assertEquals(Outcome.skip("DuckDB returns fixed-size binary inside a nested type as variable-length BLOB,"
                 + " which has no PEP 3118 format"), duckdb.run(cases.get("np-bytes5-c-2d-ro")));
+    }
+
+    @Test
+    void permutedTensorsAreComparedInMemoryOrder() {
+        assumeTrue(duckdb.unavailable() == null, () -> "DuckDB did not start: " + duckdb.unavailable());
+        for (String id : List.of("np-int32-f-2d", "np-int8-perm-3d")) {
+            assertEquals(Outcome.pass(), duckdb.run(cases.get(id)), id);
+        }
+    }
+
+    @Test
+    void memoryOrderSortsAxesByStride() {
+        try (BufferView c = BufferView.ofSegment(MemorySegment.ofArray(new byte[24]), "i", 2, 3);
+                BufferView f = c.asTransposed();
+                BufferView p = BufferView.ofSegment(MemorySegment.ofArray(new byte[24]), "b", 2, 3, 4).asPermuted(2, 0, 1)) {
+            assertArrayEquals(new int[] {0, 1}, DuckDbPath.memoryOrder(c));
+            assertArrayEquals(new int[] {1, 0}, DuckDbPath.memoryOrder(f));
+            // permuted (2, 0, 1): strides (1, 12, 4), so memory order is axes 1, 2, 0
+            assertArrayEquals(new int[] {1, 2, 0}, DuckDbPath.memoryOrder(p));
+        }
     }
 
     @Test
