@@ -8,6 +8,7 @@ import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.internal.view.Bounds;
+import io.bufferbridge.internal.view.Epochs;
 import io.bufferbridge.internal.view.Lifetime;
 import io.bufferbridge.internal.view.ScalarCodec;
 import io.bufferbridge.internal.view.ValueEquality;
@@ -157,6 +158,65 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public static BufferView of(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, Runnable onRelease) {
+        return checked(memory, offset, format, itemsize, shape, strides, readOnly, onRelease, false);
+    }
+
+    /**
+     * Builds a view of memory the caller does not own — a C producer's buffer, a copy freed by
+     * {@code release} — with the lifetime guarantee of docs/contract.md ("Lifetime"): the view's
+     * {@link #memory()} is {@code memory} rescoped, so that once this view and every view derived
+     * from it have been released and the release has taken effect, every segment, {@code
+     * ByteBuffer} and view obtained from it refuses access with {@link IllegalStateException}, and
+     * a read racing the release on another thread either completes on live memory or is refused.
+     * Only then does {@code release} run, exactly once, on whichever thread completes the release.
+     *
+     * <p>The guarantee is a shared arena's close (a handshake with every Java thread, ~20 µs), which
+     * such views share in epochs: a release may run up to about 1 ms after the last view is
+     * released, and later while a view of another foreign import made within the same 1 ms is
+     * still alive; an epoch keeps at most 64 MiB of distinct memory (or one larger import) alive
+     * past its release. {@link #flushReleases()} runs the pending releases at once.
+     *
+     * @param memory the foreign memory every element lies in; never accessed through this
+     *     segment by the view
+     * @param offset byte offset in {@code memory} of element (0,…,0)
+     * @param format a PEP 3118 format string
+     * @param itemsize bytes per element: the format's {@code struct} or NumPy itemsize
+     * @param shape the dimensions
+     * @param strides bytes between neighbours along each axis
+     * @param readOnly whether writes are refused
+     * @param release frees or gives back {@code memory}; run once, after the guarantee holds
+     * @return a new root view
+     * @throws InvalidViewException under the conditions of
+     *     {@link #of(MemorySegment, long, String, long, long[], long[], boolean)}; then
+     *     {@code release} is not run
+     */
+    public static BufferView ofForeign(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
+            long[] strides, boolean readOnly, Runnable release) {
+        Objects.requireNonNull(release, "release");
+        return checked(memory, offset, format, itemsize, shape, strides, readOnly, release, true);
+    }
+
+    /**
+     * Runs now every pending release of {@link #ofForeign} views (imports of Arrow C data, among
+     * others) whose views have all been released; a release whose epoch still holds a live view
+     * of another import waits for it. For code that must know the releases have run: before
+     * closing an Arrow Java allocator whose vectors were imported, or in a test counting release
+     * callbacks. The view model calls it itself before refusing to release a view, free a
+     * {@link NativeBuffer} or resize a {@link GrowableBuffer} because of live exports.
+     *
+     * @return how many epochs were closed
+     */
+    public static int flushReleases() {
+        return Epochs.flush();
+    }
+
+    /**
+     * Checks a view's geometry, then builds it over {@code memory}, or when {@code foreign} over
+     * {@code memory} rescoped by a foreign-memory epoch, joined only once nothing can be refused
+     * ({@code onRelease} then runs after the epoch's close).
+     */
+    private static BufferView checked(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
+            long[] strides, boolean readOnly, Runnable onRelease, boolean foreign) {
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(strides, "strides");
@@ -171,8 +231,13 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (!readOnly && memory.isReadOnly()) {
             throw new InvalidViewException("writable view of read-only memory: readonly=false memory.readOnly=true");
         }
-        return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, BufferFlags.FULL_RO
-                | (readOnly ? 0 : BufferFlags.WRITABLE), new Lifetime(onRelease));
+        int flags = BufferFlags.FULL_RO | (readOnly ? 0 : BufferFlags.WRITABLE);
+        if (!foreign) {
+            return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, flags, new Lifetime(onRelease));
+        }
+        Epochs.Ticket ticket = Epochs.join(memory.address(), memory.byteSize());
+        return new BufferView(ticket.scope(memory), offset, parsed, itemsize, sh, st, readOnly, flags,
+                Lifetime.foreign(ticket, onRelease));
     }
 
     /**
@@ -1577,13 +1642,34 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
+     * {@return a hold on this view's memory}: the memory stays valid until the hold is closed, even
+     * after this view and every view derived from it have been released. For code that hands the
+     * memory's address to native code (an export); a hold is not a view and does not count as an
+     * export, so it never stops this view from being released.
+     *
+     * @throws IllegalStateException if the view has been released
+     */
+    public synchronized MemoryHold hold() {
+        ensureAlive();
+        return new MemoryHold(lifetime);
+    }
+
+    /**
      * Releases the view: CPython's {@code PyBuffer_Release} / {@code memoryview.release()}.
      * Idempotent. When this is the last view of the exporter's memory, the exporter is told.
      *
      * @throws BufferException if views handed out by {@link #getBuffer(int)} are still alive
      */
     @Override
-    public synchronized void close() {
+    public void close() {
+        if (exports.get() > 0) {
+            // An export may be waiting only for a deferred release (ours, imported by us again).
+            Epochs.flush();
+        }
+        release();
+    }
+
+    private synchronized void release() {
         if (released) {
             return;
         }

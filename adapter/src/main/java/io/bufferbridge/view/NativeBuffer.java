@@ -112,7 +112,15 @@ public final class NativeBuffer implements BufferExporter, AutoCloseable {
      * @throws BufferException if views of the memory are alive
      */
     @Override
-    public synchronized void close() {
+    public void close() {
+        if (exports() > 0) {
+            // A view may be waiting only for a deferred release (an export of it, imported again).
+            BufferView.flushReleases();
+        }
+        free();
+    }
+
+    private synchronized void free() {
         if (closed) {
             return;
         }

@@ -51,11 +51,13 @@ class CorpusFuzzTest {
         if (c.reject() || byteLength > 1 << 16) {
             return;
         }
+        BufferView.flushReleases();
         int live = ArrowImporter.liveCount();
         try (JavaPath path = new JavaPath()) {
             Outcome outcome = path.run(c);
             assertNotNull(outcome);
         }
+        BufferView.flushReleases();
         assertEquals(live, ArrowImporter.liveCount(), "the java path let go of its import");
     }
 }

@@ -62,12 +62,16 @@ class SoakTest {
         // warm-up: the same work, not counted in the RSS comparison
         run(WARMUP, null);
 
+        BufferView.flushReleases();
         long exporterReleases = ArrowExporter.releaseCount();
         long spurious = ArrowExporter.spuriousReleaseCount();
         int exporterLive = ArrowExporter.liveCount();
         int importerLive = ArrowImporter.liveCount();
+        BufferView.flushReleases();
         long peerOriginal = peer.originalReleases();
+        BufferView.flushReleases();
         long peerSchemas = peer.schemaReleases();
+        BufferView.flushReleases();
         long peerArrays = peer.arrayReleases();
 
         List<long[]> rss = Collections.synchronizedList(new ArrayList<>());
@@ -78,6 +82,7 @@ class SoakTest {
         assertEquals(2L * CYCLES, cycles, "cycles run");
         long nativeCycles = CYCLES; // every other cycle of each thread
         // every export has a root schema and a root array, each released exactly once
+        BufferView.flushReleases();
         assertEquals(2 * cycles, ArrowExporter.releaseCount() - exporterReleases, "exporter root releases");
         assertEquals(spurious, ArrowExporter.spuriousReleaseCount(), "no release ran twice");
         assertEquals(exporterLive, ArrowExporter.liveCount(), "exporter live count back");
@@ -175,6 +180,7 @@ class SoakTest {
             }
             take(o, released, otherDone);
         }
+        BufferView.flushReleases();
         assertEquals(perThread, released[0], "views released by this thread");
         return null;
     }

@@ -1,40 +1,105 @@
 package io.bufferbridge.internal.view;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The shared lifetime of a root view and every view derived from it (CPython's managed buffer):
  * the exporter's memory stays valid until the last of them is released, and then the exporter is
  * told once.
+ *
+ * <p>Two kinds of holder keep the memory: <em>readers</em> (the views, which read it through their
+ * segment) and <em>holds</em> (native code that was given the memory's address, such as an Arrow
+ * export, which reads it without a segment). Both are counted in one atomic word, readers in the
+ * low half and holds in the high half, so that exactly one thread sees the count reach zero.
+ *
+ * <p>Why two kinds: a foreign view's segments are scoped by an epoch ({@link Epochs}), which can
+ * close only once every view of every import in it is released. If an export's hold were a view,
+ * an import of that export joining the same epoch would wait for the hold, and the hold for the
+ * import's release: neither would ever run. A hold is not a reader, so the epoch closes once the
+ * readers are gone, and the memory itself is given back only after the last hold too.
  */
 public final class Lifetime {
-    private final AtomicInteger holders = new AtomicInteger(1);
+    private static final long HOLD = 1L << 32;
+    private static final long READERS = HOLD - 1;
+
+    private final AtomicLong count;
+    private final Runnable onReadersGone;
     private final Runnable onLastRelease;
 
-    /** @param onLastRelease run once, when the last holder releases; may be null */
+    /** @param onLastRelease run once, when the last reader or hold lets go; may be null */
     public Lifetime(Runnable onLastRelease) {
+        this.count = new AtomicLong(1);
+        this.onReadersGone = null;
         this.onLastRelease = onLastRelease;
     }
 
-    /** Adds a holder (a derived view). */
+    private Lifetime(Epochs.Ticket ticket, Runnable release) {
+        // The epoch is a hold: it lets go once its arena is closed.
+        this.count = new AtomicLong(HOLD + 1);
+        this.onReadersGone = () -> ticket.leave(this::unhold);
+        this.onLastRelease = release;
+    }
+
+    /**
+     * {@return the lifetime of a view of foreign memory}: when its last reader is released it
+     * leaves {@code ticket}'s epoch, and {@code release} runs once the epoch has closed and every
+     * hold has let go
+     */
+    public static Lifetime foreign(Epochs.Ticket ticket, Runnable release) {
+        return new Lifetime(ticket, release);
+    }
+
+    /**
+     * Adds a reader (a derived view).
+     *
+     * @throws IllegalStateException if every reader has already been released
+     */
     public void retain() {
-        int prior = holders.getAndIncrement();
-        if (prior <= 0) {
-            holders.getAndDecrement();
-            throw new IllegalStateException("lifetime already ended: holders=" + prior);
+        add(1);
+    }
+
+    /** Removes a reader; the last one ends the readers' part, and everything if no hold is left. */
+    public void release() {
+        long left = count.addAndGet(-1);
+        if ((left & READERS) == 0) {
+            if (onReadersGone != null) {
+                onReadersGone.run();
+            }
+            if (left == 0) {
+                last();
+            }
         }
     }
 
-    /** Removes a holder; the last one runs the release hook. */
-    public void release() {
-        int left = holders.decrementAndGet();
-        if (left == 0 && onLastRelease != null) {
+    /**
+     * Adds a hold: the memory stays valid, without a reader, until {@link #unhold()}.
+     *
+     * @throws IllegalStateException if every reader has already been released
+     */
+    public void hold() {
+        add(HOLD);
+    }
+
+    /** Removes a hold; the last holder of either kind runs the release hook. */
+    public void unhold() {
+        if (count.addAndGet(-HOLD) == 0) {
+            last();
+        }
+    }
+
+    private void add(long delta) {
+        long c;
+        do {
+            c = count.get();
+            if ((c & READERS) == 0) {
+                throw new IllegalStateException("lifetime already ended: readers=0 holds=" + (c >>> 32));
+            }
+        } while (!count.compareAndSet(c, c + delta));
+    }
+
+    private void last() {
+        if (onLastRelease != null) {
             onLastRelease.run();
         }
-    }
-
-    /** {@return the number of views that still hold the memory} */
-    public int holders() {
-        return holders.get();
     }
 }

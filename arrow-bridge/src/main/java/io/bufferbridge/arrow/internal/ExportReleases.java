@@ -2,7 +2,7 @@ package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowSchema;
-import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each exported half (the schema tree, the array tree) owns one {@link MallocArena} and is registered
  * under an id stored in every struct's {@code private_data}. A root's release releases the children
  * still live; a child's release (a consumer may move a child out and release it on its own) only
- * counts down. When every struct of a half has been released its arena is freed and the view it
- * held is closed. Every callback sets {@code release} to NULL; a callback run on an unknown id is
+ * counts down. When every struct of a half has been released its arena is freed and the memory it
+ * held is let go. Every callback sets {@code release} to NULL; a callback run on an unknown id is
  * counted as spurious and does nothing else, so a buggy consumer cannot free twice.
  */
 public final class ExportReleases {
@@ -37,10 +37,10 @@ public final class ExportReleases {
     /** One exported struct tree and what it owns. */
     private static final class Half {
         final Arena arena;
-        final BufferView held;
+        final MemoryHold held;
         int outstanding;
 
-        Half(Arena arena, BufferView held, int structs) {
+        Half(Arena arena, MemoryHold held, int structs) {
             this.arena = arena;
             this.held = held;
             this.outstanding = structs;
@@ -65,7 +65,7 @@ public final class ExportReleases {
      * @param held closed then too; may be null
      * @param structs how many structs (root and descendants) the tree has
      */
-    static void register(long id, Arena arena, BufferView held, int structs) {
+    static void register(long id, Arena arena, MemoryHold held, int structs) {
         LIVE.put(id, new Half(arena, held, structs));
     }
 

@@ -3,8 +3,8 @@ package io.bufferbridge.arrow.internal;
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.format.Format;
-import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.MemoryHold;
 import io.bufferbridge.view.Order;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,9 +45,9 @@ public final class ViewExport {
     }
 
     /**
-     * Exports {@code view} and takes ownership of it: on success the export closes {@code view}
-     * (at once after a copy, else when the consumer releases the array) instead of holding a
-     * {@code getBuffer} view of it; on failure the caller still owns it. For a view the caller got
+     * Exports {@code view} and takes ownership of it: on success the export closes {@code view} at
+     * once (holding its memory until the consumer releases the array, unless it copied); on
+     * failure the caller still owns it. For a view the caller got
      * from an exporter only to export it.
      *
      * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
@@ -65,8 +65,7 @@ public final class ViewExport {
         // Freed by a release callback, on whatever thread the consumer releases from.
         Arena schemaArena = new MallocArena();
         Arena arrayArena = new MallocArena();
-        BufferView held = null;
-        boolean adoptedCopy = false;
+        MemoryHold held = null;
         try {
             Format format = view.format();
             long itemsize = view.itemsize();
@@ -81,9 +80,9 @@ public final class ViewExport {
             boolean zeroCopy = phys != null && bytes > 0 && view.isNative() && !element.containsStruct();
             MemorySegment base;
             if (zeroCopy) {
-                // The export holds a view of its own, so the memory outlives the caller's view
-                // until the consumer releases the array.
-                held = adopt ? view : view.getBuffer(BufferFlags.FULL_RO);
+                // The export holds the memory (not a view of it: see Lifetime), so the memory
+                // outlives the caller's view until the consumer releases the array.
+                held = view.hold();
                 base = MemorySegment.ofAddress(view.address()).reinterpret(bytes);
             } else {
                 phys = identity(ndim);
@@ -138,20 +137,19 @@ public final class ViewExport {
             writeArray(topData, array, arrayArena, arrayId, true);
             ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
             ExportReleases.register(arrayId, arrayArena, held, topData.structs());
-            adoptedCopy = adopt && held == null;
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arenas about to be freed: hand them back released.
             schema.release(MemorySegment.NULL);
             array.release(MemorySegment.NULL);
-            if (held != null && !adopt) {
+            if (held != null) {
                 held.close();
             }
             schemaArena.close();
             arrayArena.close();
             throw e;
         }
-        if (adoptedCopy) {
-            // Copied: the export needs nothing more from the adopted view.
+        if (adopt) {
+            // The export holds what it needs (the memory, or its own copy).
             view.close();
         }
     }

@@ -12,7 +12,6 @@ import io.bufferbridge.format.Record;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.BufferView;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -62,6 +61,7 @@ public final class ViewImport {
             BufferView view = build(root, plan, moved);
             return new ImportedView(view, plan.copy() || plan.exporterCopied());
         } catch (RuntimeException | Error e) {
+            // Nothing was handed out: BufferView.ofForeign takes the release only when it succeeds.
             moved.releaseAll();
             if (e instanceof ArrowImportException || e instanceof Error) {
                 throw e;
@@ -71,16 +71,14 @@ public final class ViewImport {
     }
 
     /**
-     * The moved structs: our own copies, whose producers' release callbacks run exactly once; and
-     * the memory of a copied view, if the import copies.
+     * The moved structs: our own copies, whose producers' release callbacks run exactly once; the
+     * memory of a copied view, if the import copies. The view is {@link BufferView#ofForeign}'s,
+     * so {@link #releaseAll} runs only once no segment the view handed out can be read.
      */
     private static final class Moved {
-        // Only this class reads the moved structs, never after releaseAll, so they need no
-        // shared arena (whose close is a handshake with every thread, the cost of a small import).
-        final Arena structs = new MallocArena();
-        // A copy is Java's memory, handed out by the view's memory(): a shared arena, so that a
-        // segment kept past the release fails to read instead of reading freed memory.
-        private Arena copy;
+        // Only this class reads the moved structs, and a copy is reached from Java only through
+        // segments scoped by the epoch's arena: C-heap memory, freed after that arena's close.
+        final MallocArena structs = new MallocArena();
         MemorySegment schema;
         MemorySegment array;
         private boolean closed;
@@ -122,10 +120,9 @@ public final class ViewImport {
             }
         }
 
-        /** {@return {@code bytes} of zeroed memory, 16-aligned, freed by {@link #releaseAll()}} */
-        synchronized MemorySegment allocateCopy(long bytes) {
-            copy = Arena.ofShared();
-            return copy.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+        /** {@return {@code bytes} of zeroed memory, 16-aligned, unscoped: for the import to write} */
+        MemorySegment allocateCopy(long bytes) {
+            return structs.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
         }
 
         synchronized void releaseAll() {
@@ -138,9 +135,6 @@ public final class ViewImport {
                     if (!closed) {
                         closed = true;
                         structs.close();
-                        if (copy != null) {
-                            copy.close();
-                        }
                         LIVE.decrementAndGet();
                     }
                 }
@@ -390,17 +384,18 @@ public final class ViewImport {
                 n = n.child();
             }
             long address = n.data() + (n.offset() + index) * n.width();
+            // The producer's memory, rescoped: after the release no segment over it can be read.
             MemorySegment memory = MemorySegment.ofAddress(address).reinterpret(bytes);
-            return BufferView.of(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(), plan.strides(),
-                    plan.readOnly(), moved::releaseAll);
+            return BufferView.ofForeign(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(),
+                    plan.strides(), plan.readOnly(), moved::releaseAll);
         }
         MemorySegment dst = moved.allocateCopy(bytes);
         long itemsize = plan.itemsize();
         scatter(plan.elements(), plan.format().element(), dst, k -> k * itemsize, count, start);
         // A copy needs nothing more from the producer.
         moved.releaseArray();
-        return BufferView.of(dst, 0, plan.format().text(), itemsize, plan.shape(), plan.strides(), plan.readOnly(),
-                moved::releaseAll);
+        return BufferView.ofForeign(dst, 0, plan.format().text(), itemsize, plan.shape(), plan.strides(),
+                plan.readOnly(), moved::releaseAll);
     }
 
     /**

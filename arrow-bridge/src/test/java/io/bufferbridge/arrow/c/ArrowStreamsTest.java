@@ -59,6 +59,7 @@ class ArrowStreamsTest {
     void open() {
         allocator = new RootAllocator();
         arena = Arena.ofShared();
+        BufferView.flushReleases();
         streamsBefore = ArrowStreams.liveCount();
         streamReleasesBefore = ArrowStreams.releaseCount();
         spuriousBefore = ArrowStreams.spuriousReleaseCount();
@@ -68,6 +69,7 @@ class ArrowStreamsTest {
 
     @AfterEach
     void close() {
+        BufferView.flushReleases();
         assertEquals(streamsBefore, ArrowStreams.liveCount(), "every stream released");
         assertEquals(spuriousBefore, ArrowStreams.spuriousReleaseCount(), "no stream released twice");
         assertEquals(exportsBefore, ArrowExporter.liveCount(), "every batch and schema freed");
@@ -97,6 +99,7 @@ class ArrowStreamsTest {
         // What DuckDB's registerArrowStream is handed: Arrow Java's struct wrapped at our address.
         try (ArrowReader reader = Data.importArrayStream(allocator,
                 org.apache.arrow.c.ArrowArrayStream.wrap(stream.address()))) {
+            BufferView.flushReleases();
             assertTrue(stream.isReleased(), "Arrow Java moved the stream");
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             assertEquals(1, root.getSchema().getFields().size());
@@ -116,6 +119,7 @@ class ArrowStreamsTest {
         }
         assertEquals(List.of(List.of(1, 2, 3), List.of(4), List.of(), List.of(5, 6)), batches);
         assertEquals(a.address(), firstAddress, "zero-copy");
+        BufferView.flushReleases();
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore, "released once");
         for (BufferView v : List.of(a, b, empty, c)) {
             assertEquals(0, v.exports(), "every batch released its view");
@@ -159,6 +163,7 @@ class ArrowStreamsTest {
         ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
         ArrowStreams.exportViews(List.of(a, b), "col", stream);
         List<BufferView> views = ArrowStreams.importViews(stream, "col");
+        BufferView.flushReleases();
         assertTrue(stream.isReleased(), "moved");
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(2, views.size());
@@ -203,6 +208,7 @@ class ArrowStreamsTest {
             Data.exportArrayStream(allocator, reader, theirs);
             ArrowArrayStream in = ArrowArrayStream.wrap(theirs.memoryAddress());
             views = ArrowStreams.importViews(in, "d");
+            BufferView.flushReleases();
             assertTrue(in.isReleased(), "moved and released");
         }
         assertEquals(2, views.size());
@@ -210,6 +216,7 @@ class ArrowStreamsTest {
         assertEquals("d", views.get(0).format().text());
         assertArrayEquals(new double[] {0, 0.25, 0.5}, views.get(0).toDoubleArray());
         assertArrayEquals(new double[] {1, 1.25, 1.5}, views.get(1).toDoubleArray());
+        BufferView.flushReleases();
         assertTrue(allocator.getAllocatedMemory() > 0);
         views.forEach(BufferView::close);
     }
@@ -235,9 +242,11 @@ class ArrowStreamsTest {
         ArrowImportException e = assertThrows(ArrowImportException.class,
                 () -> ArrowStreams.importViews(stream, "y"));
         assertEquals("stream has no such column: path=stream column='y' columns=[x]", e.getMessage());
+        BufferView.flushReleases();
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(0, a.exports());
         a.close();
+        BufferView.flushReleases();
         assertThrows(ArrowImportException.class, () -> ArrowStreams.importViews(stream), "already released");
     }
 
@@ -249,6 +258,7 @@ class ArrowStreamsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ArrowStreams.exportViews(List.of(a, b), "x", stream));
         assertTrue(e.getMessage().startsWith("stream chunks differ: chunk=1 format='q'"), e.getMessage());
+        BufferView.flushReleases();
         assertTrue(stream.isReleased());
         assertEquals(0, a.exports());
         assertThrows(IllegalArgumentException.class, () -> ArrowStreams.exportViews(List.of(), "x", stream));
@@ -266,11 +276,13 @@ class ArrowStreamsTest {
         ArrowArrayStream stale = ArrowArrayStream.allocate(arena);
         stale.segment().copyFrom(stream.segment());
         CALL_RELEASE.invokeExact(stream.release(), stream.segment());
+        BufferView.flushReleases();
         assertTrue(stream.isReleased());
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(0, a.exports(), "releasing the stream let go of the unread view");
         // A buggy consumer releasing again through its copy: counted, nothing freed twice.
         CALL_RELEASE.invokeExact(stale.release(), stale.segment());
+        BufferView.flushReleases();
         assertEquals(1, ArrowStreams.spuriousReleaseCount() - spuriousBefore);
         spuriousBefore = ArrowStreams.spuriousReleaseCount();
         a.close();
@@ -332,6 +344,7 @@ class ArrowStreamsTest {
             ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowStreams.importViews(in));
             assertTrue(e.getMessage().startsWith("get_next failed: errno="), e.getMessage());
             assertTrue(e.getMessage().contains("disk on fire"), e.getMessage());
+            BufferView.flushReleases();
             assertTrue(in.isReleased());
         }
         // The first batch's view was released before the exception: the allocator is checked at zero.
@@ -403,6 +416,7 @@ class ArrowStreamsTest {
                 MemorySegment.class, MemorySegment.class));
         outer.release(stub("slicedRelease", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), void.class,
                 MemorySegment.class));
+        BufferView.flushReleases();
         long treeReleases = ArrowExporter.releaseCount();
         List<BufferView> views = ArrowStreams.importViews(outer);
         assertArrayEquals(new int[] {2, 3, 4}, views.get(0).toIntArray());
@@ -410,8 +424,10 @@ class ArrowStreamsTest {
         assertEquals(a.address() + 4, views.get(0).address(), "zero-copy, offset applied");
         // The stream schema; per batch the column's own schema (read by the producer and released
         // at once) and the batch struct, the column having been moved out into the view.
+        BufferView.flushReleases();
         assertEquals(1 + 2 * 2, ArrowExporter.releaseCount() - treeReleases);
         views.forEach(BufferView::close);
+        BufferView.flushReleases();
         assertEquals(1 + 3 * 2, ArrowExporter.releaseCount() - treeReleases, "each column released with its view");
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         a.close();

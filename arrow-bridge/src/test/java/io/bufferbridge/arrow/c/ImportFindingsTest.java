@@ -1,5 +1,6 @@
 package io.bufferbridge.arrow.c;
 
+import io.bufferbridge.view.BufferView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,7 @@ class ImportFindingsTest {
         ArrowSchema s = p.root(p.schema("l"));
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, a));
         assertTrue(e.getMessage().startsWith("size overflows: path=root format='l'"), e.getMessage());
+        BufferView.flushReleases();
         assertEquals(1, TestProducer.SCHEMA_RELEASES.get());
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
@@ -56,6 +58,7 @@ class ImportFindingsTest {
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, a));
         assertTrue(e.getMessage().startsWith("child too short for its parent's offset and length: path=root.0 length=2"),
                 e.getMessage());
+        BufferView.flushReleases();
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
 

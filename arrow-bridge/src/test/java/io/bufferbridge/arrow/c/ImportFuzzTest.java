@@ -385,6 +385,7 @@ class ImportFuzzTest {
         SCHEMA_RELEASES.set(0);
         ARRAY_RELEASES.set(0);
         CHILD_RELEASES.set(0);
+        BufferView.flushReleases();
         int liveBefore = ArrowImporter.liveCount();
         try (Producer p = new Producer()) {
             MemorySegment[] root = node(data, p, 0, data.consumeLong(0, 16));
@@ -402,6 +403,7 @@ class ImportFuzzTest {
                 imported = ArrowImporter.importPair(s, a);
             } catch (ArrowImportException refused) {
                 assertTrue(refused.getMessage() != null && !refused.getMessage().isEmpty(), "refusal has a message");
+                BufferView.flushReleases();
                 assertTrue(s.isReleased() && a.isReleased(), "refused structs are released");
                 assertEquals(schemaLive ? 1 : 0, SCHEMA_RELEASES.get(), "schema release runs once");
                 assertEquals(1, ARRAY_RELEASES.get(), "array release runs once: " + refused.getMessage());
@@ -409,6 +411,7 @@ class ImportFuzzTest {
                 assertEquals(liveBefore, ArrowImporter.liveCount(), "a refused import holds nothing");
                 return;
             }
+            BufferView.flushReleases();
             assertTrue(schemaLive, "imported a released schema");
             assertTrue(s.isReleased() && a.isReleased(), "imported structs are moved");
             assertEquals(1, SCHEMA_RELEASES.get(), "schema released once, at import");
@@ -439,6 +442,7 @@ class ImportFuzzTest {
             v.close();
             v.close();
             assertThrows(IllegalStateException.class, v::toBytes, "use after release");
+            BufferView.flushReleases();
             assertEquals(1, ARRAY_RELEASES.get(), "array released once, after the view");
             assertEquals(0, CHILD_RELEASES.get(), "the consumer never releases a child");
             assertEquals(liveBefore, ArrowImporter.liveCount(), "the import let go");

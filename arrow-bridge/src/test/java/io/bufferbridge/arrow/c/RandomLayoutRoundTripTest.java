@@ -23,6 +23,7 @@ class RandomLayoutRoundTripTest {
     @Test
     void slicedAndPermutedLayouts() {
         Random random = new Random(20261125);
+        BufferView.flushReleases();
         long releases = ArrowExporter.releaseCount();
         int live = ArrowExporter.liveCount();
         int imports = ArrowImporter.liveCount();
@@ -100,6 +101,7 @@ class RandomLayoutRoundTripTest {
                 root.close();
             }
         }
+        BufferView.flushReleases();
         assertEquals(800, ArrowExporter.releaseCount() - releases, "two releases per round");
         assertEquals(live, ArrowExporter.liveCount());
         assertEquals(imports, ArrowImporter.liveCount());

@@ -41,6 +41,7 @@ class StructMirrorTest {
     @Test
     void allocatedStructsStartReleased() {
         try (Arena arena = Arena.ofConfined()) {
+            BufferView.flushReleases();
             assertTrue(ArrowSchema.allocate(arena).isReleased());
             assertTrue(ArrowArray.allocate(arena).isReleased());
         }
@@ -50,6 +51,7 @@ class StructMirrorTest {
 
     @Test
     void aChildMovedOutByTheConsumerOutlivesItsParent() {
+        BufferView.flushReleases();
         int live = ArrowExporter.liveCount();
         BufferView source = BufferView.ofArray(new int[] {1, 2, 3, 4});
         BufferView pairs = BufferView.of(source.memory(), 0, "2i", 8, new long[] {2}, new long[] {8}, false);
@@ -65,20 +67,24 @@ class StructMirrorTest {
             long buffer = Structs.buffer(moved, 1);
             RoundTripTest.callRelease(array.release(), array.segment());
             RoundTripTest.callRelease(schema.release(), schema.segment());
+            BufferView.flushReleases();
             assertEquals(live + 1, ArrowExporter.liveCount(), "the moved child keeps the array's memory");
             int[] values = MemorySegment.ofAddress(buffer).reinterpret(16).toArray(java.lang.foreign.ValueLayout.JAVA_INT);
             assertArrayEquals(new int[] {1, 2, 3, 4}, values);
             RoundTripTest.callRelease(moved.release(), moved.segment());
+            BufferView.flushReleases();
             assertTrue(moved.isReleased());
             assertEquals(live, ArrowExporter.liveCount());
         }
         pairs.close();
         source.close();
+        BufferView.flushReleases();
         assertEquals(0, ArrowExporter.spuriousReleaseCount());
     }
 
     @Test
     void importedViewMayBeReleasedOnAnotherThread() throws Exception {
+        BufferView.flushReleases();
         long before = ArrowExporter.releaseCount();
         BufferView source = BufferView.ofArray(new long[] {5, 6});
         BufferView back;
@@ -89,6 +95,7 @@ class StructMirrorTest {
             back = ArrowImporter.importView(schema, array);
         }
         CompletableFuture.runAsync(back::close).get();
+        BufferView.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - before);
     }
 
@@ -105,6 +112,7 @@ class StructMirrorTest {
             assertEquals(258, v.getLong(0));
             assertTrue(v.isReadOnly());
             v.close();
+            BufferView.flushReleases();
             assertEquals(1, TestProducer.ARRAY_RELEASES.get());
 
             // "ic" is 5 or 8 bytes; the storage width decides.

@@ -48,7 +48,9 @@ class DelegatingExporterTest {
 
     @BeforeEach
     void open() {
+        BufferView.flushReleases();
         importsBefore = ArrowImporter.liveCount();
+        BufferView.flushReleases();
         exportsBefore = ArrowExporter.liveCount();
         releasesBefore = ArrowExporter.releaseCount();
         allocator = new RootAllocator();
@@ -56,6 +58,7 @@ class DelegatingExporterTest {
 
     @AfterEach
     void close() {
+        BufferView.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount());
         assertEquals(exportsBefore, ArrowExporter.liveCount());
         assertEquals(0, allocator.getAllocatedMemory());
@@ -79,6 +82,7 @@ class DelegatingExporterTest {
                 assertEquals("b", v.getField().getMetadata().get("bufferbridge.format"));
             }
         }
+        BufferView.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "schema and array released once each");
         view.close();
         assertEquals(0, seq.exports());
@@ -117,6 +121,7 @@ class DelegatingExporterTest {
                 assertEquals(base.address(), vv.vector().getDataBuffer().memoryAddress());
                 assertEquals(1, base.exports(), "the vector owns the exporter's view");
             }
+            BufferView.flushReleases();
             assertEquals(0, base.exports(), "closing the vector released it");
             base.close();
         }

@@ -1,0 +1,283 @@
+package io.bufferbridge.internal.view;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The lifetime of memory a view does not own ({@code BufferView.ofForeign}; docs/contract.md,
+ * "Lifetime"): every segment over a producer's buffer, and every copy an import hands out, is
+ * scoped by a shared arena, so that
+ * once the arena is closed each segment, {@code ByteBuffer} and view over it refuses access with
+ * {@code IllegalStateException}, and a read racing the close on another thread either completes
+ * on live memory or is refused (the close is a handshake with every thread). Only after the close
+ * do the producers' release callbacks run.
+ *
+ * <p>Why epochs: closing a shared arena costs about 20 µs on a 2-core VM (the handshake), several
+ * times a whole small export + import; an arena per import would dominate it. So imports share the
+ * arena of the current <em>epoch</em>. An epoch takes imports until it is sealed; once sealed and
+ * every one of its imports released, its arena is closed once and then its releases run, in the
+ * order the imports were released. The thread that releases the last view of a sealed epoch (or
+ * that seals a drained one) closes it; a daemon thread seals epochs that grew old.
+ *
+ * <h2>Bounds</h2>
+ * An epoch is sealed when it is {@link #MAX_AGE_NANOS} old (1 ms), holds {@link #MAX_IMPORTS}
+ * imports, or the next import would take the distinct memory it spans past {@link #MAX_BYTES}
+ * (an import larger than that opens an epoch of its own). So a producer's release runs at most
+ * about 1 ms (plus the reaper's scheduling) after the later of two moments: the release of the
+ * import's own last view, and the release of the last view of every other import made within
+ * that same 1 ms window. And an epoch keeps at most 64 MiB of distinct producer memory (or one
+ * larger import) alive past its release. {@link #flush()} seals the open epoch and closes every
+ * drained one at once, for code that must know the releases have run (closing an Arrow Java
+ * allocator, tests that count releases).
+ */
+public final class Epochs {
+    /** An epoch takes no import once it is this old. */
+    public static final long MAX_AGE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** An epoch takes at most this many imports. */
+    public static final int MAX_IMPORTS = 1024;
+    /** An epoch spans at most this much distinct memory, unless one import alone is larger. */
+    public static final long MAX_BYTES = 64L << 20;
+
+    // Ranges remembered per epoch to count memory imported again (the same buffer exported and
+    // imported in a loop) once; past this many, every import's bytes count.
+    private static final int RANGES = 8;
+
+    private static final Object LOCK = new Object();
+    // Guarded by LOCK.
+    private static Epoch open;
+    // Guarded by LOCK: sealed epochs whose arena close was refused (an acquired segment), retried.
+    private static final List<Epoch> RETRY = new ArrayList<>();
+    private static ScheduledExecutorService reaper;
+
+    private Epochs() {
+    }
+
+    /** One epoch: its arena and what waits for its close. */
+    private static final class Epoch {
+        final Arena arena = Arena.ofShared();
+        final long opened = System.nanoTime();
+        final long[] ranges = new long[2 * RANGES];
+        int nRanges;
+        int members;
+        int live;
+        long bytes;
+        boolean sealed;
+        boolean closed;
+        final List<Runnable> releases = new ArrayList<>();
+
+        /** {@return bytes of {@code [address, address + size)} not yet counted} */
+        long added(long address, long size) {
+            for (int i = 0; i < nRanges; i++) {
+                if (ranges[2 * i] == address && ranges[2 * i + 1] == size) {
+                    return 0;
+                }
+            }
+            if (nRanges < RANGES) {
+                ranges[2 * nRanges] = address;
+                ranges[2 * nRanges + 1] = size;
+                nRanges++;
+            }
+            return size;
+        }
+    }
+
+    /**
+     * One import's place in an epoch: scopes its segments, and takes its release for after the
+     * epoch's close. {@link #leave} must be called exactly once.
+     */
+    public static final class Ticket {
+        private final Epoch epoch;
+        private boolean left;
+
+        private Ticket(Epoch epoch) {
+            this.epoch = epoch;
+        }
+
+        /** {@return {@code raw}'s memory as a segment of this import's epoch} */
+        public MemorySegment scope(MemorySegment raw) {
+            return raw.reinterpret(raw.byteSize(), epoch.arena, null);
+        }
+
+        /**
+         * Leaves the epoch: {@code release} runs once the epoch is closed, here if this was the
+         * last import of a sealed epoch, else later on another thread.
+         *
+         * @throws IllegalStateException if the ticket has already left
+         */
+        public void leave(Runnable release) {
+            Epoch close = null;
+            synchronized (LOCK) {
+                if (left) {
+                    throw new IllegalStateException("import already left its epoch: members=" + epoch.members);
+                }
+                left = true;
+                epoch.releases.add(release);
+                epoch.live--;
+                if (epoch.sealed && epoch.live == 0) {
+                    close = epoch;
+                }
+            }
+            if (close != null) {
+                close(close);
+            }
+        }
+    }
+
+    /**
+     * Joins the open epoch with an import spanning {@code size} bytes at {@code address}.
+     *
+     * @return the import's ticket
+     */
+    public static Ticket join(long address, long size) {
+        Epoch drained = null;
+        Ticket t;
+        synchronized (LOCK) {
+            Epoch e = open;
+            long add = 0;
+            if (e != null) {
+                add = e.added(address, size);
+                if (e.members >= MAX_IMPORTS || System.nanoTime() - e.opened >= MAX_AGE_NANOS
+                        || (e.members > 0 && e.bytes + add > MAX_BYTES)) {
+                    e.sealed = true;
+                    open = null;
+                    if (e.live == 0) {
+                        drained = e;
+                    }
+                    e = null;
+                }
+            }
+            if (e == null) {
+                e = new Epoch();
+                add = e.added(address, size);
+                open = e;
+                scheduleSeal(e);
+            }
+            e.members++;
+            e.live++;
+            e.bytes += add;
+            t = new Ticket(e);
+        }
+        if (drained != null) {
+            close(drained);
+        }
+        return t;
+    }
+
+    /**
+     * Seals the open epoch and closes every epoch whose imports have all been released, so that
+     * their releases have run when this returns.
+     *
+     * @return how many epochs were closed
+     */
+    public static int flush() {
+        List<Epoch> drained = new ArrayList<>();
+        synchronized (LOCK) {
+            if (open != null) {
+                open.sealed = true;
+                if (open.live == 0) {
+                    drained.add(open);
+                }
+                open = null;
+            }
+            drained.addAll(RETRY);
+            RETRY.clear();
+        }
+        int closed = 0;
+        for (Epoch e : drained) {
+            if (close(e)) {
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /**
+     * Closes a sealed, drained epoch, then runs its releases; if the close is refused because a
+     * segment is acquired (a downcall or an I/O operation is using it), retries later.
+     *
+     * @return whether it closed now
+     */
+    private static boolean close(Epoch e) {
+        synchronized (LOCK) {
+            if (e.closed) {
+                return false;
+            }
+            e.closed = true;
+        }
+        try {
+            e.arena.close();
+        } catch (IllegalStateException acquired) {
+            synchronized (LOCK) {
+                e.closed = false;
+                RETRY.add(e);
+                reaper().schedule(Epochs::retry, MAX_AGE_NANOS, TimeUnit.NANOSECONDS);
+            }
+            return false;
+        }
+        Throwable first = null;
+        for (Runnable r : e.releases) {
+            try {
+                r.run();
+            } catch (RuntimeException | Error failure) {
+                // Every release must run: one producer's failure cannot leak another's memory.
+                if (first == null) {
+                    first = failure;
+                } else {
+                    first.addSuppressed(failure);
+                }
+            }
+        }
+        if (first != null) {
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, first);
+        }
+        return true;
+    }
+
+    private static void retry() {
+        List<Epoch> again;
+        synchronized (LOCK) {
+            again = new ArrayList<>(RETRY);
+            RETRY.clear();
+        }
+        for (Epoch e : again) {
+            close(e);
+        }
+    }
+
+    /** Guarded by LOCK: the reaper seals {@code e} once it is old, if it is still the open epoch. */
+    private static void scheduleSeal(Epoch e) {
+        reaper().schedule(() -> {
+            Epoch drained = null;
+            synchronized (LOCK) {
+                if (open == e) {
+                    e.sealed = true;
+                    open = null;
+                    if (e.live == 0) {
+                        drained = e;
+                    }
+                }
+            }
+            if (drained != null) {
+                close(drained);
+            }
+        }, MAX_AGE_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /** Guarded by LOCK. */
+    private static ScheduledExecutorService reaper() {
+        if (reaper == null) {
+            reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "bufferbridge-import-epochs");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return reaper;
+    }
+}
