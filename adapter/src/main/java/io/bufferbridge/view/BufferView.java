@@ -207,7 +207,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @return how many epochs were closed
      */
     public static int flushReleases() {
-        return Epochs.flush();
+        return Epochs.SHARED.flush();
     }
 
     /**
@@ -235,7 +235,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (!foreign) {
             return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, flags, new Lifetime(onRelease));
         }
-        Epochs.Ticket ticket = Epochs.join(memory.address(), memory.byteSize());
+        Epochs.Ticket ticket = Epochs.SHARED.join(memory.address(), memory.byteSize());
         return new BufferView(ticket.scope(memory), offset, parsed, itemsize, sh, st, readOnly, flags,
                 Lifetime.foreign(ticket, onRelease));
     }
@@ -1611,7 +1611,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         lifetime.retain();
         exports.incrementAndGet();
         return new BufferView(memory, offset, format, itemsize, shape.clone(), strides.clone(), readOnly, flags,
-                new Lifetime(() -> {
+                Lifetime.exportOf(lifetime, () -> {
                     exports.decrementAndGet();
                     lifetime.release();
                 }));
@@ -1664,7 +1664,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public void close() {
         if (exports.get() > 0) {
             // An export may be waiting only for a deferred release (ours, imported by us again).
-            Epochs.flush();
+            Epochs.SHARED.flush();
         }
         release();
     }

@@ -16,9 +16,8 @@ public final class MemoryHold implements AutoCloseable {
     private final Lifetime lifetime;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    MemoryHold(Lifetime lifetime) {
-        this.lifetime = lifetime;
-        lifetime.hold();
+    MemoryHold(Lifetime of) {
+        this.lifetime = of.hold();
     }
 
     /** {@return whether {@link #close()} has not been called yet} */

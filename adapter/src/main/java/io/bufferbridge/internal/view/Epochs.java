@@ -43,18 +43,29 @@ public final class Epochs {
     /** An epoch spans at most this much distinct memory, unless one import alone is larger. */
     public static final long MAX_BYTES = 64L << 20;
 
+    /** The epochs every foreign view of this JVM joins. */
+    public static final Epochs SHARED = new Epochs(MAX_AGE_NANOS, MAX_IMPORTS, MAX_BYTES);
+
+    private static ScheduledExecutorService reaper;
+
     // Ranges remembered per epoch to count memory imported again (the same buffer exported and
     // imported in a loop) once; past this many, every import's bytes count.
     private static final int RANGES = 8;
 
-    private static final Object LOCK = new Object();
-    // Guarded by LOCK.
-    private static Epoch open;
-    // Guarded by LOCK: sealed epochs whose arena close was refused (an acquired segment), retried.
-    private static final List<Epoch> RETRY = new ArrayList<>();
-    private static ScheduledExecutorService reaper;
+    private final long maxAgeNanos;
+    private final int maxImports;
+    private final long maxBytes;
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private Epoch open;
+    // Guarded by lock: sealed epochs whose arena close was refused (an acquired segment), retried.
+    private final List<Epoch> retry = new ArrayList<>();
 
-    private Epochs() {
+    /** Epochs with other bounds than {@link #SHARED}'s: for tests of the bounds themselves. */
+    public Epochs(long maxAgeNanos, int maxImports, long maxBytes) {
+        this.maxAgeNanos = maxAgeNanos;
+        this.maxImports = maxImports;
+        this.maxBytes = maxBytes;
     }
 
     /** One epoch: its arena and what waits for its close. */
@@ -90,7 +101,7 @@ public final class Epochs {
      * One import's place in an epoch: scopes its segments, and takes its release for after the
      * epoch's close. {@link #leave} must be called exactly once.
      */
-    public static final class Ticket {
+    public final class Ticket {
         private final Epoch epoch;
         private boolean left;
 
@@ -111,7 +122,7 @@ public final class Epochs {
          */
         public void leave(Runnable release) {
             Epoch close = null;
-            synchronized (LOCK) {
+            synchronized (lock) {
                 if (left) {
                     throw new IllegalStateException("import already left its epoch: members=" + epoch.members);
                 }
@@ -133,16 +144,16 @@ public final class Epochs {
      *
      * @return the import's ticket
      */
-    public static Ticket join(long address, long size) {
+    public Ticket join(long address, long size) {
         Epoch drained = null;
         Ticket t;
-        synchronized (LOCK) {
+        synchronized (lock) {
             Epoch e = open;
             long add = 0;
             if (e != null) {
                 add = e.added(address, size);
-                if (e.members >= MAX_IMPORTS || System.nanoTime() - e.opened >= MAX_AGE_NANOS
-                        || (e.members > 0 && e.bytes + add > MAX_BYTES)) {
+                if (e.members >= maxImports || System.nanoTime() - e.opened >= maxAgeNanos
+                        || (e.members > 0 && e.bytes + add > maxBytes)) {
                     e.sealed = true;
                     open = null;
                     if (e.live == 0) {
@@ -174,9 +185,9 @@ public final class Epochs {
      *
      * @return how many epochs were closed
      */
-    public static int flush() {
+    public int flush() {
         List<Epoch> drained = new ArrayList<>();
-        synchronized (LOCK) {
+        synchronized (lock) {
             if (open != null) {
                 open.sealed = true;
                 if (open.live == 0) {
@@ -184,8 +195,8 @@ public final class Epochs {
                 }
                 open = null;
             }
-            drained.addAll(RETRY);
-            RETRY.clear();
+            drained.addAll(retry);
+            retry.clear();
         }
         int closed = 0;
         for (Epoch e : drained) {
@@ -202,8 +213,8 @@ public final class Epochs {
      *
      * @return whether it closed now
      */
-    private static boolean close(Epoch e) {
-        synchronized (LOCK) {
+    private boolean close(Epoch e) {
+        synchronized (lock) {
             if (e.closed) {
                 return false;
             }
@@ -212,11 +223,11 @@ public final class Epochs {
         try {
             e.arena.close();
         } catch (IllegalStateException acquired) {
-            synchronized (LOCK) {
+            synchronized (lock) {
                 e.closed = false;
-                RETRY.add(e);
-                reaper().schedule(Epochs::retry, MAX_AGE_NANOS, TimeUnit.NANOSECONDS);
+                retry.add(e);
             }
+            reaper().schedule(this::retry, maxAgeNanos, TimeUnit.NANOSECONDS);
             return false;
         }
         Throwable first = null;
@@ -239,22 +250,22 @@ public final class Epochs {
         return true;
     }
 
-    private static void retry() {
+    private void retry() {
         List<Epoch> again;
-        synchronized (LOCK) {
-            again = new ArrayList<>(RETRY);
-            RETRY.clear();
+        synchronized (lock) {
+            again = new ArrayList<>(retry);
+            retry.clear();
         }
         for (Epoch e : again) {
             close(e);
         }
     }
 
-    /** Guarded by LOCK: the reaper seals {@code e} once it is old, if it is still the open epoch. */
-    private static void scheduleSeal(Epoch e) {
+    /** The reaper seals {@code e} once it is old, if it is still the open epoch. */
+    private void scheduleSeal(Epoch e) {
         reaper().schedule(() -> {
             Epoch drained = null;
-            synchronized (LOCK) {
+            synchronized (lock) {
                 if (open == e) {
                     e.sealed = true;
                     open = null;
@@ -266,11 +277,10 @@ public final class Epochs {
             if (drained != null) {
                 close(drained);
             }
-        }, MAX_AGE_NANOS, TimeUnit.NANOSECONDS);
+        }, maxAgeNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Guarded by LOCK. */
-    private static ScheduledExecutorService reaper() {
+    private static synchronized ScheduledExecutorService reaper() {
         if (reaper == null) {
             reaper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "bufferbridge-import-epochs");

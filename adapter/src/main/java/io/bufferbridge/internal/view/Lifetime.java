@@ -25,12 +25,15 @@ public final class Lifetime {
     private final AtomicLong count;
     private final Runnable onReadersGone;
     private final Runnable onLastRelease;
+    // Where holds go: this lifetime, or for an export's the exporter's (see exportOf).
+    private final Lifetime holdTarget;
 
     /** @param onLastRelease run once, when the last reader or hold lets go; may be null */
     public Lifetime(Runnable onLastRelease) {
         this.count = new AtomicLong(1);
         this.onReadersGone = null;
         this.onLastRelease = onLastRelease;
+        this.holdTarget = this;
     }
 
     private Lifetime(Epochs.Ticket ticket, Runnable release) {
@@ -38,6 +41,24 @@ public final class Lifetime {
         this.count = new AtomicLong(HOLD + 1);
         this.onReadersGone = () -> ticket.leave(this::unhold);
         this.onLastRelease = release;
+        this.holdTarget = this;
+    }
+
+    private Lifetime(Lifetime exporter, Runnable onLastRelease) {
+        this.count = new AtomicLong(1);
+        this.onReadersGone = null;
+        this.onLastRelease = onLastRelease;
+        this.holdTarget = exporter.holdTarget;
+    }
+
+    /**
+     * {@return the lifetime of an export ({@code getBuffer}) of a view whose lifetime is
+     * {@code exporter}}: holds taken through the export go to the exporter's memory, so that the
+     * export itself (a consumer's view, counted by its exporter) can be released while native code
+     * still holds the memory
+     */
+    public static Lifetime exportOf(Lifetime exporter, Runnable onLastRelease) {
+        return new Lifetime(exporter, onLastRelease);
     }
 
     /**
@@ -72,12 +93,18 @@ public final class Lifetime {
     }
 
     /**
-     * Adds a hold: the memory stays valid, without a reader, until {@link #unhold()}.
+     * Adds a hold: the memory stays valid, without a reader, until {@link #unhold()} of the
+     * lifetime returned.
      *
+     * @return the lifetime that took the hold: this one, or the exporter's of an export
      * @throws IllegalStateException if every reader has already been released
      */
-    public void hold() {
-        add(HOLD);
+    public Lifetime hold() {
+        if ((count.get() & READERS) == 0) {
+            throw new IllegalStateException("lifetime already ended: readers=0");
+        }
+        holdTarget.add(HOLD);
+        return holdTarget;
     }
 
     /** Removes a hold; the last holder of either kind runs the release hook. */

@@ -2,15 +2,18 @@ package io.bufferbridge.arrow.vector;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.view.BufferException;
 import io.bufferbridge.view.BufferExporter;
 import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.NativeBuffer;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -111,19 +114,24 @@ class DelegatingExporterTest {
 
     @Test
     void delegatingNativeExporterIsHeldUntilTheVectorCloses() {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment m = arena.allocate(3);
-            m.copyFrom(java.lang.foreign.MemorySegment.ofArray("xyz".getBytes()));
-            BufferView base = BufferView.ofSegment(m, "B", 3);
-            BufferExporter wrapper = base::getBuffer;
-            try (VectorOfView vv = ArrowVectors.toVector(wrapper, "w", allocator)) {
-                assertEquals(false, vv.copied());
-                assertEquals(base.address(), vv.vector().getDataBuffer().memoryAddress());
-                assertEquals(1, base.exports(), "the vector owns the exporter's view");
-            }
-            BufferView.flushReleases();
-            assertEquals(0, base.exports(), "closing the vector released it");
-            base.close();
+        NativeBuffer owner = NativeBuffer.allocate("B", 3);
+        try (BufferView fill = owner.getBuffer(BufferFlags.FULL)) {
+            fill.memory().copyFrom(java.lang.foreign.MemorySegment.ofArray("xyz".getBytes()));
         }
+        // A class that wraps the owner and delegates to it, as user code does.
+        BufferExporter wrapper = owner::getBuffer;
+        long address;
+        try (VectorOfView vv = ArrowVectors.toVector(wrapper, "w", allocator)) {
+            assertEquals(false, vv.copied());
+            address = vv.vector().getDataBuffer().memoryAddress();
+            assertEquals(1, owner.exports(), "the vector holds the exporter's memory");
+            BufferException e = assertThrows(BufferException.class, owner::close);
+            assertEquals("cannot free memory with live exports: exports=1 bytes=3", e.getMessage());
+            assertEquals((byte) 'y', vv.vector().getObject(1));
+        }
+        BufferView.flushReleases();
+        assertEquals(0, owner.exports(), "closing the vector released it");
+        assertTrue(address != 0);
+        owner.close();
     }
 }
