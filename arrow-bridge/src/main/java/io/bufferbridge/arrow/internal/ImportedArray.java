@@ -23,6 +23,11 @@ record ImportedArray(String path, long length, long nullCount, long offset, long
     static final long MAX_BUFFERS = 64;
 
     static ImportedArray read(ArrowArray a, String path, int depth) {
+        return read(a, path, depth, new NodeBudget("array"));
+    }
+
+    private static ImportedArray read(ArrowArray a, String path, int depth, NodeBudget budget) {
+        budget.visit(path);
         if (depth > ImportedSchema.MAX_DEPTH) {
             throw new ArrowImportException("array nested too deeply: path=" + path + " depth=" + depth);
         }
@@ -60,7 +65,14 @@ record ImportedArray(String path, long length, long nullCount, long offset, long
             if (child.address() == 0) {
                 throw new ArrowImportException("ArrowArray child is NULL: path=" + path + " child=" + i);
             }
-            children.add(read(ArrowArray.wrap(child.address()), path + "." + i, depth + 1));
+            String at = path + "." + i;
+            ImportedArray seen = budget.again(child.address(), at);
+            if (seen == null) {
+                long mark = budget.mark();
+                seen = read(ArrowArray.wrap(child.address()), at, depth + 1, budget);
+                budget.remember(child.address(), seen, mark);
+            }
+            children.add(seen);
         }
         return new ImportedArray(path, a.length(), a.nullCount(), a.offset(), buffers, children);
     }

@@ -25,6 +25,11 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
     static final long MAX_CHILDREN = 1 << 16;
 
     static ImportedSchema read(ArrowSchema s, String path, int depth) {
+        return read(s, path, depth, new NodeBudget("schema"));
+    }
+
+    private static ImportedSchema read(ArrowSchema s, String path, int depth, NodeBudget budget) {
+        budget.visit(path);
         if (depth > MAX_DEPTH) {
             throw new ArrowImportException("schema nested too deeply: path=" + path + " depth=" + depth
                     + " expected=0.." + MAX_DEPTH);
@@ -41,11 +46,15 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
                     + " limit=" + Native.MAX_STRING);
         }
         String name = Native.readCString(s.name());
+        budget.read(path, format.length() + (name == null ? 0 : name.length()));
         if (s.dictionary().address() != 0) {
             throw new ArrowImportException("dictionary-encoded arrays are not supported: path=" + path
                     + " format='" + format + "'");
         }
         Map<String, String> metadata = MetadataBlob.decode(s.metadata(), path);
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            budget.read(path, 8 + e.getKey().length() + e.getValue().length());
+        }
         long n = s.nChildren();
         if (n < 0 || n > MAX_CHILDREN) {
             throw new ArrowImportException("ArrowSchema n_children out of range: path=" + path + " n_children=" + n
@@ -61,7 +70,14 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
             if (child.address() == 0) {
                 throw new ArrowImportException("ArrowSchema child is NULL: path=" + path + " child=" + i);
             }
-            children.add(read(ArrowSchema.wrap(child.address()), path + "." + i, depth + 1));
+            String at = path + "." + i;
+            ImportedSchema seen = budget.again(child.address(), at);
+            if (seen == null) {
+                long mark = budget.mark();
+                seen = read(ArrowSchema.wrap(child.address()), at, depth + 1, budget);
+                budget.remember(child.address(), seen, mark);
+            }
+            children.add(seen);
         }
         return new ImportedSchema(path, format, name, metadata, children);
     }
