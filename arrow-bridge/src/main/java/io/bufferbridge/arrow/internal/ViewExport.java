@@ -19,15 +19,18 @@ public final class ViewExport {
     public static final String FORMAT = "bufferbridge.format";
     /** SPEC §3: the shape, decimal, comma-separated, empty for ndim 0. */
     public static final String SHAPE = "bufferbridge.shape";
-    /** SPEC §3: the view's strides in bytes, as the shape. */
+    /**
+     * SPEC §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
+     * when zero-copy, the copy's C-contiguous strides when it copied.
+     */
     public static final String STRIDES = "bufferbridge.strides";
     /** SPEC §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
     public static final String READONLY = "bufferbridge.readonly";
     /** SPEC §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
     public static final String COPIED = "bufferbridge.copied";
     /**
-     * Not in SPEC §3: a record's itemsize may follow either rule ({@code "ic"} is 5 or 8), and the
-     * Arrow struct does not say which, so the exporter states it.
+     * SPEC §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
+     * 5 or 8), and the Arrow struct does not say which.
      */
     public static final String ITEMSIZE = "bufferbridge.itemsize";
 
@@ -123,7 +126,8 @@ public final class ViewExport {
             Map<String, String> md = new LinkedHashMap<>();
             md.put(FORMAT, format.text());
             md.put(SHAPE, Layouts.join(shape));
-            md.put(STRIDES, Layouts.join(strides));
+            // The metadata describes the buffer as exported: a copy is C-contiguous.
+            md.put(STRIDES, Layouts.join(zeroCopy ? strides : Layouts.cStrides(itemsize, shape)));
             md.put(READONLY, Boolean.toString(view.isReadOnly()));
             md.put(COPIED, Boolean.toString(!zeroCopy));
             md.put(ITEMSIZE, Long.toString(itemsize));

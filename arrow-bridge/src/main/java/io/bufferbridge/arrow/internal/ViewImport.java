@@ -232,6 +232,12 @@ public final class ViewImport {
             throw new ArrowImportException("bufferbridge.copied=false contradicts a struct type, which is always a"
                     + " copy: path=root format='" + text + "'");
         }
+        if (copied && count > 0 && !Arrays.equals(strides, Layouts.cStrides(itemsize, shape))) {
+            // A copy is C-contiguous, and the metadata describes the buffer as exported.
+            throw new ArrowImportException("bufferbridge.strides contradict bufferbridge.copied=true: path=root"
+                    + " strides=" + Arrays.toString(strides) + " expected=" + Arrays.toString(
+                            Layouts.cStrides(itemsize, shape)) + " (a copy's C-contiguous strides)");
+        }
         long[] viewStrides = copied ? Layouts.cStrides(itemsize, shape) : strides;
         return new Plan(format, itemsize, shape, viewStrides, readOnly, copy, copied, elements);
     }

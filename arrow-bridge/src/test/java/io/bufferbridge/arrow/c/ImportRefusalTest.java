@@ -176,6 +176,14 @@ class ImportRefusalTest {
     }
 
     @Test
+    void stridesOfACopyThatAreNotCStrides() {
+        // A copy is C-contiguous: strides of 8 over a dense int32 copy would walk out of it.
+        ArrowSchema s = p.root(p.schema("i", bb("i", "3", "8", true, true)));
+        refused(s, ints3(), "bufferbridge.strides contradict bufferbridge.copied=true: path=root strides=[8]"
+                + " expected=[4] (a copy's C-contiguous strides)");
+    }
+
+    @Test
     void stridesReachOutside() {
         ArrowSchema s = p.root(p.schema("i", bb("i", "3", "8", true, false)));
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, ints3()));
