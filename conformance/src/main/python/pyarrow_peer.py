@@ -200,15 +200,21 @@ def fn_check(request):
 
 def check(case, field, array, fmt, itemsize, shape, strides):
     meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
-    want_meta = {"bufferbridge.format": fmt, "bufferbridge.shape": ",".join(map(str, shape)),
-                 "bufferbridge.strides": ",".join(map(str, strides)),
-                 "bufferbridge.readonly": "true" if case["readonly"] else "false"}
-    for key, value in want_meta.items():
-        if meta.get(key) != value:
-            raise Mismatch("field metadata %s: expected=%r found=%r" % (key, value, meta.get(key)))
     copied = meta.get("bufferbridge.copied")
     if copied not in ("true", "false"):
         raise Mismatch("field metadata bufferbridge.copied: expected true or false, found %r" % copied)
+    want_meta = {"bufferbridge.format": fmt, "bufferbridge.shape": ",".join(map(str, shape)),
+                 "bufferbridge.itemsize": str(itemsize),
+                 "bufferbridge.readonly": "true" if case["readonly"] else "false"}
+    n_elements = int(np.prod(shape)) if shape else 1
+    if n_elements > 0:
+        # SPEC §3: the metadata describes the buffer as exported, a copy's strides are C strides
+        # (not compared for a view with no element).
+        exported = strides if copied == "false" else c_strides(itemsize, shape)
+        want_meta["bufferbridge.strides"] = ",".join(map(str, exported))
+    for key, value in want_meta.items():
+        if meta.get(key) != value:
+            raise Mismatch("field metadata %s: expected=%r found=%r" % (key, value, meta.get(key)))
     dt, numpy_note = numpy_dtype(fmt, itemsize)
     if numpy_note is not None and not re.fullmatch(r"[@=<>!]?\d*p", fmt):
         raise Skip(numpy_note + ", so there is no NumPy view to check pyarrow against (the round trip ran)")

@@ -85,6 +85,9 @@ final class DuckDbPath implements RoundTripPath {
                 return run(c, view, allocator);
             } finally {
                 view.close();
+                // DuckDB's result was imported: its release waits for an epoch, and the
+                // allocator must not close before it ran.
+                BufferView.flushReleases();
             }
         } catch (IllegalStateException e) {
             return Outcome.fail("Arrow memory left behind: " + e.getMessage());

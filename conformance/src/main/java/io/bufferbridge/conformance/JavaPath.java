@@ -30,6 +30,8 @@ final class JavaPath implements RoundTripPath {
             ArrowExporter.exportView(view, schema, array);
             difference = CaseChecks.imported(c, view, ArrowImporter.importPair(schema, array));
             view.close();
+            // The case's memory (this arena) goes only after every deferred release of it ran.
+            BufferView.flushReleases();
         }
         if (difference == null) {
             difference = before.difference();

@@ -41,6 +41,8 @@ final class NativePath implements RoundTripPath {
             peer.reexport(schema.segment(), array.segment(), outSchema.segment(), outArray.segment());
             difference = CaseChecks.imported(c, view, ArrowImporter.importPair(outSchema, outArray));
             view.close();
+            // The case's memory (this arena) goes only after every deferred release of it ran.
+            BufferView.flushReleases();
         }
         if (checked.status() == NativePeer.Status.MISMATCH) {
             return Outcome.fail("peer: " + checked.message());

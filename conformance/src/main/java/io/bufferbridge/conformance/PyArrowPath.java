@@ -62,6 +62,8 @@ final class PyArrowPath implements RoundTripPath {
                 outcome = run(c, view, arena);
             } finally {
                 view.close();
+                // The case's memory (this arena) goes only after every deferred release of it ran.
+                BufferView.flushReleases();
             }
         }
         if (outcome instanceof Outcome.Fail) {

@@ -60,6 +60,8 @@ public final class Epochs {
     private Epoch open;
     // Guarded by lock: sealed epochs whose arena close was refused (an acquired segment), retried.
     private final List<Epoch> retry = new ArrayList<>();
+    // Guarded by lock: the threads closing an epoch now (one entry per close), for flush to wait on.
+    private final List<Thread> closers = new ArrayList<>();
 
     /** Epochs with other bounds than {@link #SHARED}'s: for tests of the bounds themselves. */
     public Epochs(long maxAgeNanos, int maxImports, long maxBytes) {
@@ -204,6 +206,23 @@ public final class Epochs {
                 closed++;
             }
         }
+        // An epoch another thread (the reaper, a releasing thread) is closing right now has not
+        // run its releases yet: wait for it, unless this thread is itself inside such a close
+        // (a release that flushes), which would wait for itself.
+        Thread me = Thread.currentThread();
+        synchronized (lock) {
+            boolean interrupted = false;
+            while (!closers.contains(me) && !closers.isEmpty()) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                me.interrupt();
+            }
+        }
         return closed;
     }
 
@@ -214,12 +233,25 @@ public final class Epochs {
      * @return whether it closed now
      */
     private boolean close(Epoch e) {
+        Thread me = Thread.currentThread();
         synchronized (lock) {
             if (e.closed) {
                 return false;
             }
             e.closed = true;
+            closers.add(me);
         }
+        try {
+            return closeAndRelease(e);
+        } finally {
+            synchronized (lock) {
+                closers.remove(me);
+                lock.notifyAll();
+            }
+        }
+    }
+
+    private boolean closeAndRelease(Epoch e) {
         try {
             e.arena.close();
         } catch (IllegalStateException acquired) {

@@ -53,6 +53,7 @@ class StructMirrorTest {
     void aChildMovedOutByTheConsumerOutlivesItsParent() {
         BufferView.flushReleases();
         int live = ArrowExporter.liveCount();
+        long spurious = ArrowExporter.spuriousReleaseCount();
         BufferView source = BufferView.ofArray(new int[] {1, 2, 3, 4});
         BufferView pairs = BufferView.of(source.memory(), 0, "2i", 8, new long[] {2}, new long[] {8}, false);
         try (Arena arena = Arena.ofConfined()) {
@@ -79,7 +80,7 @@ class StructMirrorTest {
         pairs.close();
         source.close();
         BufferView.flushReleases();
-        assertEquals(0, ArrowExporter.spuriousReleaseCount());
+        assertEquals(spurious, ArrowExporter.spuriousReleaseCount());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.bufferbridge.arrow.c;
 
+import io.bufferbridge.view.BufferView;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -27,6 +28,8 @@ final class TestProducer implements AutoCloseable {
     final Arena arena = Arena.ofShared();
 
     TestProducer() {
+        // A release an earlier test left waiting for its epoch must not count as this one's.
+        BufferView.flushReleases();
         SCHEMA_RELEASES.set(0);
         ARRAY_RELEASES.set(0);
     }
@@ -157,8 +160,10 @@ final class TestProducer implements AutoCloseable {
         return a;
     }
 
+    /** Frees the producer's memory, once every release waiting for an epoch has run. */
     @Override
     public void close() {
+        BufferView.flushReleases();
         arena.close();
     }
 }
