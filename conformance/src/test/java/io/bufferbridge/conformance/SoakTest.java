@@ -10,6 +10,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.c.UnmappingProducer;
 import io.bufferbridge.conformance.peer.NativePeer;
 import io.bufferbridge.view.BufferView;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,8 @@ import org.junit.jupiter.api.Timeout;
  * handed to the other thread, which reads it and releases it. At the end the exporter's and the
  * importer's live counts are back where they started, every release callback ran exactly once
  * (exporter, peer and importer counters), and resident memory did not grow by more than 10%
- * between the first and the last tenth of the cycles.
+ * between the first and the last tenth of the cycles. And a reader races the release of a
+ * producer that unmaps its pages ({@link #aReaderRacesTheReleaseOfAProducerThatUnmaps}).
  */
 class SoakTest {
     /** Cycles per thread; even cycles take the java path, odd ones the native path. */
@@ -67,11 +70,8 @@ class SoakTest {
         long spurious = ArrowExporter.spuriousReleaseCount();
         int exporterLive = ArrowExporter.liveCount();
         int importerLive = ArrowImporter.liveCount();
-        BufferView.flushReleases();
         long peerOriginal = peer.originalReleases();
-        BufferView.flushReleases();
         long peerSchemas = peer.schemaReleases();
-        BufferView.flushReleases();
         long peerArrays = peer.arrayReleases();
 
         List<long[]> rss = Collections.synchronizedList(new ArrayList<>());
@@ -103,6 +103,78 @@ class SoakTest {
             }
         }
         assertTrue(last <= first * 1.10, "VmRSS grew more than 10%: first=" + first + " kB last=" + last + " kB");
+    }
+
+    /** Rounds of {@link #aReaderRacesTheReleaseOfAProducerThatUnmaps}. */
+    static final int RACE_ROUNDS = Integer.getInteger("bufferbridge.soak.raceRounds", 5_000);
+
+    /**
+     * Each round: a source in fresh pages that its release unmaps, exported zero-copy and closed
+     * (only the export holds the pages then), imported (alternately in-process and through the C
+     * peer's re-export), and read through the import's segment by another thread while this one
+     * closes the view at a random moment. The reader must see the round's own values until its
+     * segment refuses; the release (the unmap) must follow, once per round, with no flush: the
+     * epoch closes by itself. A read of unmapped memory would kill the JVM and fail the build.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aReaderRacesTheReleaseOfAProducerThatUnmaps() throws Exception {
+        BufferView.flushReleases();
+        long exporterReleases = ArrowExporter.releaseCount();
+        int importerLive = ArrowImporter.liveCount();
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        long reads = 0;
+        try (UnmappingProducer producer = new UnmappingProducer(); Arena structs = Arena.ofShared()) {
+            ArrowSchema schema = ArrowSchema.allocate(structs);
+            ArrowArray array = ArrowArray.allocate(structs);
+            ArrowSchema outSchema = ArrowSchema.allocate(structs);
+            ArrowArray outArray = ArrowArray.allocate(structs);
+            for (int round = 0; round < RACE_ROUNDS; round++) {
+                long[] values = new long[64];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (long) round << 8 | i;
+                }
+                BufferView source = producer.unmappedView(values);
+                ArrowExporter.exportView(source, schema, array);
+                source.close();
+                BufferView v;
+                if (round % 2 == 0) {
+                    v = ArrowImporter.importView(schema, array);
+                } else {
+                    peer.reexport(schema.segment(), array.segment(), outSchema.segment(), outArray.segment());
+                    v = ArrowImporter.importView(outSchema, outArray);
+                }
+                MemorySegment kept = v.memory();
+                Future<Long> reading = reader.submit(() -> {
+                    long n = 0;
+                    for (int i = 0;; i = (i + 1) % values.length) {
+                        long got;
+                        try {
+                            got = kept.getAtIndex(ValueLayout.JAVA_LONG, i);
+                        } catch (IllegalStateException refused) {
+                            return n;
+                        }
+                        if (got != values[i]) {
+                            throw new AssertionError("read another round's memory: index=" + i + " value=" + got);
+                        }
+                        n++;
+                    }
+                });
+                long spin = ThreadLocalRandom.current().nextLong(50_000);
+                for (long k = 0; k < spin; k++) {
+                    Thread.onSpinWait();
+                }
+                v.close();
+                reads += reading.get(10, TimeUnit.SECONDS);
+            }
+            BufferView.flushReleases();
+            assertEquals(RACE_ROUNDS, producer.releases(), "every round's pages unmapped once");
+        } finally {
+            reader.shutdownNow();
+        }
+        assertEquals(2L * RACE_ROUNDS, ArrowExporter.releaseCount() - exporterReleases, "schema and array once each");
+        assertEquals(importerLive, ArrowImporter.liveCount(), "importer live count back");
+        assertTrue(reads > RACE_ROUNDS, "the reader read live memory: reads=" + reads);
     }
 
     /** Runs both threads for {@code perThread} cycles per path; returns the cycles completed. */
