@@ -55,7 +55,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * view they come from: the exporter's memory stays valid until the last of them is released,
  * whichever order they are released in. A view is itself an exporter: {@link #getBuffer(int)}
  * hands out a new view and counts it, and a view with live exports refuses to be released, as
- * CPython's {@code memoryview.release()} does.
+ * CPython's {@code memoryview.release()} does. Native code given the memory's address (an Arrow
+ * export) takes a {@link #hold()} instead, which keeps the memory but not the view.
+ *
+ * <p>Memory the view does not own ({@link #ofForeign}: an Arrow C data import, its copies, stream
+ * imports, views of Arrow Java vectors) is guarded further: once the last view of it is released
+ * and the release has taken effect, every {@link MemorySegment} and {@link ByteBuffer} obtained
+ * from such a view ({@link #memory()}, {@link #asSegment()}, {@link #asByteBuffer()}, views built
+ * on them) refuses access with {@link IllegalStateException}; a read racing the release on
+ * another thread either completes on live memory or is refused; and only then does the producer's
+ * release run, exactly once, on whichever thread completes the release. The release takes effect
+ * at most about 1 ms after the last view is released, later only while a view of another import
+ * made within the same 1 ms is alive, and at once on {@link #flushReleases()}; see
+ * {@link #ofForeign} for what that costs and bounds. Memory the caller passes to
+ * {@link #of(MemorySegment, long, String, long, long[], long[], boolean)} keeps the caller's own
+ * segment's guarantees (an arena's close, for instance).
  *
  * <h2>Equality</h2>
  * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==}: values are compared after
@@ -86,7 +100,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * Plain (non-volatile) access to {@link #released} for {@link #getDouble}'s element loop
      * path, so the JIT may hoist the check out of a loop: the releasing thread itself always sees
-     * its release, and memory freed by another thread is caught by the segment's own liveness check.
+     * its release. Memory a release may free is never reached through a stale flag: a view's
+     * release only lets its memory go after the last view of it (this one included) is released,
+     * and foreign memory ({@link #ofForeign}) only after its epoch's arena has closed, which the
+     * segment's scope check sees on every thread.
      */
     private static final VarHandle RELEASED;
 

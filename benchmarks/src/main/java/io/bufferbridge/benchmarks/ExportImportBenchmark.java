@@ -38,6 +38,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * ours with one struct pair reused (an import moves the structs, leaving them released and
  * reusable). Both sides' data stays where it is.
  *
+ * <p>{@code foreignImport} is the case the safe lifetime must serve: Arrow Java exports, ours
+ * imports and releases.
+ *
  * <p>Targets: bufferbridge ≤ 1.25× Arrow's time at every size; the 64 M time ≤ 2× the 1 K time;
  * {@code gc.alloc.rate.norm} independent of size ({@code -prof gc}).
  */
@@ -82,10 +85,13 @@ public class ExportImportBenchmark {
         Checks.require(bufferbridge() == view.address() && bufferbridgeReusedStructs() == view.address(),
                 "bufferbridge round trip is not zero-copy");
         Checks.require(arrowJava() == vector.getDataBuffer().memoryAddress(), "Arrow Java round trip is not zero-copy");
+        Checks.require(foreignImport() == vector.getDataBuffer().memoryAddress(), "foreign import is not zero-copy");
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        // Imports of Arrow Java's exports hold the vector's buffers until their epoch closes.
+        BufferView.flushReleases();
         vector.close();
         allocator.close();
         structs.close();
@@ -113,6 +119,28 @@ public class ExportImportBenchmark {
         ArrowExporter.exportView(view, schema, array);
         try (BufferView back = ArrowImporter.importView(schema, array)) {
             return back.address();
+        }
+    }
+
+    /**
+     * Ours importing a foreign export: Arrow Java's {@code Data.exportVector} of the vector, then
+     * {@link ArrowImporter#importView} and release, with the safe lifetime (the producer's release
+     * runs after the import's epoch closes, the handshake shared by the epoch's imports).
+     */
+    @Benchmark
+    public long foreignImport() {
+        org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
+        org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator);
+        try {
+            Data.exportVector(allocator, vector, null, a, s);
+            try (BufferView back = ArrowImporter.importView(ArrowSchema.wrap(s.memoryAddress()),
+                    ArrowArray.wrap(a.memoryAddress()))) {
+                return back.address();
+            }
+        } finally {
+            // The import moved both structs out: these only free the struct memory.
+            s.close();
+            a.close();
         }
     }
 

@@ -230,6 +230,54 @@ class ImportLifetimeTest {
         }
     }
 
+    private static final java.lang.foreign.Linker LINKER = java.lang.foreign.Linker.nativeLinker();
+
+    private static java.lang.invoke.MethodHandle libc(String name, java.lang.foreign.FunctionDescriptor d) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d);
+    }
+
+    @Test
+    void aSegmentInUseByADowncallDelaysTheReleaseUntilTheCallReturns() throws Throwable {
+        var pipe = libc("pipe", java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        var read = libc("read", java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        var write = libc("write", java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        var close = libc("close", java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        MemorySegment fds = structs.allocate(ValueLayout.JAVA_INT, 2);
+        assertEquals(0, (int) pipe.invokeExact(fds));
+        int readEnd = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+        int writeEnd = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+        BufferView v = importInt64(values(4));
+        MemorySegment kept = v.memory();
+        // read(2) into the import's memory blocks until the pipe has data: the downcall holds the
+        // segment's scope acquired all that time, so the epoch's arena cannot close.
+        java.util.concurrent.CompletableFuture<Long> blocked = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return (long) read.invokeExact(readEnd, kept, 8L);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        });
+        Thread.sleep(50);
+        v.close();
+        BufferView.flushReleases();
+        Thread.sleep(50);
+        assertEquals(0, producer.releases(), "the arena stays open while a downcall uses the segment");
+        MemorySegment eight = structs.allocate(ValueLayout.JAVA_LONG);
+        eight.set(ValueLayout.JAVA_LONG, 0, -7);
+        assertEquals(8L, (long) write.invokeExact(writeEnd, eight, 8L));
+        assertEquals(8L, blocked.get(5, TimeUnit.SECONDS));
+        assertTimeoutPreemptively(Duration.ofSeconds(1), () -> {
+            while (producer.releases() == 0) {
+                Thread.sleep(1);
+            }
+        }, "the close is retried once the call returned");
+        assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(0, (int) close.invokeExact(readEnd));
+        assertEquals(0, (int) close.invokeExact(writeEnd));
+    }
+
     @Test
     void withoutAFlushAReleaseRunsWithinTheDelayBound() {
         BufferView v = importInt64(values(4));
