@@ -155,7 +155,7 @@ public final class Epochs {
             if (e != null) {
                 add = e.added(address, size);
                 if (e.members >= maxImports || System.nanoTime() - e.opened >= maxAgeNanos
-                        || (e.members > 0 && e.bytes + add > maxBytes)) {
+                        || (add > 0 && e.members > 0 && e.bytes + add > maxBytes)) {
                     e.sealed = true;
                     open = null;
                     if (e.live == 0) {

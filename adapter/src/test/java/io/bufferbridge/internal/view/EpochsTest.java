@@ -118,14 +118,18 @@ class EpochsTest {
         epochs.join(small.address(), 8).leave(released::incrementAndGet);
         Epochs.Ticket tb = epochs.join(big.address(), 1000);
         assertEquals(1, released.get(), "the small import's epoch was sealed by the big one");
-        // The big one's epoch is full: the next import seals it, and it closes once released.
+        // The same big memory again adds nothing: it joins the big one's epoch.
+        Epochs.Ticket again = epochs.join(big.address(), 1000);
+        again.leave(released::incrementAndGet);
+        assertEquals(1, released.get());
+        // The big one's epoch is full: the next distinct import seals it, and it closes once released.
         Epochs.Ticket next = epochs.join(small.address(), 8);
         assertEquals(1, released.get(), "the big import is alive");
         tb.leave(released::incrementAndGet);
-        assertEquals(2, released.get(), "sealed and drained: closed by the last leave");
+        assertEquals(3, released.get(), "sealed and drained: closed by the last leave");
         next.leave(released::incrementAndGet);
         epochs.flush();
-        assertEquals(3, released.get());
+        assertEquals(4, released.get());
     }
 
     @Test
