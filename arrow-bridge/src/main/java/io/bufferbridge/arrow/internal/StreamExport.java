@@ -97,6 +97,7 @@ public final class StreamExport {
      * @throws IllegalStateException if a view has been released
      */
     public static void export(List<BufferView> views, String column, ArrowArrayStream out) {
+        JvmFlags.requireNativeAccess();
         if (!out.isReleased()) {
             throw new IllegalArgumentException("export target still holds a live stream: released=false");
         }

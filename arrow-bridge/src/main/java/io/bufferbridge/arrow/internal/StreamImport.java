@@ -51,6 +51,7 @@ public final class StreamImport {
      *     been released and the views already read released before it is thrown
      */
     public static List<BufferView> importViews(ArrowArrayStream in, String column) {
+        JvmFlags.requireNativeAccess();
         if (in.isReleased()) {
             throw new ArrowImportException("ArrowArrayStream already released: release=NULL");
         }

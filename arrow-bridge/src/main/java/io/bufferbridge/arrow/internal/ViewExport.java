@@ -61,6 +61,7 @@ public final class ViewExport {
     }
 
     private static void export(BufferView view, ArrowSchema schema, ArrowArray array, boolean adopt) {
+        JvmFlags.requireNativeAccess();
         if (!schema.isReleased() || !array.isReleased()) {
             throw new IllegalArgumentException("export target still holds a live struct: schema.released="
                     + schema.isReleased() + " array.released=" + array.isReleased());

@@ -44,6 +44,7 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
         Moved moved = new Moved(schema, array);
         try {
             if (moved.schema == null) {

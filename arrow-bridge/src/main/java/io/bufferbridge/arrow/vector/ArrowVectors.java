@@ -5,6 +5,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.internal.JvmFlags;
 import io.bufferbridge.arrow.internal.ViewExport;
 import io.bufferbridge.view.BufferExporter;
 import io.bufferbridge.view.BufferFlags;
@@ -220,6 +221,7 @@ public final class ArrowVectors {
 
     /** Exports with Arrow Java into structs we read, then imports; the structs are moved. */
     private static ImportedView importVector(FieldVector vector, boolean stripValidity) {
+        JvmFlags.requireArrowJava();
         BufferAllocator allocator = vector.getAllocator();
         try (org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
                 org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator);
@@ -384,6 +386,7 @@ public final class ArrowVectors {
     }
 
     private static VectorOfView convert(BufferView view, String name, BufferAllocator allocator, boolean adopt) {
+        JvmFlags.requireArrowJava();
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(allocator, "allocator");
         try (org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
