@@ -30,21 +30,7 @@ public final class Runner {
             Map<String, Outcome> outcomes = new LinkedHashMap<>();
             String precheck = c.reject() ? null : precheck(c);
             for (RoundTripPath path : paths) {
-                Outcome o;
-                if (path.unavailable() != null) {
-                    o = Outcome.skip(path.unavailable());
-                } else if (c.reject()) {
-                    o = refused(c);
-                } else if (precheck != null) {
-                    o = Outcome.fail(precheck);
-                } else {
-                    try {
-                        o = path.run(c);
-                    } catch (RuntimeException | Error e) {
-                        o = Outcome.fail("path threw " + e);
-                    }
-                }
-                outcomes.put(path.name(), o);
+                outcomes.put(path.name(), outcome(c, precheck, path));
             }
             rows.add(new Results.Row(c, outcomes));
             done++;
@@ -54,6 +40,30 @@ public final class Runner {
             }
         }
         return new Results(names, rows, corpus.problems());
+    }
+
+    /**
+     * {@return what {@code path} does with {@code c}}: a skip where the path is unavailable, the
+     * refusal check for a reject case, a failure where the case's own view failed
+     * {@link #precheck}, else the path's outcome (a path that throws fails)
+     *
+     * @param precheck {@link #precheck}'s answer for {@code c}, computed once for every path
+     */
+    static Outcome outcome(Case c, String precheck, RoundTripPath path) {
+        if (path.unavailable() != null) {
+            return Outcome.skip(path.unavailable());
+        }
+        if (c.reject()) {
+            return refused(c);
+        }
+        if (precheck != null) {
+            return Outcome.fail(precheck);
+        }
+        try {
+            return path.run(c);
+        } catch (RuntimeException | Error e) {
+            return Outcome.fail("path threw " + e);
+        }
     }
 
     /** An invalid view must be refused when it is built, with the typed exception. */
