@@ -1143,7 +1143,1959 @@ static inline int bb_format_is_itemsize(const struct bb_format* format, int64_t 
   return n == format->itemsize || n == format->padded_itemsize;
 }
 
-/*@@IMPORT@@*/
+/* ------------------------------------------------------------------------------------------ */
+/* Metadata blob: int32 count, then per key and value an int32 length and the bytes, native   */
+/* endian (io.bufferbridge.arrow.internal.MetadataBlob: the same caps).                        */
+/* ------------------------------------------------------------------------------------------ */
+
+#define BB__MAX_PAIRS (1 << 16)
+#define BB__MAX_BYTES (1 << 24)
+#define BB__MAX_STRING (1 << 20)
+
+struct bb__str {
+  const char* p;
+  int64_t n;
+  int present;
+};
+
+/* The keys the importer reads; for a repeated key the last one counts, as in Java's map. */
+struct bb__meta {
+  struct bb__str ext_name, ext_meta;
+  struct bb__str format, shape, strides, readonly, copied, itemsize;
+};
+
+static inline int bb__str_is(struct bb__str s, const char* lit) {
+  size_t n = strlen(lit);
+  return s.present && (size_t)s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+static inline int bb__read_metadata(const char* blob, const char* path, struct bb__meta* m,
+                                    struct bb_error* e) {
+  int32_t count, k;
+  int64_t at = 4;
+  memset(m, 0, sizeof *m);
+  if (blob == NULL) return 0;
+  memcpy(&count, blob, 4);
+  if (count < 0 || count > BB__MAX_PAIRS)
+    return bb__fail(e, BB_EINVAL,
+                    "metadata blob truncated or malformed: path=%s pairs=%ld expected=0..%d", path,
+                    (long)count, BB__MAX_PAIRS);
+  for (k = 0; k < count; k++) {
+    int32_t klen, vlen;
+    const char *key, *value;
+    struct bb__str* slot = NULL;
+    memcpy(&klen, blob + at, 4);
+    if (klen < 0 || klen > BB__MAX_BYTES)
+      return bb__fail(e, BB_EINVAL,
+                      "metadata blob truncated or malformed: path=%s pair=%ld key length=%ld "
+                      "expected=0..%d", path, (long)k, (long)klen, BB__MAX_BYTES);
+    key = blob + at + 4;
+    at += 4 + (int64_t)klen;
+    if (at > BB__MAX_BYTES)
+      return bb__fail(e, BB_EINVAL,
+                      "metadata blob truncated or malformed: path=%s pair=%ld blobBytes>=%lld "
+                      "expected=0..%d", path, (long)k, (long long)at, BB__MAX_BYTES);
+    memcpy(&vlen, blob + at, 4);
+    if (vlen < 0 || vlen > BB__MAX_BYTES)
+      return bb__fail(e, BB_EINVAL,
+                      "metadata blob truncated or malformed: path=%s pair=%ld value length=%ld "
+                      "expected=0..%d", path, (long)k, (long)vlen, BB__MAX_BYTES);
+    value = blob + at + 4;
+    at += 4 + (int64_t)vlen;
+    if (at > BB__MAX_BYTES)
+      return bb__fail(e, BB_EINVAL,
+                      "metadata blob truncated or malformed: path=%s pair=%ld blobBytes>=%lld "
+                      "expected=0..%d", path, (long)k, (long long)at, BB__MAX_BYTES);
+#define BB__KEY(lit, field) \
+  else if ((size_t)klen == sizeof(lit) - 1 && memcmp(key, lit, sizeof(lit) - 1) == 0) slot = &m->field;
+    if (0) {
+    }
+    BB__KEY("ARROW:extension:name", ext_name)
+    BB__KEY("ARROW:extension:metadata", ext_meta)
+    BB__KEY("bufferbridge.format", format)
+    BB__KEY("bufferbridge.shape", shape)
+    BB__KEY("bufferbridge.strides", strides)
+    BB__KEY("bufferbridge.readonly", readonly)
+    BB__KEY("bufferbridge.copied", copied)
+    BB__KEY("bufferbridge.itemsize", itemsize)
+#undef BB__KEY
+    if (slot != NULL) {
+      slot->p = value;
+      slot->n = vlen;
+      slot->present = 1;
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* JSON (RFC 8259), just enough for extension metadata: one value is read, as Jackson's        */
+/* readTree does, and the top-level object's members are kept as spans.                        */
+/* ------------------------------------------------------------------------------------------ */
+
+enum { BB__J_STRING = 1, BB__J_NUMBER, BB__J_OBJECT, BB__J_ARRAY, BB__J_TRUE, BB__J_FALSE, BB__J_NULL };
+
+struct bb__json {
+  const char* s;
+  int64_t n;
+  int64_t i;
+  int depth;
+};
+
+struct bb__jspan {
+  int type;
+  int64_t start, end; /* the value's text */
+  int integral;       /* number: no fraction, no exponent */
+};
+
+static inline void bb__jws(struct bb__json* j) {
+  while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' || j->s[j->i] == '\r'))
+    j->i++;
+}
+
+static inline int bb__jlit(struct bb__json* j, const char* lit) {
+  size_t n = strlen(lit);
+  if (j->n - j->i < (int64_t)n || memcmp(j->s + j->i, lit, n) != 0) return -1;
+  j->i += (int64_t)n;
+  return 0;
+}
+
+static inline int bb__jhex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* A string at j->i ('"'); decoded into out (cap bytes, NUL-terminated, cut) when out != NULL. */
+static inline int bb__jstring(struct bb__json* j, char* out, int64_t cap, int64_t* out_len) {
+  int64_t w = 0;
+  j->i++;
+  while (j->i < j->n) {
+    unsigned char c = (unsigned char)j->s[j->i++];
+    uint32_t cp;
+    char b[4];
+    int nb = 1, k;
+    if (c == '"') {
+      if (out != NULL) out[w < cap ? w : cap - 1] = '\0';
+      if (out_len != NULL) *out_len = w;
+      return 0;
+    }
+    if (c < 0x20) return -1;
+    b[0] = (char)c;
+    if (c == '\\') {
+      if (j->i >= j->n) return -1;
+      c = (unsigned char)j->s[j->i++];
+      switch (c) {
+        case '"': case '\\': case '/': b[0] = (char)c; break;
+        case 'b': b[0] = '\b'; break;
+        case 'f': b[0] = '\f'; break;
+        case 'n': b[0] = '\n'; break;
+        case 'r': b[0] = '\r'; break;
+        case 't': b[0] = '\t'; break;
+        case 'u':
+          if (j->n - j->i < 4) return -1;
+          cp = 0;
+          for (k = 0; k < 4; k++) {
+            int h = bb__jhex(j->s[j->i + k]);
+            if (h < 0) return -1;
+            cp = cp * 16 + (uint32_t)h;
+          }
+          j->i += 4;
+          if (cp >= 0xD800 && cp < 0xDC00 && j->n - j->i >= 6 && j->s[j->i] == '\\' && j->s[j->i + 1] == 'u') {
+            uint32_t lo = 0;
+            for (k = 0; k < 4; k++) {
+              int h = bb__jhex(j->s[j->i + 2 + k]);
+              if (h < 0) return -1;
+              lo = lo * 16 + (uint32_t)h;
+            }
+            if (lo >= 0xDC00 && lo < 0xE000) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+              j->i += 6;
+            }
+          }
+          if (cp < 0x80) {
+            b[0] = (char)cp;
+          } else if (cp < 0x800) {
+            b[0] = (char)(0xC0 | (cp >> 6));
+            b[1] = (char)(0x80 | (cp & 0x3F));
+            nb = 2;
+          } else if (cp < 0x10000) {
+            b[0] = (char)(0xE0 | (cp >> 12));
+            b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            b[2] = (char)(0x80 | (cp & 0x3F));
+            nb = 3;
+          } else {
+            b[0] = (char)(0xF0 | (cp >> 18));
+            b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            b[3] = (char)(0x80 | (cp & 0x3F));
+            nb = 4;
+          }
+          break;
+        default:
+          return -1;
+      }
+    }
+    for (k = 0; k < nb; k++, w++) {
+      if (out != NULL && w < cap - 1) out[w] = b[k];
+    }
+  }
+  return -1;
+}
+
+static inline int bb__jvalue(struct bb__json* j, struct bb__jspan* v);
+
+static inline int bb__jnumber(struct bb__json* j, struct bb__jspan* v) {
+  int64_t start = j->i;
+  v->integral = 1;
+  if (j->i < j->n && j->s[j->i] == '-') j->i++;
+  if (j->i >= j->n || !bb__is_digit(j->s[j->i])) return -1;
+  if (j->s[j->i] == '0') {
+    j->i++;
+  } else {
+    while (j->i < j->n && bb__is_digit(j->s[j->i])) j->i++;
+  }
+  if (j->i < j->n && j->s[j->i] == '.') {
+    v->integral = 0;
+    j->i++;
+    if (j->i >= j->n || !bb__is_digit(j->s[j->i])) return -1;
+    while (j->i < j->n && bb__is_digit(j->s[j->i])) j->i++;
+  }
+  if (j->i < j->n && (j->s[j->i] == 'e' || j->s[j->i] == 'E')) {
+    v->integral = 0;
+    j->i++;
+    if (j->i < j->n && (j->s[j->i] == '+' || j->s[j->i] == '-')) j->i++;
+    if (j->i >= j->n || !bb__is_digit(j->s[j->i])) return -1;
+    while (j->i < j->n && bb__is_digit(j->s[j->i])) j->i++;
+  }
+  v->start = start;
+  v->end = j->i;
+  return 0;
+}
+
+/* Object or array members are parsed (and so validated) and skipped; depth is bounded. */
+static inline int bb__jcontainer(struct bb__json* j, int object) {
+  char close = object ? '}' : ']';
+  struct bb__jspan v;
+  if (++j->depth > BB_MAX_DEPTH) return -1;
+  j->i++;
+  bb__jws(j);
+  if (j->i < j->n && j->s[j->i] == close) {
+    j->i++;
+    j->depth--;
+    return 0;
+  }
+  for (;;) {
+    bb__jws(j);
+    if (object) {
+      if (j->i >= j->n || j->s[j->i] != '"' || bb__jstring(j, NULL, 0, NULL) != 0) return -1;
+      bb__jws(j);
+      if (j->i >= j->n || j->s[j->i] != ':') return -1;
+      j->i++;
+    }
+    if (bb__jvalue(j, &v) != 0) return -1;
+    bb__jws(j);
+    if (j->i < j->n && j->s[j->i] == ',') {
+      j->i++;
+      continue;
+    }
+    if (j->i < j->n && j->s[j->i] == close) {
+      j->i++;
+      j->depth--;
+      return 0;
+    }
+    return -1;
+  }
+}
+
+static inline int bb__jvalue(struct bb__json* j, struct bb__jspan* v) {
+  bb__jws(j);
+  v->start = j->i;
+  v->integral = 0;
+  if (j->i >= j->n) return -1;
+  switch (j->s[j->i]) {
+    case '"': v->type = BB__J_STRING; if (bb__jstring(j, NULL, 0, NULL) != 0) return -1; break;
+    case '{': v->type = BB__J_OBJECT; if (bb__jcontainer(j, 1) != 0) return -1; break;
+    case '[': v->type = BB__J_ARRAY; if (bb__jcontainer(j, 0) != 0) return -1; break;
+    case 't': v->type = BB__J_TRUE; if (bb__jlit(j, "true") != 0) return -1; break;
+    case 'f': v->type = BB__J_FALSE; if (bb__jlit(j, "false") != 0) return -1; break;
+    case 'n': v->type = BB__J_NULL; if (bb__jlit(j, "null") != 0) return -1; break;
+    default: v->type = BB__J_NUMBER; if (bb__jnumber(j, v) != 0) return -1; break;
+  }
+  v->end = j->i;
+  return 0;
+}
+
+/*
+ * Reads one JSON value from text; when it is an object, the members named in keys[] are stored
+ * in spans[] (last one wins). Returns -1 for text that is not JSON, 0 for an object, 1 for any
+ * other value (or no value at all: Jackson's readTree gives null then).
+ */
+static inline int bb__json_members(const char* text, int64_t n, const char* const* keys, int nkeys,
+                                   struct bb__jspan* spans) {
+  struct bb__json j;
+  int k;
+  j.s = text;
+  j.n = n;
+  j.i = 0;
+  j.depth = 0;
+  for (k = 0; k < nkeys; k++) spans[k].type = 0;
+  bb__jws(&j);
+  if (j.i >= j.n) return 1;
+  if (j.s[j.i] != '{') {
+    struct bb__jspan v;
+    return bb__jvalue(&j, &v) != 0 ? -1 : 1;
+  }
+  j.depth = 1;
+  j.i++;
+  bb__jws(&j);
+  if (j.i < j.n && j.s[j.i] == '}') return 0;
+  for (;;) {
+    char key[64];
+    int64_t klen;
+    struct bb__jspan v;
+    bb__jws(&j);
+    if (j.i >= j.n || j.s[j.i] != '"' || bb__jstring(&j, key, sizeof key, &klen) != 0) return -1;
+    bb__jws(&j);
+    if (j.i >= j.n || j.s[j.i] != ':') return -1;
+    j.i++;
+    if (bb__jvalue(&j, &v) != 0) return -1;
+    for (k = 0; k < nkeys; k++) {
+      if ((size_t)klen == strlen(keys[k]) && klen < (int64_t)sizeof key && strcmp(key, keys[k]) == 0)
+        spans[k] = v;
+    }
+    bb__jws(&j);
+    if (j.i < j.n && j.s[j.i] == ',') {
+      j.i++;
+      continue;
+    }
+    if (j.i < j.n && j.s[j.i] == '}') return 0;
+    return -1;
+  }
+}
+
+/* The integer of a number span, when it is integral and fits an int64_t. */
+static inline int bb__jint(const char* s, struct bb__jspan v, int64_t* out) {
+  int64_t k = v.start, r = 0;
+  int neg = 0;
+  if (v.type != BB__J_NUMBER || !v.integral) return 0;
+  if (s[k] == '-') {
+    neg = 1;
+    k++;
+  }
+  for (; k < v.end; k++) {
+    int d = s[k] - '0';
+    if (!bb__mul(r, 10, &r) || !bb__add(r, neg ? -d : d, &r)) return 0;
+  }
+  *out = r;
+  return 1;
+}
+
+/* Calls each element of an array span: its span; returns the count, or -1 past max. */
+static inline int64_t bb__jarray(const char* s, struct bb__jspan arr, struct bb__jspan* items,
+                                 int64_t max) {
+  struct bb__json j;
+  int64_t count = 0;
+  j.s = s;
+  j.n = arr.end;
+  j.i = arr.start + 1;
+  j.depth = 1;
+  bb__jws(&j);
+  if (j.i < j.n && s[j.i] == ']') return 0;
+  for (;;) {
+    struct bb__jspan v;
+    if (bb__jvalue(&j, &v) != 0) return -1;
+    if (count < max) items[count] = v;
+    count++;
+    bb__jws(&j);
+    if (j.i < j.n && s[j.i] == ',') {
+      j.i++;
+      continue;
+    }
+    return count;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Import: the checks of io.bufferbridge.arrow.internal (ImportedSchema, ImportedArray,        */
+/* ImportNode, Extensions, ViewImport), with the limits of SPEC §3.                            */
+/* ------------------------------------------------------------------------------------------ */
+
+enum { BB__FIXED = 1, BB__BITS, BB__LIST, BB__STRUCT };
+
+/* A node's layout, from its format (already checked by bb__pair). */
+struct bb__kind {
+  int kind;
+  int64_t width;     /* FIXED: bytes per value */
+  int64_t list_size; /* LIST */
+};
+
+struct bb__walk {
+  struct bb_error* e;
+  int64_t nodes;
+  char path[BB_MAX_DEPTH * 8 + 16];
+};
+
+/* Appends ".i" to the path for a child; returns the old length, to cut back to. */
+static inline size_t bb__path_push(struct bb__walk* w, int64_t i) {
+  size_t n = strlen(w->path);
+  snprintf(w->path + n, sizeof w->path - n, ".%lld", (long long)i);
+  return n;
+}
+
+/* A NUL-terminated string of at most BB__MAX_STRING bytes, or NULL. */
+static inline int bb__bounded(const char* s) {
+  return memchr(s, '\0', BB__MAX_STRING) != NULL;
+}
+
+static inline int bb__count_node(struct bb__walk* w, const char* what) {
+  if (++w->nodes > BB_MAX_NODES)
+    return bb__fail(w->e, BB_EINVAL, "%s tree has too many nodes: path=%s nodes>%d expected<=%d", what,
+                    w->path, BB_MAX_NODES, BB_MAX_NODES);
+  return 0;
+}
+
+static inline int bb__check_schema(const struct ArrowSchema* s, struct bb__walk* w, int depth) {
+  struct bb__meta m;
+  int64_t k;
+  int rc;
+  if (depth > BB_MAX_DEPTH)
+    return bb__fail(w->e, BB_EINVAL, "schema nested too deeply: path=%s depth=%d expected=0..%d", w->path,
+                    depth, BB_MAX_DEPTH);
+  if ((rc = bb__count_node(w, "schema")) != 0) return rc;
+  if (s->release == NULL)
+    return bb__fail(w->e, BB_EINVAL, "ArrowSchema already released: path=%s release=NULL", w->path);
+  if (s->format == NULL) return bb__fail(w->e, BB_EINVAL, "ArrowSchema format is NULL: path=%s", w->path);
+  if (!bb__bounded(s->format))
+    return bb__fail(w->e, BB_EINVAL, "ArrowSchema format is not NUL-terminated: path=%s limit=%d", w->path,
+                    BB__MAX_STRING);
+  if (s->dictionary != NULL)
+    return bb__fail(w->e, BB_ENOTSUP, "dictionary-encoded arrays are not supported: path=%s format='%.100s'",
+                    w->path, s->format);
+  if ((rc = bb__read_metadata(s->metadata, w->path, &m, w->e)) != 0) return rc;
+  if (s->n_children < 0 || s->n_children > BB_MAX_NODES)
+    return bb__fail(w->e, BB_EINVAL, "ArrowSchema n_children out of range: path=%s n_children=%lld expected=0..%d",
+                    w->path, (long long)s->n_children, BB_MAX_NODES);
+  if (s->n_children > 0 && s->children == NULL)
+    return bb__fail(w->e, BB_EINVAL, "ArrowSchema children is NULL: path=%s n_children=%lld", w->path,
+                    (long long)s->n_children);
+  for (k = 0; k < s->n_children; k++) {
+    size_t cut;
+    if (s->children[k] == NULL)
+      return bb__fail(w->e, BB_EINVAL, "ArrowSchema child is NULL: path=%s child=%lld", w->path, (long long)k);
+    cut = bb__path_push(w, k);
+    if ((rc = bb__check_schema(s->children[k], w, depth + 1)) != 0) return rc;
+    w->path[cut] = '\0';
+  }
+  return 0;
+}
+
+static inline int bb__check_array(const struct ArrowArray* a, struct bb__walk* w, int depth) {
+  int64_t k;
+  int rc;
+  if (depth > BB_MAX_DEPTH)
+    return bb__fail(w->e, BB_EINVAL, "array nested too deeply: path=%s depth=%d expected=0..%d", w->path, depth,
+                    BB_MAX_DEPTH);
+  if ((rc = bb__count_node(w, "array")) != 0) return rc;
+  if (a->release == NULL)
+    return bb__fail(w->e, BB_EINVAL, "ArrowArray already released: path=%s release=NULL", w->path);
+  if (a->dictionary != NULL)
+    return bb__fail(w->e, BB_ENOTSUP, "dictionary-encoded arrays are not supported: path=%s", w->path);
+  if (a->n_buffers < 0 || a->n_buffers > 64)
+    return bb__fail(w->e, BB_EINVAL, "ArrowArray n_buffers out of range: path=%s n_buffers=%lld expected=0..64",
+                    w->path, (long long)a->n_buffers);
+  if (a->n_buffers > 0 && a->buffers == NULL)
+    return bb__fail(w->e, BB_EINVAL, "ArrowArray buffers is NULL: path=%s n_buffers=%lld", w->path,
+                    (long long)a->n_buffers);
+  if (a->n_children < 0 || a->n_children > BB_MAX_NODES)
+    return bb__fail(w->e, BB_EINVAL, "ArrowArray n_children out of range: path=%s n_children=%lld expected=0..%d",
+                    w->path, (long long)a->n_children, BB_MAX_NODES);
+  if (a->n_children > 0 && a->children == NULL)
+    return bb__fail(w->e, BB_EINVAL, "ArrowArray children is NULL: path=%s n_children=%lld", w->path,
+                    (long long)a->n_children);
+  for (k = 0; k < a->n_children; k++) {
+    size_t cut;
+    if (a->children[k] == NULL)
+      return bb__fail(w->e, BB_EINVAL, "ArrowArray child is NULL: path=%s child=%lld", w->path, (long long)k);
+    cut = bb__path_push(w, k);
+    if ((rc = bb__check_array(a->children[k], w, depth + 1)) != 0) return rc;
+    w->path[cut] = '\0';
+  }
+  return 0;
+}
+
+/* The N of w:N or +w:N: a decimal without sign. */
+static inline int bb__fixed_size(const char* f, size_t from, const char* path, int64_t* out,
+                                 struct bb_error* e) {
+  const char* d = f + from;
+  int64_t v = 0;
+  if (*d == '\0')
+    return bb__fail(e, BB_EINVAL, "fixed size missing: path=%s format='%.100s' expected=%.*sN", path, f,
+                    (int)from, f);
+  for (; *d != '\0'; d++) {
+    if (!bb__is_digit(*d))
+      return bb__fail(e, BB_EINVAL, "fixed size is not a non-negative integer: path=%s format='%.100s' found='%.100s'",
+                      path, f, f + from);
+  }
+  for (d = f + from; *d != '\0'; d++) {
+    if (!bb__mul(v, 10, &v) || !bb__add(v, *d - '0', &v))
+      return bb__fail(e, BB_EINVAL, "fixed size too large: path=%s format='%.100s' found='%.100s'", path, f,
+                      f + from);
+  }
+  *out = v;
+  return 0;
+}
+
+/* Width in bytes of a fixed-width leaf format, 0 when it is not one (SPEC §2, Arrow to PEP 3118). */
+static inline int bb__leaf(const char* f, const char* path, int64_t* width, struct bb_error* e) {
+  static const char* const four[] = {"i", "I", "f", "tdD", "tts", "ttm"};
+  static const char* const eight[] = {"l", "L", "g", "tdm", "ttu", "ttn", "tDs", "tDm", "tDu", "tDn"};
+  size_t k;
+  if (strcmp(f, "c") == 0 || strcmp(f, "C") == 0) return (*width = 1, 0);
+  if (strcmp(f, "s") == 0 || strcmp(f, "S") == 0 || strcmp(f, "e") == 0) return (*width = 2, 0);
+  for (k = 0; k < sizeof four / sizeof four[0]; k++) {
+    if (strcmp(f, four[k]) == 0) return (*width = 4, 0);
+  }
+  for (k = 0; k < sizeof eight / sizeof eight[0]; k++) {
+    if (strcmp(f, eight[k]) == 0) return (*width = 8, 0);
+  }
+  if (f[0] == 't' && f[1] == 's' && f[2] != '\0' && strchr("smun", f[2]) != NULL && f[3] == ':')
+    return (*width = 8, 0);
+  if (f[0] == 'w' && f[1] == ':') return bb__fixed_size(f, 2, path, width, e);
+  if (f[0] == 'd' && f[1] == ':') {
+    /* Java splits "P,S[,bits]" on commas and looks only at the bit width. */
+    const char* c1 = strchr(f + 2, ',');
+    const char* c2 = c1 != NULL ? strchr(c1 + 1, ',') : NULL;
+    const char* bits = c1 == NULL ? NULL : c2 == NULL ? "128" : strchr(c2 + 1, ',') != NULL ? NULL : c2 + 1;
+    if (bits != NULL && strcmp(bits, "128") == 0) return (*width = 16, 0);
+    if (bits != NULL && strcmp(bits, "256") == 0) return (*width = 32, 0);
+    return bb__fail(e, BB_ENOTSUP, "unsupported decimal: path=%s format='%.100s' expected=d:P,S or d:P,S,128 or d:P,S,256",
+                    path, f);
+  }
+  return bb__fail(e, BB_ENOTSUP, "unsupported Arrow format: path=%s format='%.100s'", path, f);
+}
+
+static inline int bb__kind_of(const struct ArrowSchema* s, const char* path, struct bb__kind* k,
+                              struct bb_error* e) {
+  const char* f = s->format;
+  memset(k, 0, sizeof *k);
+  if (f[0] == '+' && f[1] == 'w' && f[2] == ':') {
+    k->kind = BB__LIST;
+    return bb__fixed_size(f, 3, path, &k->list_size, e);
+  }
+  if (strcmp(f, "+s") == 0) return (k->kind = BB__STRUCT, 0);
+  if (strcmp(f, "b") == 0) return (k->kind = BB__BITS, 0);
+  k->kind = BB__FIXED;
+  return bb__leaf(f, path, &k->width, e);
+}
+
+/* The bitmap's cleared bits in [offset, end), end being a checked offset + length. */
+static inline int64_t bb__count_nulls(const uint8_t* bits, int64_t offset, int64_t end) {
+  int64_t nulls = 0, i;
+  for (i = offset; i < end; i++) {
+    if (((bits[i >> 3] >> (i & 7)) & 1) == 0) nulls++;
+  }
+  return nulls;
+}
+
+/* ImportNode.pair: every count, pointer, length and offset of the paired trees. */
+static inline int bb__pair(const struct ArrowSchema* s, const struct ArrowArray* a, struct bb__walk* w,
+                           int depth) {
+  struct bb__kind k;
+  int64_t want_buffers, want_children, end, k2;
+  const char* f = s->format;
+  int rc;
+  if ((rc = bb__count_node(w, "schema")) != 0) return rc;
+  if (depth > BB_MAX_DEPTH)
+    return bb__fail(w->e, BB_EINVAL, "schema nested too deeply: path=%s depth=%d expected=0..%d", w->path,
+                    depth, BB_MAX_DEPTH);
+  if ((rc = bb__kind_of(s, w->path, &k, w->e)) != 0) return rc;
+  want_buffers = k.kind == BB__LIST || k.kind == BB__STRUCT ? 1 : 2;
+  if (a->n_buffers != want_buffers)
+    return bb__fail(w->e, BB_EINVAL, "n_buffers does not match the type: path=%s format='%.100s' expected=%lld found=%lld",
+                    w->path, f, (long long)want_buffers, (long long)a->n_buffers);
+  want_children = k.kind == BB__LIST ? 1 : k.kind == BB__STRUCT ? s->n_children : 0;
+  if (s->n_children != want_children)
+    return bb__fail(w->e, BB_EINVAL,
+                    "schema n_children does not match the type: path=%s format='%.100s' expected=%lld found=%lld",
+                    w->path, f, (long long)want_children, (long long)s->n_children);
+  if (a->n_children != want_children)
+    return bb__fail(w->e, BB_EINVAL,
+                    "array n_children does not match the schema: path=%s format='%.100s' expected=%lld found=%lld",
+                    w->path, f, (long long)want_children, (long long)a->n_children);
+  if (a->length < 0 || a->offset < 0)
+    return bb__fail(w->e, BB_EINVAL, "negative length or offset: path=%s format='%.100s' length=%lld offset=%lld",
+                    w->path, f, (long long)a->length, (long long)a->offset);
+  if (!bb__add(a->offset, a->length, &end))
+    return bb__fail(w->e, BB_EOVERFLOW, "offset + length overflows: path=%s format='%.100s' a=%lld b=%lld", w->path,
+                    f, (long long)a->offset, (long long)a->length);
+  if (a->null_count < -1)
+    return bb__fail(w->e, BB_EINVAL, "null_count out of range: path=%s format='%.100s' null_count=%lld expected>=-1",
+                    w->path, f, (long long)a->null_count);
+  if (a->buffers[0] != NULL && a->null_count != 0 && a->null_count != -1)
+    return bb__fail(w->e, BB_EINVAL, "nulls cannot be represented in a buffer view: path=%s format='%.100s' null_count=%lld",
+                    w->path, f, (long long)a->null_count);
+  if (a->buffers[0] == NULL && a->null_count > 0)
+    return bb__fail(w->e, BB_EINVAL, "null_count without a validity bitmap: path=%s format='%.100s' null_count=%lld",
+                    w->path, f, (long long)a->null_count);
+  if ((k.kind == BB__FIXED || k.kind == BB__BITS) && a->buffers[1] == NULL && a->length > 0)
+    return bb__fail(w->e, BB_EINVAL, "data buffer is NULL: path=%s format='%.100s' length=%lld", w->path, f,
+                    (long long)a->length);
+  if (k.kind == BB__FIXED && !bb__mul(end, k.width, &k2))
+    return bb__fail(w->e, BB_EOVERFLOW, "size overflows: path=%s format='%.100s' a=%lld b=%lld", w->path, f,
+                    (long long)end, (long long)k.width);
+  for (k2 = 0; k2 < want_children; k2++) {
+    const struct ArrowArray* ca = a->children[k2];
+    int64_t needed = end;
+    size_t cut = bb__path_push(w, k2);
+    if ((rc = bb__pair(s->children[k2], ca, w, depth + 1)) != 0) return rc;
+    w->path[cut] = '\0';
+    if (k.kind == BB__LIST && !bb__mul(end, k.list_size, &needed))
+      return bb__fail(w->e, BB_EOVERFLOW, "size overflows: path=%s format='%.100s' a=%lld b=%lld", w->path, f,
+                      (long long)end, (long long)k.list_size);
+    if (ca->length < needed) {
+      char list[48] = "";
+      if (k.kind == BB__LIST) snprintf(list, sizeof list, " list_size=%lld", (long long)k.list_size);
+      bb__path_push(w, k2);
+      return bb__fail(w->e, BB_EINVAL,
+                      "child too short for its parent's offset and length: path=%s length=%lld expected>=%lld "
+                      "parent.offset=%lld parent.length=%lld%s",
+                      w->path, (long long)ca->length, (long long)needed, (long long)a->offset, (long long)a->length,
+                      list);
+    }
+  }
+  /* null_count -1 ("not computed"): the bitmap is read last, only within the checked extent. */
+  if (a->buffers[0] != NULL && a->null_count == -1) {
+    int64_t nulls = bb__count_nulls((const uint8_t*)a->buffers[0], a->offset, end);
+    if (nulls != 0)
+      return bb__fail(w->e, BB_EINVAL,
+                      "nulls cannot be represented in a buffer view: path=%s format='%.100s' null_count=-1 nulls=%lld",
+                      w->path, f, (long long)nulls);
+  }
+  return 0;
+}
+
+static inline int bb__needs_copy(const struct ArrowSchema* s) {
+  int64_t k;
+  if (strcmp(s->format, "+s") == 0 || strcmp(s->format, "b") == 0) return 1;
+  for (k = 0; k < s->n_children; k++) {
+    if (bb__needs_copy(s->children[k])) return 1;
+  }
+  return 0;
+}
+
+/* Extension name of a checked schema node (NULL when none), in `buf`. */
+static inline const char* bb__extension(const struct ArrowSchema* s, char* buf, size_t cap) {
+  struct bb__meta m;
+  if (bb__read_metadata(s->metadata, "", &m, NULL) != 0 || !m.ext_name.present) return NULL;
+  snprintf(buf, cap, "%.*s", (int)(m.ext_name.n < (int64_t)cap ? m.ext_name.n : (int64_t)cap - 1), m.ext_name.p);
+  return buf;
+}
+
+/* Extensions.parseTensor: physical shape and permutation, checked against the list size. */
+static inline int bb__tensor(struct bb__str json, int64_t list_size, const char* path, int64_t* shape,
+                             int64_t* perm, int* nd, struct bb_error* e) {
+  static const char* const keys[] = {"shape", "permutation"};
+  struct bb__jspan sp[2], items[64];
+  const char* t = json.present ? json.p : "";
+  int64_t n = json.present ? json.n : 0, count, product = 1, k;
+  int rc = bb__json_members(t, n, keys, 2, sp);
+  int seen[64];
+  if (rc < 0)
+    return bb__fail(e, BB_EINVAL, "fixed_shape_tensor metadata is not JSON: path=%s metadata='%.*s'", path,
+                    (int)(n > 200 ? 200 : n), t);
+  if (rc > 0 || sp[0].type != BB__J_ARRAY)
+    return bb__fail(e, BB_EINVAL, "fixed_shape_tensor metadata has no shape array: path=%s metadata='%.*s'", path,
+                    (int)(n > 200 ? 200 : n), t);
+  count = bb__jarray(t, sp[0], items, 64);
+  if (count > 63)
+    return bb__fail(e, BB_EINVAL, "fixed_shape_tensor has too many dimensions: path=%s ndim=%lld expected=0..63",
+                    path, (long long)count);
+  for (k = 0; k < count; k++) {
+    if (!bb__jint(t, items[k], &shape[k]) || shape[k] < 0)
+      return bb__fail(e, BB_EINVAL,
+                      "fixed_shape_tensor shape entry is not a non-negative integer: path=%s index=%lld found=%.*s",
+                      path, (long long)k, (int)(items[k].end - items[k].start > 100 ? 100 : items[k].end - items[k].start),
+                      t + items[k].start);
+    if (!bb__mul(product, shape[k], &product))
+      return bb__fail(e, BB_EOVERFLOW, "fixed_shape_tensor shape overflows: path=%s ndim=%lld", path,
+                      (long long)count);
+  }
+  *nd = (int)count;
+  if (product != list_size) {
+    char b[200];
+    bb__ints_text(b, sizeof b, shape, (int)count);
+    return bb__fail(e, BB_EINVAL,
+                    "fixed_shape_tensor shape does not match the list size: path=%s shape=%s product=%lld list_size=%lld",
+                    path, b, (long long)product, (long long)list_size);
+  }
+  if (sp[1].type == 0 || sp[1].type == BB__J_NULL) {
+    for (k = 0; k < count; k++) perm[k] = k;
+    return 0;
+  }
+  if (sp[1].type != BB__J_ARRAY || bb__jarray(t, sp[1], items, 64) != count)
+    return bb__fail(e, BB_EINVAL, "fixed_shape_tensor permutation has the wrong length: path=%s expected=%lld found=%.*s",
+                    path, (long long)count, (int)(sp[1].end - sp[1].start > 100 ? 100 : sp[1].end - sp[1].start),
+                    t + sp[1].start);
+  memset(seen, 0, sizeof seen);
+  for (k = 0; k < count; k++) {
+    if (!bb__jint(t, items[k], &perm[k]) || perm[k] < 0 || perm[k] >= count || seen[perm[k]])
+      return bb__fail(e, BB_EINVAL, "fixed_shape_tensor permutation is not a permutation of 0..%lld: path=%s permutation=%.*s",
+                      (long long)(count - 1), path,
+                      (int)(sp[1].end - sp[1].start > 100 ? 100 : sp[1].end - sp[1].start), t + sp[1].start);
+    seen[perm[k]] = 1;
+  }
+  return 0;
+}
+
+/* What the view will be (ViewImport.Plan). */
+struct bb__plan {
+  struct bb_format format;
+  const char* text; /* the format, NUL-terminated, in the arena */
+  int64_t itemsize;
+  int ndim;
+  int64_t shape[BB_MAX_DEPTH + 2];
+  int64_t strides[BB_MAX_DEPTH + 2];
+  int readonly, copy, exporter_copied;
+  const struct ArrowSchema* es; /* the node the elements start at */
+  const struct ArrowArray* ea;
+};
+
+/* Decimal, comma-separated, as Java's Long.parseLong of each part (a sign allowed). */
+static inline int bb__longs(struct bb__str v, const char* key, int64_t* out, int max, int* n,
+                            struct bb_error* e) {
+  int64_t k = 0;
+  *n = 0;
+  if (!v.present) return bb__fail(e, BB_EINVAL, "bufferbridge metadata incomplete: path=root missing=%s", key);
+  if (v.n == 0) return 0;
+  for (;;) {
+    int64_t x = 0, start = k;
+    int neg = 0;
+    if (k < v.n && (v.p[k] == '-' || v.p[k] == '+')) neg = v.p[k++] == '-';
+    if (k >= v.n || !bb__is_digit(v.p[k])) goto bad;
+    while (k < v.n && bb__is_digit(v.p[k])) {
+      int d = v.p[k++] - '0';
+      if (!bb__mul(x, 10, &x) || !bb__add(x, neg ? -d : d, &x)) goto bad;
+    }
+    (void)start;
+    if (*n >= max) return bb__fail(e, BB_EINVAL, "bufferbridge metadata list too long: path=root key=%s max=%d", key, max);
+    out[(*n)++] = x;
+    if (k == v.n) return 0;
+    if (v.p[k] != ',') goto bad;
+    k++;
+  }
+bad:
+  return bb__fail(e, BB_EINVAL, "bufferbridge metadata is not a list of integers: path=root key=%s found='%.*s'", key,
+                  (int)(v.n > 200 ? 200 : v.n), v.p);
+}
+
+static inline int bb__bool(struct bb__str v, const char* key, int* out, struct bb_error* e) {
+  if (bb__str_is(v, "true")) return (*out = 1, 0);
+  if (bb__str_is(v, "false")) return (*out = 0, 0);
+  if (!v.present)
+    return bb__fail(e, BB_EINVAL, "bufferbridge metadata is not true/false: path=root key=%s found=missing", key);
+  return bb__fail(e, BB_EINVAL, "bufferbridge metadata is not true/false: path=root key=%s found='%.*s'", key,
+                  (int)(v.n > 64 ? 64 : v.n), v.p);
+}
+
+static inline int bb__little_endian(void) {
+  const uint16_t one = 1;
+  unsigned char b;
+  memcpy(&b, &one, 1);
+  return b == 1;
+}
+
+/* ElementMapping.mapOrNull != null: every part of the element has an Arrow type. */
+static inline int bb__mappable(const struct bb_element* e) {
+  int64_t k;
+  char native = bb__little_endian() ? '<' : '>';
+  switch (e->kind) {
+    case BB_ELEMENT_SCALAR:
+      if (e->size > 1 && e->byte_order != native && strcmp(e->code, "s") != 0 && strcmp(e->code, "c") != 0) return 0;
+      return strchr("xpwg", e->code[0]) == NULL && strcmp(e->code, "Zg") != 0;
+    case BB_ELEMENT_SUBARRAY:
+      return bb__mappable(e->item);
+    default:
+      for (k = 0; k < e->n_fields; k++) {
+        if (!bb__mappable(e->fields[k].element)) return 0;
+      }
+      return 1;
+  }
+}
+
+/* The Arrow leaf format of a mappable scalar, and its extension (or NULL); complex: "+w:2". */
+static inline const char* bb__scalar_arrow(const struct bb_element* e, char* buf, size_t cap, const char** ext) {
+  const char* c = e->code;
+  *ext = NULL;
+  if (strcmp(c, "c") == 0) return "w:1";
+  if (strcmp(c, "s") == 0) {
+    snprintf(buf, cap, "w:%lld", (long long)e->count);
+    return buf;
+  }
+  if (strcmp(c, "?") == 0) {
+    *ext = "arrow.bool8";
+    return "c";
+  }
+  if (strcmp(c, "e") == 0) return "e";
+  if (strcmp(c, "f") == 0) return "f";
+  if (strcmp(c, "d") == 0) return "g";
+  if (c[0] == 'Z') return "+w:2";
+  {
+    int unsigned_ = strchr("BHILQNP", c[0]) != NULL;
+    const char* s = e->size == 1 ? "cC" : e->size == 2 ? "sS" : e->size == 4 ? "iI" : "lL";
+    buf[0] = s[unsigned_];
+    buf[1] = '\0';
+    return buf;
+  }
+}
+
+/* Whether an Arrow node's extension, as signatures see it (fixed_shape_tensor counts as none), is ext. */
+static inline int bb__same_extension(const struct ArrowSchema* s, const char* ext) {
+  char b[64];
+  const char* found = bb__extension(s, b, sizeof b);
+  if (found != NULL && strcmp(found, "arrow.fixed_shape_tensor") == 0) found = NULL;
+  if (found == NULL || ext == NULL) return found == ext;
+  return strcmp(found, ext) == 0;
+}
+
+/* Whether a schema node has the signature of a mappable element (TypeNode.signature equality). */
+static inline int bb__matches_dims(const struct bb_element* e, int dim, const struct ArrowSchema* s);
+
+static inline int bb__matches(const struct bb_element* e, const struct ArrowSchema* s) {
+  char b[32];
+  const char* ext;
+  int64_t k;
+  if (e->kind == BB_ELEMENT_SUBARRAY) return bb__matches_dims(e, 0, s);
+  if (e->kind == BB_ELEMENT_RECORD) {
+    if (strcmp(s->format, "+s") != 0 || !bb__same_extension(s, NULL) || s->n_children != e->n_fields) return 0;
+    for (k = 0; k < e->n_fields; k++) {
+      if (!bb__matches(e->fields[k].element, s->children[k])) return 0;
+    }
+    return 1;
+  }
+  {
+    const char* f = bb__scalar_arrow(e, b, sizeof b, &ext);
+    if (strcmp(s->format, f) != 0 || !bb__same_extension(s, ext)) return 0;
+    if (e->code[0] == 'Z')
+      return s->n_children == 1 && strcmp(s->children[0]->format, e->code[1] == 'f' ? "f" : "g") == 0 &&
+             s->children[0]->n_children == 0 && bb__same_extension(s->children[0], NULL);
+    return s->n_children == 0;
+  }
+}
+
+static inline int bb__matches_dims(const struct bb_element* e, int dim, const struct ArrowSchema* s) {
+  char b[32];
+  if (dim == e->ndim) return bb__matches(e->item, s);
+  snprintf(b, sizeof b, "+w:%lld", (long long)e->shape[dim]);
+  return strcmp(s->format, b) == 0 && bb__same_extension(s, NULL) && s->n_children == 1 &&
+         bb__matches_dims(e, dim + 1, s->children[0]);
+}
+
+/* TypeNode.signature of a schema node, cut at the text's cap, for messages. */
+static inline void bb__signature_of(struct bb__arena* a, struct bb__text* t, const struct ArrowSchema* s) {
+  char b[64];
+  const char* ext = bb__extension(s, b, sizeof b);
+  int64_t k;
+  if (t->len > 300) return;
+  bb__text_str(a, t, s->format);
+  if (ext != NULL && strcmp(ext, "arrow.fixed_shape_tensor") != 0) {
+    bb__text_str(a, t, "{");
+    bb__text_str(a, t, ext);
+    bb__text_str(a, t, "}");
+  }
+  if (s->n_children > 0) {
+    bb__text_str(a, t, "<");
+    for (k = 0; k < s->n_children; k++) {
+      if (k > 0) bb__text_str(a, t, ",");
+      bb__signature_of(a, t, s->children[k]);
+    }
+    bb__text_str(a, t, ">");
+  }
+}
+
+static inline void bb__signature_dims(struct bb__arena* a, struct bb__text* t, const struct bb_element* e, int dim);
+
+/* The signature ElementMapping's type for a mappable element has. */
+static inline void bb__signature_expected(struct bb__arena* a, struct bb__text* t, const struct bb_element* e) {
+  char b[32];
+  const char* ext;
+  int64_t k;
+  if (t->len > 300) return;
+  if (e->kind == BB_ELEMENT_SUBARRAY) {
+    bb__signature_dims(a, t, e, 0);
+  } else if (e->kind == BB_ELEMENT_RECORD) {
+    bb__text_str(a, t, "+s");
+    if (e->n_fields > 0) {
+      bb__text_str(a, t, "<");
+      for (k = 0; k < e->n_fields; k++) {
+        if (k > 0) bb__text_str(a, t, ",");
+        bb__signature_expected(a, t, e->fields[k].element);
+      }
+      bb__text_str(a, t, ">");
+    }
+  } else {
+    bb__text_str(a, t, bb__scalar_arrow(e, b, sizeof b, &ext));
+    if (ext != NULL) {
+      bb__text_str(a, t, "{");
+      bb__text_str(a, t, ext);
+      bb__text_str(a, t, "}");
+    }
+    if (e->code[0] == 'Z') bb__text_str(a, t, e->code[1] == 'f' ? "<f>" : "<g>");
+  }
+}
+
+static inline void bb__signature_dims(struct bb__arena* a, struct bb__text* t, const struct bb_element* e, int dim) {
+  if (dim == e->ndim) {
+    bb__signature_expected(a, t, e->item);
+    return;
+  }
+  bb__text_str(a, t, "+w:");
+  bb__text_int(a, t, e->shape[dim]);
+  bb__text_str(a, t, "<");
+  bb__signature_dims(a, t, e, dim + 1);
+  bb__text_str(a, t, ">");
+}
+
+static inline void bb__c_strides(int64_t itemsize, int ndim, const int64_t* shape, int64_t* out) {
+  int64_t s = itemsize;
+  int k;
+  for (k = ndim - 1; k >= 0; k--) {
+    out[k] = s;
+    s *= shape[k]; /* the caller checked product × itemsize */
+  }
+}
+
+static inline int bb__same_ints(const int64_t* a, const int64_t* b, int n) {
+  int k;
+  for (k = 0; k < n; k++) {
+    if (a[k] != b[k]) return 0;
+  }
+  return 1;
+}
+
+/* SPEC §3: the view the bufferbridge.* metadata describes, checked against the Arrow type. */
+static inline int bb__plan_bufferbridge(struct bb__arena* ar, const struct ArrowSchema* s,
+                                        const struct ArrowArray* a, const struct bb__meta* md,
+                                        struct bb__plan* p, struct bb_error* e) {
+  int64_t count = 1, arrow_count;
+  int nstrides, copied, rc, k;
+  char* text = bb__strndup(ar, md->format.p, md->format.n);
+  struct bb__kind rk;
+  if (text == NULL) return bb__fail(e, BB_ENOMEM, "out of memory: bytes=%lld", (long long)md->format.n);
+  p->text = text;
+  {
+    struct bb_error fe;
+    if (bb__format_parse_in(ar, md->format.p, md->format.n, &p->format, NULL, &fe) != 0)
+      return bb__fail(e, BB_EINVAL, "bufferbridge.format does not parse: path=root format='%.200s' (%s)", text,
+                      fe.message);
+  }
+  if ((rc = bb__longs(md->shape, "bufferbridge.shape", p->shape, BB_MAX_NDIM + 1, &p->ndim, e)) != 0) return rc;
+  if ((rc = bb__longs(md->strides, "bufferbridge.strides", p->strides, BB_MAX_NDIM + 1, &nstrides, e)) != 0) return rc;
+  if (p->ndim != nstrides || p->ndim > BB_MAX_NDIM) {
+    char b1[400], b2[400];
+    bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+    bb__ints_text(b2, sizeof b2, p->strides, nstrides);
+    return bb__fail(e, BB_EINVAL, "bufferbridge.shape and bufferbridge.strides disagree: path=root shape=%s strides=%s",
+                    b1, b2);
+  }
+  for (k = 0; k < p->ndim; k++) {
+    if (p->shape[k] < 0) {
+      char b1[400];
+      bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+      return bb__fail(e, BB_EINVAL, "bufferbridge.shape has a negative dimension: path=root shape=%s", b1);
+    }
+  }
+  if ((rc = bb__bool(md->readonly, "bufferbridge.readonly", &p->readonly, e)) != 0) return rc;
+  if ((rc = bb__bool(md->copied, "bufferbridge.copied", &copied, e)) != 0) return rc;
+  if (md->itemsize.present) {
+    int n1;
+    int64_t v[2];
+    if (bb__longs(md->itemsize, "bufferbridge.itemsize", v, 2, &n1, NULL) != 0 || n1 != 1)
+      return bb__fail(e, BB_EINVAL, "bufferbridge.itemsize is not one integer: path=root found='%.*s'",
+                      (int)(md->itemsize.n > 64 ? 64 : md->itemsize.n), md->itemsize.p);
+    p->itemsize = v[0];
+  } else {
+    p->itemsize = p->format.struct_compatible ? p->format.itemsize : p->format.padded_itemsize;
+  }
+  if (!bb_format_is_itemsize(&p->format, p->itemsize))
+    return bb__fail(e, BB_EINVAL,
+                    "bufferbridge.itemsize does not match bufferbridge.format: path=root format='%.200s' itemsize=%lld "
+                    "expected=%lld or %lld", text, (long long)p->itemsize, (long long)p->format.itemsize,
+                    (long long)p->format.padded_itemsize);
+  for (k = 0; k < p->ndim; k++) {
+    if (!bb__mul(count, p->shape[k], &count)) {
+      char b1[400];
+      bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+      return bb__fail(e, BB_EOVERFLOW, "bufferbridge.shape overflows: path=root shape=%s", b1);
+    }
+  }
+  if ((rc = bb__kind_of(s, "root", &rk, e)) != 0) return rc;
+  if (p->ndim <= 1) {
+    p->es = s;
+    p->ea = a;
+    arrow_count = a->length;
+  } else {
+    char b[64];
+    const char* ext = bb__extension(s, b, sizeof b);
+    int64_t tshape[64], perm[64], logical[64];
+    int nd, rows, whole;
+    if (rk.kind != BB__LIST || ext == NULL || strcmp(ext, "arrow.fixed_shape_tensor") != 0)
+      return bb__fail(e, BB_EINVAL,
+                      "bufferbridge.shape has ndim>=2 but the type is no fixed_shape_tensor: path=root ndim=%d "
+                      "format='%.100s' extension=%s", p->ndim, s->format, ext == NULL ? "null" : ext);
+    if ((rc = bb__tensor(md->ext_meta, rk.list_size, "root", tshape, perm, &nd, e)) != 0) return rc;
+    for (k = 0; k < nd; k++) logical[k] = tshape[perm[k]];
+    rows = a->length == p->shape[0] && nd == p->ndim - 1 && bb__same_ints(logical, p->shape + 1, nd);
+    whole = a->length == 1 && nd == p->ndim && bb__same_ints(logical, p->shape, nd);
+    if (!rows && !whole) {
+      char b1[400], b2[400];
+      bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+      bb__ints_text(b2, sizeof b2, logical, nd);
+      return bb__fail(e, BB_EINVAL,
+                      "fixed_shape_tensor contradicts bufferbridge.shape: path=root shape=%s length=%lld "
+                      "tensor_logical_shape=%s", b1, (long long)a->length, b2);
+    }
+    p->es = s->children[0];
+    p->ea = a->children[0];
+    if (!bb__mul(a->length, rk.list_size, &arrow_count))
+      return bb__fail(e, BB_EOVERFLOW, "size overflows: path=root a=%lld b=%lld", (long long)a->length,
+                      (long long)rk.list_size);
+  }
+  if (arrow_count != count) {
+    char b1[400];
+    bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+    return bb__fail(e, BB_EINVAL,
+                    "bufferbridge.shape contradicts the array length: path=root shape=%s product=%lld arrow_elements=%lld",
+                    b1, (long long)count, (long long)arrow_count);
+  }
+  {
+    int ok = bb__mappable(p->format.element) ? bb__matches(p->format.element, p->es) : 0;
+    if (!bb__mappable(p->format.element)) {
+      /* The whole element as w:itemsize + arrow.opaque. */
+      char b[40];
+      snprintf(b, sizeof b, "w:%lld", (long long)p->itemsize);
+      ok = strcmp(p->es->format, b) == 0 && p->es->n_children == 0 && bb__same_extension(p->es, "arrow.opaque");
+    }
+    if (!ok) {
+      struct bb__text want, found;
+      memset(&want, 0, sizeof want);
+      memset(&found, 0, sizeof found);
+      if (bb__mappable(p->format.element)) {
+        bb__signature_expected(ar, &want, p->format.element);
+      } else {
+        bb__text_str(ar, &want, "w:");
+        bb__text_int(ar, &want, p->itemsize);
+        bb__text_str(ar, &want, "{arrow.opaque}");
+      }
+      bb__signature_of(ar, &found, p->es);
+      return bb__fail(e, BB_EINVAL,
+                      "bufferbridge.format contradicts the Arrow type: path=%s format='%.200s' expected=%.300s found=%.300s",
+                      p->ndim <= 1 ? "root" : "root.0", text, want.p != NULL ? want.p : "?",
+                      found.p != NULL ? found.p : "?");
+    }
+  }
+  p->copy = bb__needs_copy(p->es);
+  if (p->copy && !copied)
+    return bb__fail(e, BB_EINVAL,
+                    "bufferbridge.copied=false contradicts a struct type, which is always a copy: path=root format='%.200s'",
+                    text);
+  p->exporter_copied = copied;
+  if (copied) {
+    int64_t bytes;
+    if (!bb__mul(count, p->itemsize, &bytes))
+      return bb__fail(e, BB_EOVERFLOW, "size overflows: path=root elements=%lld itemsize=%lld", (long long)count,
+                      (long long)p->itemsize);
+    /* SPEC §3: an export that copied holds the view in C order. */
+    bb__c_strides(p->itemsize, p->ndim, p->shape, p->strides);
+  }
+  return 0;
+}
+
+/* ViewImport.elementFormat: the PEP 3118 format of one element of a foreign node. */
+static inline int bb__element_format(struct bb__arena* ar, struct bb__text* t, const struct ArrowSchema* s,
+                                     const char* path, struct bb_error* e) {
+  struct bb__kind k;
+  int64_t i;
+  int rc;
+  char b[64];
+  if ((rc = bb__kind_of(s, path, &k, e)) != 0) return rc;
+  if (k.kind == BB__BITS) {
+    bb__text_str(ar, t, "?");
+  } else if (k.kind == BB__FIXED) {
+    const char* ext = bb__extension(s, b, sizeof b);
+    const char* f = s->format;
+    if (strcmp(f, "c") == 0) {
+      bb__text_str(ar, t, ext != NULL && strcmp(ext, "arrow.bool8") == 0 ? "?" : "b");
+    } else if (f[1] == '\0' && strchr("CsSiIlLefg", f[0]) != NULL) {
+      static const char from[] = "CsSiIlLefg", to[] = "BhHiIqQefd";
+      bb__text_put(ar, t, &to[strchr(from, f[0]) - from], 1);
+    } else if (f[0] == 'w' && f[1] == ':') {
+      int opaque_name = 0;
+      if (ext != NULL && strcmp(ext, "arrow.opaque") == 0) {
+        /* A PEP 3118 opaque type keeps its format when it parses with the storage's width. */
+        static const char* const keys[] = {"type_name", "vendor_name"};
+        struct bb__jspan sp[2];
+        struct bb__meta m;
+        char vendor[16];
+        bb__read_metadata(s->metadata, path, &m, NULL);
+        if (m.ext_meta.present && bb__json_members(m.ext_meta.p, m.ext_meta.n, keys, 2, sp) == 0 &&
+            sp[0].type == BB__J_STRING && sp[1].type == BB__J_STRING) {
+          struct bb__json j;
+          int64_t vlen, tlen;
+          char* name = (char*)bb__alloc(ar, (size_t)(sp[0].end - sp[0].start));
+          j.s = m.ext_meta.p;
+          j.n = sp[1].end;
+          j.i = sp[1].start;
+          j.depth = 0;
+          bb__jstring(&j, vendor, sizeof vendor, &vlen);
+          j.n = sp[0].end;
+          j.i = sp[0].start;
+          if (name != NULL && vlen == 8 && strcmp(vendor, "PEP 3118") == 0 &&
+              bb__jstring(&j, name, sp[0].end - sp[0].start, &tlen) == 0) {
+            struct bb_format pf;
+            if (bb__format_parse_in(ar, name, tlen, &pf, NULL, NULL) == 0 && bb_format_is_itemsize(&pf, k.width)) {
+              bb__text_put(ar, t, name, tlen);
+              opaque_name = 1;
+            }
+          }
+        }
+      }
+      if (!opaque_name) {
+        bb__text_int(ar, t, k.width);
+        bb__text_str(ar, t, "s");
+      }
+    } else if (f[0] == 'd') {
+      bb__text_str(ar, t, k.width == 16 ? "16s" : "32s");
+    } else {
+      bb__text_str(ar, t, k.width == 4 ? "i" : "q");
+    }
+  } else if (k.kind == BB__LIST) {
+    const struct ArrowSchema* c = s;
+    struct bb__kind ck = k;
+    bb__text_str(ar, t, "(");
+    for (i = 0; ck.kind == BB__LIST; i++) {
+      if (i > 0) bb__text_str(ar, t, ",");
+      bb__text_int(ar, t, ck.list_size);
+      c = c->children[0];
+      if ((rc = bb__kind_of(c, path, &ck, e)) != 0) return rc;
+    }
+    bb__text_str(ar, t, ")");
+    return bb__element_format(ar, t, c, path, e);
+  } else {
+    bb__text_str(ar, t, "T{");
+    for (i = 0; i < s->n_children; i++) {
+      const struct ArrowSchema* c = s->children[i];
+      const char* name = c->name != NULL && bb__bounded(c->name) ? c->name : NULL;
+      if (name != NULL && strchr(name, ':') != NULL)
+        return bb__fail(e, BB_EINVAL, "struct field name contains ':': path=%s.%lld name='%.200s'", path, (long long)i,
+                        name);
+      if ((rc = bb__element_format(ar, t, c, path, e)) != 0) return rc;
+      if (name != NULL && name[0] != '\0') {
+        bb__text_str(ar, t, ":");
+        bb__text_str(ar, t, name);
+        bb__text_str(ar, t, ":");
+      }
+    }
+    bb__text_str(ar, t, "}");
+  }
+  return t->failed ? bb__fail(e, BB_ENOMEM, "out of memory: path=%s", path) : 0;
+}
+
+/* SPEC §2, Arrow to PEP 3118: a foreign producer's pair. */
+static inline int bb__plan_foreign(struct bb__arena* ar, const struct ArrowSchema* s, const struct ArrowArray* a,
+                                   const struct bb__meta* md, struct bb__plan* p, struct bb_error* e) {
+  int64_t phys[BB_MAX_DEPTH + 2], c[BB_MAX_DEPTH + 2], perm[64], total, count = 1;
+  int physn, rc, k;
+  int has_perm = 0;
+  struct bb__kind rk;
+  struct bb__text text;
+  char b[64];
+  const char* ext = bb__extension(s, b, sizeof b);
+  memset(&text, 0, sizeof text);
+  if ((rc = bb__kind_of(s, "root", &rk, e)) != 0) return rc;
+  if (ext != NULL && strcmp(ext, "arrow.fixed_shape_tensor") == 0) {
+    int64_t tshape[64];
+    int nd;
+    if (rk.kind != BB__LIST)
+      return bb__fail(e, BB_EINVAL, "fixed_shape_tensor storage is not a fixed-size list: path=root format='%.100s'",
+                      s->format);
+    if ((rc = bb__tensor(md->ext_meta, rk.list_size, "root", tshape, perm, &nd, e)) != 0) return rc;
+    p->ndim = nd + 1;
+    p->shape[0] = a->length;
+    phys[0] = a->length;
+    for (k = 0; k < nd; k++) {
+      p->shape[k + 1] = tshape[perm[k]];
+      phys[k + 1] = tshape[k];
+    }
+    physn = nd + 1;
+    has_perm = 1;
+    p->es = s->children[0];
+    p->ea = a->children[0];
+  } else {
+    const struct ArrowSchema* n = s;
+    const struct ArrowArray* na = a;
+    struct bb__kind nk = rk;
+    p->ndim = 1;
+    p->shape[0] = a->length;
+    while (nk.kind == BB__LIST) {
+      if (p->ndim > BB_MAX_NDIM)
+        return bb__fail(e, BB_EINVAL, "too many dimensions: ndim=%d max=%d", p->ndim + 1, BB_MAX_NDIM);
+      p->shape[p->ndim++] = nk.list_size;
+      n = n->children[0];
+      na = na->children[0];
+      if ((rc = bb__kind_of(n, "root", &nk, e)) != 0) return rc;
+    }
+    memcpy(phys, p->shape, sizeof(int64_t) * (size_t)p->ndim);
+    physn = p->ndim;
+    p->es = n;
+    p->ea = na;
+  }
+  if ((rc = bb__element_format(ar, &text, p->es, "root", e)) != 0) return rc;
+  p->text = text.p != NULL ? text.p : "";
+  {
+    struct bb_error fe;
+    if (bb__format_parse_in(ar, p->text, text.len, &p->format, NULL, &fe) != 0)
+      return bb__fail(e, BB_EINVAL, "struct field names cannot be written as a PEP 3118 format: path=root format='%.200s' (%s)",
+                      p->text, fe.message);
+  }
+  {
+    struct bb__kind ek;
+    bb__kind_of(p->es, "root", &ek, NULL);
+    /* A fixed-width leaf's width is the itemsize: an opaque "ic" has two valid ones. */
+    p->itemsize = ek.kind == BB__FIXED ? ek.width
+                  : p->format.struct_compatible ? p->format.itemsize : p->format.padded_itemsize;
+  }
+  for (k = 0; k < p->ndim; k++) {
+    if (!bb__mul(count, p->shape[k], &count)) break;
+  }
+  if (k < p->ndim || !bb__mul(count, p->itemsize, &total)) {
+    char b1[400];
+    bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+    return bb__fail(e, BB_EOVERFLOW, "array too large: path=root shape=%s", b1);
+  }
+  bb__c_strides(p->itemsize, physn, phys, c);
+  if (has_perm) {
+    p->strides[0] = c[0];
+    for (k = 0; k + 1 < p->ndim; k++) p->strides[k + 1] = c[perm[k] + 1];
+  } else {
+    memcpy(p->strides, c, sizeof(int64_t) * (size_t)p->ndim);
+  }
+  p->readonly = 1;
+  p->copy = bb__needs_copy(p->es);
+  p->exporter_copied = 0;
+  return 0;
+}
+
+/* Copies element `index` (before the node's offset) of a checked node to dst (the interleaving copy). */
+static inline void bb__copy_one(const struct ArrowSchema* s, const struct ArrowArray* a, const struct bb_element* e,
+                                int dim, int64_t index, unsigned char* dst) {
+  struct bb__kind k;
+  int64_t i;
+  bb__kind_of(s, "", &k, NULL);
+  if (k.kind == BB__FIXED) {
+    memcpy(dst, (const unsigned char*)a->buffers[1] + (a->offset + index) * k.width, (size_t)k.width);
+  } else if (k.kind == BB__BITS) {
+    int64_t bit = a->offset + index;
+    *dst = (unsigned char)((((const unsigned char*)a->buffers[1])[bit >> 3] >> (bit & 7)) & 1);
+  } else if (k.kind == BB__LIST) {
+    const struct bb_element* inner = e;
+    int inner_dim = dim + 1;
+    int64_t inner_size;
+    if (e->kind == BB_ELEMENT_SUBARRAY) {
+      int d;
+      inner_size = e->item->size;
+      for (d = dim + 1; d < e->ndim; d++) inner_size *= e->shape[d];
+      if (inner_dim == e->ndim) {
+        inner = e->item;
+        inner_dim = 0;
+      }
+    } else {
+      inner_size = e->size / 2; /* a complex scalar: two reals */
+      inner_dim = 0;
+    }
+    for (i = 0; i < k.list_size; i++)
+      bb__copy_one(s->children[0], a->children[0], inner, inner_dim, (a->offset + index) * k.list_size + i,
+                   dst + i * inner_size);
+  } else {
+    for (i = 0; i < e->n_fields; i++)
+      bb__copy_one(s->children[i], a->children[i], e->fields[i].element, 0, a->offset + index,
+                   dst + e->fields[i].offset);
+  }
+}
+
+/* BufferView.of's check: every element inside [0, bytes) of the memory. */
+static inline int bb__check_extent(const struct bb__plan* p, int64_t bytes, struct bb_error* e) {
+  int64_t lo = 0, hi = 0, top;
+  int k;
+  char b1[400], b2[400];
+  for (k = 0; k < p->ndim; k++) {
+    if (p->shape[k] == 0) return 0;
+  }
+  for (k = 0; k < p->ndim; k++) {
+    int64_t span;
+    if (!bb__mul(p->shape[k] - 1, p->strides[k], &span) || !(span < 0 ? bb__add(lo, span, &lo) : bb__add(hi, span, &hi)))
+      goto overflow;
+  }
+  if (!bb__add(hi, p->itemsize, &top)) goto overflow;
+  if (lo < 0 || top > bytes) {
+    bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+    bb__ints_text(b2, sizeof b2, p->strides, p->ndim);
+    return bb__fail(e, BB_EINVAL,
+                    "element bytes reach outside memory: lowest=%lld highest=%lld memory=%lld offset=0 itemsize=%lld "
+                    "shape=%s strides=%s", (long long)lo, (long long)top, (long long)bytes, (long long)p->itemsize, b1, b2);
+  }
+  return 0;
+overflow:
+  bb__ints_text(b1, sizeof b1, p->shape, p->ndim);
+  bb__ints_text(b2, sizeof b2, p->strides, p->ndim);
+  return bb__fail(e, BB_EOVERFLOW,
+                  "element offsets overflow a 64-bit integer: offset=0 itemsize=%lld shape=%s strides=%s memory=%lld",
+                  (long long)p->itemsize, b1, b2, (long long)bytes);
+}
+
+static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* s, const struct ArrowArray* a,
+                                struct bb_view* v, struct bb__plan* p, struct bb_error* e) {
+  struct bb__walk w;
+  struct bb__meta md;
+  int64_t count = 1, bytes, start = 0;
+  int rc, k;
+  unsigned char* base = NULL;
+  memset(&w, 0, sizeof w);
+  w.e = e;
+  strcpy(w.path, "root");
+  if (s == NULL) return bb__fail(e, BB_EINVAL, "ArrowSchema is NULL: path=root");
+  if (a == NULL) return bb__fail(e, BB_EINVAL, "ArrowArray is NULL: path=root");
+  if ((rc = bb__check_schema(s, &w, 0)) != 0) return rc;
+  w.nodes = 0;
+  if ((rc = bb__check_array(a, &w, 0)) != 0) return rc;
+  w.nodes = 0;
+  if ((rc = bb__pair(s, a, &w, 0)) != 0) return rc;
+  bb__read_metadata(s->metadata, "root", &md, NULL);
+  rc = md.format.present ? bb__plan_bufferbridge(ar, s, a, &md, p, e) : bb__plan_foreign(ar, s, a, &md, p, e);
+  if (rc != 0) return rc;
+  if (p->ndim > BB_MAX_NDIM) return bb__fail(e, BB_EINVAL, "too many dimensions: ndim=%d max=%d", p->ndim, BB_MAX_NDIM);
+  for (k = 0; k < p->ndim; k++) bb__mul(count, p->shape[k], &count); /* checked by the plans */
+  if (!bb__mul(count, p->itemsize, &bytes))
+    return bb__fail(e, BB_EOVERFLOW, "size overflows: path=root elements=%lld itemsize=%lld", (long long)count,
+                    (long long)p->itemsize);
+  /* The index, in the element node's own numbering, of the array's first element. */
+  if (p->es != s) {
+    struct bb__kind rk;
+    bb__kind_of(s, "root", &rk, NULL);
+    start = a->offset * rk.list_size; /* bounded: the child holds (offset + length) × list_size */
+  }
+  if (!p->copy && bytes > 0) {
+    const struct ArrowSchema* n = p->es;
+    const struct ArrowArray* na = p->ea;
+    struct bb__kind nk;
+    int64_t index = start, width_total = 1, extent, first;
+    bb__kind_of(n, "root", &nk, NULL);
+    while (nk.kind == BB__LIST) {
+      index = (na->offset + index) * nk.list_size;
+      width_total *= nk.list_size;
+      n = n->children[0];
+      na = na->children[0];
+      bb__kind_of(n, "root", &nk, NULL);
+    }
+    /* The data the structs declare: (offset + length) × width bytes of the leaf buffer. */
+    if (!bb__mul(width_total, nk.width, &width_total) || width_total != p->itemsize)
+      return bb__fail(e, BB_EINVAL, "element width contradicts the itemsize: path=root itemsize=%lld arrow_width=%lld",
+                      (long long)p->itemsize, (long long)width_total);
+    first = na->offset + index;
+    if (!bb__mul(first, nk.width, &first) || !bb__mul(na->offset + na->length, nk.width, &extent) || first + bytes > extent)
+      return bb__fail(e, BB_EINVAL, "view reaches past the declared data: path=root first_byte=%lld bytes=%lld declared=%lld",
+                      (long long)first, (long long)bytes, (long long)extent);
+    base = (unsigned char*)na->buffers[1] + first;
+  } else if (bytes > 0) {
+    base = (unsigned char*)bb__alloc(ar, (size_t)bytes);
+    if (base == NULL) return bb__fail(e, BB_ENOMEM, "out of memory for the copy: path=root bytes=%lld", (long long)bytes);
+    {
+      int64_t i;
+      for (i = 0; i < count; i++) bb__copy_one(p->es, p->ea, p->format.element, 0, start + i, base + i * p->itemsize);
+    }
+  }
+  if ((rc = bb__check_extent(p, bytes, e)) != 0) return rc;
+  {
+    int64_t* shape = (int64_t*)bb__alloc(ar, sizeof(int64_t) * (size_t)(2 * p->ndim + 1));
+    if (shape == NULL) return bb__fail(e, BB_ENOMEM, "out of memory: ndim=%d", p->ndim);
+    memcpy(shape, p->shape, sizeof(int64_t) * (size_t)p->ndim);
+    memcpy(shape + p->ndim, p->strides, sizeof(int64_t) * (size_t)p->ndim);
+    v->buf = base;
+    v->len = bytes;
+    v->readonly = p->readonly;
+    v->itemsize = p->itemsize;
+    v->format = p->text;
+    v->ndim = p->ndim;
+    v->shape = shape;
+    v->strides = shape + p->ndim;
+    v->suboffsets = NULL;
+    v->copied = p->copy || p->exporter_copied;
+    v->element = p->format.element;
+  }
+  return 0;
+}
+
+static inline int bb_view_import(const struct ArrowSchema* schema, const struct ArrowArray* array,
+                                 struct bb_view* view, struct bb_error* error) {
+  struct bb__arena ar;
+  struct bb__plan* p;
+  struct bb__arena* keep;
+  int rc;
+  if (view == NULL) return bb__fail(error, BB_EINVAL, "view is NULL");
+  memset(view, 0, sizeof *view);
+  ar.head = NULL;
+  p = (struct bb__plan*)bb__alloc(&ar, sizeof *p);
+  if (p == NULL) return bb__fail(error, BB_ENOMEM, "out of memory: bytes=%zu", sizeof *p);
+  memset(p, 0, sizeof *p);
+  rc = bb__import_in(&ar, schema, array, view, p, error);
+  keep = rc == 0 ? (struct bb__arena*)bb__alloc(&ar, sizeof *keep) : NULL;
+  if (rc == 0 && keep == NULL) rc = bb__fail(error, BB_ENOMEM, "out of memory");
+  if (rc != 0) {
+    bb__arena_free(&ar);
+    memset(view, 0, sizeof *view);
+    return rc;
+  }
+  *keep = ar;
+  view->internal = keep;
+  return 0;
+}
+
+static inline void bb_view_release(struct bb_view* view) {
+  if (view == NULL) return;
+  if (view->internal != NULL) {
+    struct bb__arena ar = *(struct bb__arena*)view->internal;
+    bb__arena_free(&ar);
+  }
+  memset(view, 0, sizeof *view);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Export: a strided C buffer as a pair, as io.bufferbridge.arrow.internal.ViewExport writes    */
+/* one (SPEC §2 mapping, §3 metadata), so that Java's importer reads it back exactly.           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* What a root struct owns: its tree's memory, and for the array the producer's callback. */
+struct bb__owner {
+  struct bb__arena arena;
+  void (*release)(void*);
+  void* ctx;
+};
+
+static inline void bb__release_child_schema(struct ArrowSchema* s) { s->release = NULL; }
+
+static inline void bb__release_child_array(struct ArrowArray* a) { a->release = NULL; }
+
+static inline void bb__release_root_schema(struct ArrowSchema* s) {
+  struct bb__arena ar;
+  if (s == NULL || s->release == NULL) return;
+  ar = ((struct bb__owner*)s->private_data)->arena;
+  s->release = NULL;
+  s->private_data = NULL;
+  bb__arena_free(&ar); /* the owner lives in the arena: copied out first */
+}
+
+static inline void bb__release_root_array(struct ArrowArray* a) {
+  struct bb__owner o;
+  if (a == NULL || a->release == NULL) return;
+  o = *(struct bb__owner*)a->private_data;
+  a->release = NULL;
+  a->private_data = NULL;
+  bb__arena_free(&o.arena);
+  if (o.release != NULL) o.release(o.ctx);
+}
+
+/* Metadata pairs for one node, encoded as the C data interface blob. */
+struct bb__pairs {
+  int n;
+  const char* key[10];
+  const char* value[10];
+};
+
+static inline const char* bb__blob(struct bb__arena* ar, const struct bb__pairs* m) {
+  int64_t size = 4;
+  int k;
+  char* blob;
+  char* at;
+  int32_t v;
+  if (m->n == 0) return NULL;
+  for (k = 0; k < m->n; k++) size += 8 + (int64_t)strlen(m->key[k]) + (int64_t)strlen(m->value[k]);
+  blob = (char*)bb__alloc(ar, (size_t)size);
+  if (blob == NULL) return NULL;
+  v = m->n;
+  memcpy(blob, &v, 4);
+  at = blob + 4;
+  for (k = 0; k < 2 * m->n; k++) {
+    const char* s = k % 2 == 0 ? m->key[k / 2] : m->value[k / 2];
+    v = (int32_t)strlen(s);
+    memcpy(at, &v, 4);
+    memcpy(at + 4, s, (size_t)v);
+    at += 4 + v;
+  }
+  return blob;
+}
+
+/* A JSON string literal of s (quotes, backslashes and control characters escaped). */
+static inline void bb__json_string(struct bb__arena* ar, struct bb__text* t, const char* s) {
+  bb__text_str(ar, t, "\"");
+  for (; *s != '\0'; s++) {
+    char b[8];
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      b[0] = '\\';
+      b[1] = (char)c;
+      bb__text_put(ar, t, b, 2);
+    } else if (c < 0x20) {
+      snprintf(b, sizeof b, "\\u%04x", c);
+      bb__text_put(ar, t, b, 6);
+    } else {
+      bb__text_put(ar, t, s, 1);
+    }
+  }
+  bb__text_str(ar, t, "\"");
+}
+
+static inline void bb__json_ints(struct bb__arena* ar, struct bb__text* t, const int64_t* v, int n) {
+  int k;
+  bb__text_str(ar, t, "[");
+  for (k = 0; k < n; k++) {
+    if (k > 0) bb__text_str(ar, t, ",");
+    bb__text_int(ar, t, v[k]);
+  }
+  bb__text_str(ar, t, "]");
+}
+
+static inline struct ArrowSchema* bb__new_schema(struct bb__arena* ar, const char* format, const char* name,
+                                                 int64_t n_children) {
+  struct ArrowSchema* s = (struct ArrowSchema*)bb__alloc(ar, sizeof *s);
+  if (s == NULL) return NULL;
+  memset(s, 0, sizeof *s);
+  s->format = bb__strndup(ar, format, (int64_t)strlen(format));
+  s->name = name;
+  s->n_children = n_children;
+  if (n_children > 0) {
+    s->children = (struct ArrowSchema**)bb__alloc(ar, sizeof(struct ArrowSchema*) * (size_t)n_children);
+    if (s->children == NULL) return NULL;
+  }
+  s->release = bb__release_child_schema;
+  return s->format == NULL ? NULL : s;
+}
+
+/* ElementMapping: the Arrow type of a mappable element (from sub-array dimension `dim`). */
+static inline struct ArrowSchema* bb__type_of(struct bb__arena* ar, const struct bb_element* e, int dim,
+                                              const char* name, struct bb__pairs* md) {
+  struct ArrowSchema* s;
+  char b[40];
+  int64_t k;
+  if (e->kind == BB_ELEMENT_SUBARRAY && dim < e->ndim) {
+    snprintf(b, sizeof b, "+w:%lld", (long long)e->shape[dim]);
+    s = bb__new_schema(ar, b, name, 1);
+    if (s == NULL || (s->children[0] = bb__type_of(ar, e, dim + 1, "item", NULL)) == NULL) return NULL;
+  } else if (e->kind == BB_ELEMENT_SUBARRAY) {
+    return bb__type_of(ar, e->item, 0, name, md);
+  } else if (e->kind == BB_ELEMENT_RECORD) {
+    s = bb__new_schema(ar, "+s", name, e->n_fields);
+    if (s == NULL) return NULL;
+    for (k = 0; k < e->n_fields; k++) {
+      if ((s->children[k] = bb__type_of(ar, e->fields[k].element, 0, e->fields[k].name, NULL)) == NULL) return NULL;
+    }
+  } else {
+    const char* ext;
+    const char* f = bb__scalar_arrow(e, b, sizeof b, &ext);
+    s = bb__new_schema(ar, f, name, e->code[0] == 'Z' ? 1 : 0);
+    if (s == NULL) return NULL;
+    if (e->code[0] == 'Z' && (s->children[0] = bb__new_schema(ar, e->code[1] == 'f' ? "f" : "g", "item", 0)) == NULL)
+      return NULL;
+    if (ext != NULL) {
+      struct bb__pairs own;
+      struct bb__pairs* m = md != NULL ? md : &own;
+      if (md == NULL) own.n = 0;
+      m->key[m->n] = "ARROW:extension:name";
+      m->value[m->n++] = ext;
+      m->key[m->n] = "ARROW:extension:metadata";
+      m->value[m->n++] = "";
+      if (md == NULL && (s->metadata = bb__blob(ar, m)) == NULL) return NULL;
+    }
+  }
+  return s;
+}
+
+/* Java's ElementMapping.containsStruct of a mappable element. */
+static inline int bb__has_record(const struct bb_element* e) {
+  int64_t k;
+  if (e->kind == BB_ELEMENT_SUBARRAY) return bb__has_record(e->item);
+  if (e->kind != BB_ELEMENT_RECORD) return 0;
+  (void)k;
+  return 1;
+}
+
+/* Leaf write cursors of a gathering export (values interleaved in the source). */
+struct bb__leaf {
+  unsigned char* data;
+  int64_t at;
+};
+
+/* The arrays of a type for `count` elements; leaves point into base, or are gathered later. */
+static inline struct ArrowArray* bb__array_of(struct bb__arena* ar, const struct ArrowSchema* s, int64_t count,
+                                              unsigned char* base, int gather) {
+  struct ArrowArray* a = (struct ArrowArray*)bb__alloc(ar, sizeof *a);
+  struct bb__kind k;
+  int64_t i;
+  if (a == NULL) return NULL;
+  memset(a, 0, sizeof *a);
+  bb__kind_of(s, "", &k, NULL);
+  a->length = count;
+  a->n_buffers = k.kind == BB__FIXED ? 2 : 1;
+  a->buffers = (const void**)bb__alloc(ar, sizeof(void*) * 2);
+  a->n_children = s->n_children;
+  if (a->buffers == NULL) return NULL;
+  a->buffers[0] = NULL;
+  a->buffers[1] = NULL;
+  a->release = bb__release_child_array;
+  if (s->n_children > 0) {
+    a->children = (struct ArrowArray**)bb__alloc(ar, sizeof(struct ArrowArray*) * (size_t)s->n_children);
+    if (a->children == NULL) return NULL;
+  }
+  if (k.kind == BB__LIST) {
+    int64_t n;
+    if (!bb__mul(count, k.list_size, &n) || (a->children[0] = bb__array_of(ar, s->children[0], n, base, gather)) == NULL)
+      return NULL;
+  } else if (k.kind == BB__STRUCT) {
+    for (i = 0; i < s->n_children; i++) {
+      if ((a->children[i] = bb__array_of(ar, s->children[i], count, base, 1)) == NULL) return NULL;
+    }
+  } else if (!gather) {
+    a->buffers[1] = base;
+  } else {
+    struct bb__leaf* leaf = (struct bb__leaf*)bb__alloc(ar, sizeof *leaf);
+    int64_t bytes;
+    if (leaf == NULL || !bb__mul(count, k.width, &bytes)) return NULL;
+    leaf->data = (unsigned char*)bb__alloc(ar, (size_t)(bytes > 0 ? bytes : 1));
+    leaf->at = 0;
+    if (leaf->data == NULL) return NULL;
+    a->buffers[1] = leaf->data;
+    a->private_data = leaf; /* the cursor, until bb__gather is done */
+  }
+  return a;
+}
+
+/* Appends one element's values at src to the gathered leaves, in element order. */
+static inline void bb__gather(const struct ArrowSchema* s, struct ArrowArray* a, const struct bb_element* e, int dim,
+                              const unsigned char* src) {
+  struct bb__kind k;
+  int64_t i;
+  bb__kind_of(s, "", &k, NULL);
+  if (k.kind == BB__FIXED) {
+    struct bb__leaf* leaf = (struct bb__leaf*)a->private_data;
+    if (leaf != NULL) {
+      memcpy(leaf->data + leaf->at, src, (size_t)k.width);
+      leaf->at += k.width;
+    }
+  } else if (k.kind == BB__LIST) {
+    const struct bb_element* inner = e;
+    int inner_dim = dim + 1;
+    int64_t inner_size;
+    if (e->kind == BB_ELEMENT_SUBARRAY) {
+      int d;
+      inner_size = e->item->size;
+      for (d = dim + 1; d < e->ndim; d++) inner_size *= e->shape[d];
+      if (inner_dim == e->ndim) {
+        inner = e->item;
+        inner_dim = 0;
+      }
+    } else {
+      inner_size = e->size / 2;
+      inner_dim = 0;
+    }
+    for (i = 0; i < k.list_size; i++) bb__gather(s->children[0], a->children[0], inner, inner_dim, src + i * inner_size);
+  } else {
+    for (i = 0; i < e->n_fields; i++)
+      bb__gather(s->children[i], a->children[i], e->fields[i].element, 0, src + e->fields[i].offset);
+  }
+}
+
+static inline void bb__clear_cursors(struct ArrowArray* a) {
+  int64_t i;
+  if (a->n_buffers == 2) a->private_data = NULL;
+  for (i = 0; i < a->n_children; i++) bb__clear_cursors(a->children[i]);
+}
+
+/* Layouts.denseOrder: phys[j] = the logical axis at physical position j, or 0 when not dense. */
+static inline int bb__dense_order(int64_t itemsize, int ndim, const int64_t* shape, const int64_t* strides, int* phys) {
+  int big[BB_MAX_NDIM], nbig = 0, i, j, n = 0;
+  int64_t expected = itemsize;
+  for (i = 0; i < ndim; i++) {
+    if (shape[i] == 0) return 0;
+    if (shape[i] > 1) {
+      /* stable insertion, larger strides first */
+      for (j = nbig; j > 0 && strides[big[j - 1]] < strides[i]; j--) big[j] = big[j - 1];
+      big[j] = i;
+      nbig++;
+    }
+  }
+  for (j = nbig - 1; j >= 0; j--) {
+    if (strides[big[j]] != expected || !bb__mul(expected, shape[big[j]], &expected)) return 0;
+  }
+  for (j = 0; j < nbig; j++) phys[n++] = big[j];
+  for (i = 0; i < ndim; i++) {
+    if (shape[i] == 1) {
+      int at = n, k;
+      for (k = 0; k < n; k++) {
+        if (phys[k] > i) {
+          at = k;
+          break;
+        }
+      }
+      for (k = n; k > at; k--) phys[k] = phys[k - 1];
+      phys[at] = i;
+      n++;
+    }
+  }
+  return 1;
+}
+
+static inline int bb__export_in(struct bb__arena* sa, struct bb__arena* aa, const struct bb_view* v,
+                                struct ArrowSchema** schema, struct ArrowArray** array, int* copied_out,
+                                struct bb_error* e) {
+  struct bb_format f;
+  int64_t cstrides[BB_MAX_NDIM], count = 1, bytes, k;
+  const int64_t* strides;
+  int phys[BB_MAX_NDIM], ndim = v->ndim, zero_copy, rc, i;
+  unsigned char* base;
+  struct bb__pairs md;
+  struct ArrowSchema *element, *top;
+  struct ArrowArray* top_array;
+  struct bb__text shape_text, strides_text;
+  char itemsize_text[32];
+  if (v->format == NULL) return bb__fail(e, BB_EINVAL, "view format is NULL");
+  if (ndim < 0 || ndim > BB_MAX_NDIM) return bb__fail(e, BB_EINVAL, "too many dimensions: ndim=%d max=%d", ndim, BB_MAX_NDIM);
+  if (ndim > 0 && v->shape == NULL) return bb__fail(e, BB_EINVAL, "view shape is NULL: ndim=%d", ndim);
+  if ((rc = bb__format_parse_in(sa, v->format, (int64_t)strlen(v->format), &f, NULL, e)) != 0) return rc;
+  if (!bb_format_is_itemsize(&f, v->itemsize))
+    return bb__fail(e, BB_EINVAL, "itemsize does not match the format: format='%.200s' itemsize=%lld expected=%lld or %lld",
+                    v->format, (long long)v->itemsize, (long long)f.itemsize, (long long)f.padded_itemsize);
+  for (i = 0; i < ndim; i++) {
+    if (v->shape[i] < 0) return bb__fail(e, BB_EINVAL, "negative dimension: axis=%d shape=%lld", i, (long long)v->shape[i]);
+    if (!bb__mul(count, v->shape[i], &count)) return bb__fail(e, BB_EOVERFLOW, "element count overflows: axis=%d", i);
+  }
+  if (!bb__mul(count, v->itemsize, &bytes))
+    return bb__fail(e, BB_EOVERFLOW, "view too large: elements=%lld itemsize=%lld", (long long)count, (long long)v->itemsize);
+  if (bytes > 0 && v->buf == NULL) return bb__fail(e, BB_EINVAL, "view buf is NULL with bytes=%lld", (long long)bytes);
+  bb__c_strides(v->itemsize, ndim, v->shape, cstrides);
+  strides = v->strides != NULL ? v->strides : cstrides;
+  md.n = 0;
+  if (bb__mappable(f.element)) {
+    element = bb__type_of(sa, f.element, 0, ndim <= 1 ? "" : "item", ndim <= 1 ? &md : NULL);
+    zero_copy = !bb__has_record(f.element);
+  } else {
+    struct bb__text json;
+    char w[40];
+    memset(&json, 0, sizeof json);
+    bb__text_str(sa, &json, "{\"type_name\":");
+    bb__json_string(sa, &json, v->format);
+    bb__text_str(sa, &json, ",\"vendor_name\":\"PEP 3118\"}");
+    snprintf(w, sizeof w, "w:%lld", (long long)v->itemsize);
+    element = bb__new_schema(sa, w, ndim <= 1 ? "" : "item", 0);
+    if (json.failed || element == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+    md.key[md.n] = "ARROW:extension:name";
+    md.value[md.n++] = "arrow.opaque";
+    md.key[md.n] = "ARROW:extension:metadata";
+    md.value[md.n++] = json.p;
+    if (ndim > 1 && (element->metadata = bb__blob(sa, &md)) == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+    if (ndim > 1) md.n = 0;
+    zero_copy = 1;
+  }
+  if (element == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+  zero_copy = zero_copy && bytes > 0 && bb__dense_order(v->itemsize, ndim, v->shape, strides, phys);
+  if (zero_copy) {
+    base = (unsigned char*)v->buf;
+  } else {
+    int64_t idx[BB_MAX_NDIM], off = 0, n;
+    for (i = 0; i < ndim; i++) {
+      phys[i] = i;
+      idx[i] = 0;
+    }
+    base = (unsigned char*)bb__alloc(aa, (size_t)(bytes > 0 ? bytes : 1));
+    if (base == NULL) return bb__fail(e, BB_ENOMEM, "out of memory for the copy: bytes=%lld", (long long)bytes);
+    for (n = 0; n < count; n++) { /* C-order odometer over the view's strides */
+      memcpy(base + n * v->itemsize, (const unsigned char*)v->buf + off, (size_t)v->itemsize);
+      for (i = ndim - 1; i >= 0; i--) {
+        if (++idx[i] < v->shape[i]) {
+          off += strides[i];
+          break;
+        }
+        off -= (idx[i] - 1) * strides[i];
+        idx[i] = 0;
+      }
+    }
+  }
+  if (ndim <= 1) {
+    top = element;
+    top_array = bb__array_of(aa, element, count, base, 0);
+  } else {
+    int64_t pshape[BB_MAX_NDIM], perm[BB_MAX_NDIM], size = 1, length;
+    int rest[BB_MAX_NDIM], nt;
+    struct bb__text json;
+    char fmt[40];
+    memset(&json, 0, sizeof json);
+    if (phys[0] == 0) { /* rows: axis 0 outermost in memory, each row one tensor of the others */
+      for (i = 1; i < ndim; i++) rest[i - 1] = phys[i] - 1;
+      nt = ndim - 1;
+      for (i = 0; i < nt; i++) pshape[i] = v->shape[rest[i] + 1];
+      for (i = 1; i < ndim; i++) size *= v->shape[i];
+      length = v->shape[0];
+    } else {
+      for (i = 0; i < ndim; i++) rest[i] = phys[i];
+      nt = ndim;
+      for (i = 0; i < nt; i++) pshape[i] = v->shape[rest[i]];
+      size = count;
+      length = 1;
+    }
+    for (i = 0; i < nt; i++) perm[rest[i]] = i; /* the inverse of the physical order */
+    bb__text_str(sa, &json, "{\"shape\":");
+    bb__json_ints(sa, &json, pshape, nt);
+    bb__text_str(sa, &json, ",\"permutation\":");
+    bb__json_ints(sa, &json, perm, nt);
+    bb__text_str(sa, &json, "}");
+    snprintf(fmt, sizeof fmt, "+w:%lld", (long long)size);
+    top = bb__new_schema(sa, fmt, "", 1);
+    if (top == NULL || json.failed) return bb__fail(e, BB_ENOMEM, "out of memory");
+    top->children[0] = element;
+    md.key[md.n] = "ARROW:extension:name";
+    md.value[md.n++] = "arrow.fixed_shape_tensor";
+    md.key[md.n] = "ARROW:extension:metadata";
+    md.value[md.n++] = json.p;
+    top_array = (struct ArrowArray*)bb__alloc(aa, sizeof *top_array);
+    if (top_array != NULL) {
+      memset(top_array, 0, sizeof *top_array);
+      top_array->length = length;
+      top_array->n_buffers = 1;
+      top_array->n_children = 1;
+      top_array->buffers = (const void**)bb__alloc(aa, sizeof(void*));
+      top_array->children = (struct ArrowArray**)bb__alloc(aa, sizeof(struct ArrowArray*));
+      if (top_array->buffers == NULL || top_array->children == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+      top_array->buffers[0] = NULL;
+      top_array->children[0] = bb__array_of(aa, element, count, base, 0);
+      if (top_array->children[0] == NULL) top_array = NULL;
+    }
+  }
+  if (top_array == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+  if (!bb__mappable(f.element) || !bb__has_record(f.element)) {
+    /* leaves point into base */
+  } else {
+    struct ArrowArray* ea = ndim <= 1 ? top_array : top_array->children[0];
+    for (k = 0; k < count; k++) bb__gather(element, ea, f.element, 0, base + k * v->itemsize);
+    bb__clear_cursors(ea);
+  }
+  /* SPEC §3 (and the lead's #12): the strides of the exported buffer, C order after a copy. */
+  memset(&shape_text, 0, sizeof shape_text);
+  memset(&strides_text, 0, sizeof strides_text);
+  bb__text_str(sa, &shape_text, "");
+  bb__text_str(sa, &strides_text, "");
+  for (i = 0; i < ndim; i++) {
+    if (i > 0) {
+      bb__text_str(sa, &shape_text, ",");
+      bb__text_str(sa, &strides_text, ",");
+    }
+    bb__text_int(sa, &shape_text, v->shape[i]);
+    bb__text_int(sa, &strides_text, zero_copy ? strides[i] : cstrides[i]);
+  }
+  snprintf(itemsize_text, sizeof itemsize_text, "%lld", (long long)v->itemsize);
+  md.key[md.n] = "bufferbridge.format";
+  md.value[md.n++] = bb__strndup(sa, v->format, (int64_t)strlen(v->format));
+  md.key[md.n] = "bufferbridge.shape";
+  md.value[md.n++] = shape_text.p;
+  md.key[md.n] = "bufferbridge.strides";
+  md.value[md.n++] = strides_text.p;
+  md.key[md.n] = "bufferbridge.readonly";
+  md.value[md.n++] = v->readonly ? "true" : "false";
+  md.key[md.n] = "bufferbridge.copied";
+  md.value[md.n++] = zero_copy ? "false" : "true";
+  md.key[md.n] = "bufferbridge.itemsize";
+  md.value[md.n++] = bb__strndup(sa, itemsize_text, (int64_t)strlen(itemsize_text));
+  for (i = 0; i < md.n; i++) {
+    if (md.value[i] == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+  }
+  if ((top->metadata = bb__blob(sa, &md)) == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
+  *schema = top;
+  *array = top_array;
+  *copied_out = !zero_copy;
+  return 0;
+}
+
+static inline int bb_view_export(const struct bb_view* view, void (*release)(void* ctx), void* ctx,
+                                 struct ArrowSchema* schema_out, struct ArrowArray* array_out,
+                                 struct bb_error* error) {
+  struct bb__arena sa, aa;
+  struct ArrowSchema* s = NULL;
+  struct ArrowArray* a = NULL;
+  struct bb__owner *so, *ao;
+  int copied = 0, rc;
+  if (view == NULL || schema_out == NULL || array_out == NULL)
+    return bb__fail(error, BB_EINVAL, "export argument is NULL: view=%s schema_out=%s array_out=%s",
+                    view == NULL ? "NULL" : "set", schema_out == NULL ? "NULL" : "set", array_out == NULL ? "NULL" : "set");
+  if (schema_out->release != NULL || array_out->release != NULL)
+    return bb__fail(error, BB_EINVAL, "export target still holds a live struct: schema.released=%s array.released=%s",
+                    schema_out->release == NULL ? "true" : "false", array_out->release == NULL ? "true" : "false");
+  sa.head = NULL;
+  aa.head = NULL;
+  rc = bb__export_in(&sa, &aa, view, &s, &a, &copied, error);
+  so = rc == 0 ? (struct bb__owner*)bb__alloc(&sa, sizeof *so) : NULL;
+  ao = rc == 0 ? (struct bb__owner*)bb__alloc(&aa, sizeof *ao) : NULL;
+  if (rc == 0 && (so == NULL || ao == NULL)) rc = bb__fail(error, BB_ENOMEM, "out of memory");
+  if (rc != 0) {
+    bb__arena_free(&sa);
+    bb__arena_free(&aa);
+    return rc;
+  }
+  (void)copied;
+  so->arena = sa;
+  so->release = NULL;
+  so->ctx = NULL;
+  ao->arena = aa;
+  ao->release = release;
+  ao->ctx = ctx;
+  *schema_out = *s;
+  schema_out->private_data = so;
+  schema_out->release = bb__release_root_schema;
+  *array_out = *a;
+  array_out->private_data = ao;
+  array_out->release = bb__release_root_array;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Element access                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+static inline void* bb_view_ptr(const struct bb_view* view, const int64_t* index) {
+  char* p = (char*)view->buf;
+  int k;
+  for (k = 0; k < view->ndim; k++) p += index[k] * view->strides[k];
+  return p;
+}
+
+static inline int bb__contiguous(const struct bb_view* v, int fortran) {
+  int64_t sd = v->itemsize;
+  int k;
+  if (v->strides == NULL) return 1;
+  for (k = 0; k < v->ndim; k++) {
+    if (v->shape[k] == 0) return 1;
+  }
+  for (k = 0; k < v->ndim; k++) {
+    int axis = fortran ? k : v->ndim - 1 - k;
+    if (v->shape[axis] > 1 && v->strides[axis] != sd) return 0;
+    sd *= v->shape[axis];
+  }
+  return 1;
+}
+
+static inline int bb_view_is_c_contiguous(const struct bb_view* view) { return bb__contiguous(view, 0); }
+
+static inline int bb_view_is_f_contiguous(const struct bb_view* view) { return bb__contiguous(view, 1); }
+
+
+
 
 #ifdef __cplusplus
 }
