@@ -2480,10 +2480,17 @@ static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* 
     return bb__fail(e, BB_EOVERFLOW, "size overflows: path=root elements=%lld itemsize=%lld", (long long)count,
                     (long long)p->itemsize);
   /* The index, in the element node's own numbering, of the array's first element. */
-  if (p->es != s) {
-    struct bb__kind rk;
-    bb__kind_of(s, "root", &rk, NULL);
-    start = a->offset * rk.list_size; /* bounded: the child holds (offset + length) × list_size */
+  {
+    /* Bounded: each child holds (offset + length) × list_size of its parent's values. */
+    const struct ArrowSchema* n = s;
+    const struct ArrowArray* na = a;
+    while (n != p->es) {
+      struct bb__kind nk;
+      bb__kind_of(n, "root", &nk, NULL);
+      start = (na->offset + start) * nk.list_size;
+      n = n->children[0];
+      na = na->children[0];
+    }
   }
   if (!p->copy && bytes > 0) {
     const struct ArrowSchema* n = p->es;
