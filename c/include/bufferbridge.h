@@ -1440,7 +1440,7 @@ static inline int bb__json_members(const char* text, int64_t n, const char* cons
   j.n = n;
   j.i = 0;
   j.depth = 0;
-  for (k = 0; k < nkeys; k++) spans[k].type = 0;
+  memset(spans, 0, sizeof(struct bb__jspan) * (size_t)nkeys);
   bb__jws(&j);
   if (j.i >= j.n) return 1;
   if (j.s[j.i] != '{') {
@@ -2079,7 +2079,7 @@ static inline int bb__plan_bufferbridge(struct bb__arena* ar, const struct Arrow
                                         const struct ArrowArray* a, const struct bb__meta* md,
                                         struct bb__plan* p, struct bb_error* e) {
   int64_t count = 1, arrow_count;
-  int nstrides, copied, rc, k;
+  int nstrides = 0, copied = 0, rc, k;
   char* text = bb__strndup(ar, md->format.p, md->format.n);
   struct bb__kind rk;
   if (text == NULL) return bb__fail(e, BB_ENOMEM, "out of memory: bytes=%lld", (long long)md->format.n);
