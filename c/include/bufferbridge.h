@@ -2306,6 +2306,7 @@ static inline int bb__element_format(struct bb__arena* ar, struct bb__text* t, c
 static inline int bb__plan_foreign(struct bb__arena* ar, const struct ArrowSchema* s, const struct ArrowArray* a,
                                    const struct bb__meta* md, struct bb__plan* p, struct bb_error* e) {
   int64_t phys[BB_MAX_DEPTH + 2], c[BB_MAX_DEPTH + 2], perm[64], total, count = 1;
+  memset(c, 0, sizeof c);
   int physn, rc, k;
   int has_perm = 0;
   struct bb__kind rk;
@@ -2496,7 +2497,7 @@ static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* 
     const struct ArrowSchema* n = p->es;
     const struct ArrowArray* na = p->ea;
     struct bb__kind nk;
-    int64_t index = start, width_total = 1, extent, first;
+    int64_t index = start, width_total = 1, extent = 0, first = 0, end = 0;
     bb__kind_of(n, "root", &nk, NULL);
     while (nk.kind == BB__LIST) {
       index = (na->offset + index) * nk.list_size;
@@ -2510,13 +2511,15 @@ static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* 
       return bb__fail(e, BB_EINVAL, "element width contradicts the itemsize: path=root itemsize=%lld arrow_width=%lld",
                       (long long)p->itemsize, (long long)width_total);
     first = na->offset + index;
-    if (!bb__mul(first, nk.width, &first) || !bb__mul(na->offset + na->length, nk.width, &extent) || first + bytes > extent)
+    if (!bb__mul(first, nk.width, &first) || !bb__mul(na->offset + na->length, nk.width, &extent) ||
+        !bb__add(first, bytes, &end) || end > extent)
       return bb__fail(e, BB_EINVAL, "view reaches past the declared data: path=root first_byte=%lld bytes=%lld declared=%lld",
                       (long long)first, (long long)bytes, (long long)extent);
     base = (unsigned char*)na->buffers[1] + first;
   } else if (bytes > 0) {
     base = (unsigned char*)bb__alloc(ar, (size_t)bytes);
     if (base == NULL) return bb__fail(e, BB_ENOMEM, "out of memory for the copy: path=root bytes=%lld", (long long)bytes);
+    memset(base, 0, (size_t)bytes); /* padding between fields reads as zeros, as in Java */
     {
       int64_t i;
       for (i = 0; i < count; i++) bb__copy_one(p->es, p->ea, p->format.element, 0, start + i, base + i * p->itemsize);
