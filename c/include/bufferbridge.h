@@ -2062,7 +2062,9 @@ static inline void bb__c_strides(int64_t itemsize, int ndim, const int64_t* shap
   int k;
   for (k = ndim - 1; k >= 0; k--) {
     out[k] = s;
-    s *= shape[k]; /* the caller checked product × itemsize */
+    /* product × itemsize was checked, but with a 0 axis a partial product may still leave int64:
+       it wraps, as Java's Layouts.cStrides does (no element, so no stride is ever used) */
+    s = (int64_t)((uint64_t)s * (uint64_t)shape[k]);
   }
 }
 
@@ -2406,7 +2408,8 @@ static inline void bb__copy_one(const struct ArrowSchema* s, const struct ArrowA
     if (e->kind == BB_ELEMENT_SUBARRAY) {
       int d;
       inner_size = e->item->size;
-      for (d = dim + 1; d < e->ndim; d++) inner_size *= e->shape[d];
+      /* within the element's checked size, but for dimensions after a 0 one: wraps, unused then */
+      for (d = dim + 1; d < e->ndim; d++) inner_size = (int64_t)((uint64_t)inner_size * (uint64_t)e->shape[d]);
       if (inner_dim == e->ndim) {
         inner = e->item;
         inner_dim = 0;
@@ -2808,7 +2811,8 @@ static inline void bb__gather(const struct ArrowSchema* s, struct ArrowArray* a,
     if (e->kind == BB_ELEMENT_SUBARRAY) {
       int d;
       inner_size = e->item->size;
-      for (d = dim + 1; d < e->ndim; d++) inner_size *= e->shape[d];
+      /* within the element's checked size, but for dimensions after a 0 one: wraps, unused then */
+      for (d = dim + 1; d < e->ndim; d++) inner_size = (int64_t)((uint64_t)inner_size * (uint64_t)e->shape[d]);
       if (inner_dim == e->ndim) {
         inner = e->item;
         inner_dim = 0;
@@ -3079,10 +3083,12 @@ static inline int bb_view_export(const struct bb_view* view, void (*release)(voi
 /* ------------------------------------------------------------------------------------------ */
 
 static inline void* bb_view_ptr(const struct bb_view* view, const int64_t* index) {
-  char* p = (char*)view->buf;
+  int64_t off = 0;
   int k;
-  for (k = 0; k < view->ndim; k++) p += index[k] * view->strides[k];
-  return p;
+  /* An empty or zero-itemsize view has no memory (buf NULL): no arithmetic on a null pointer. */
+  if (view->buf == NULL) return NULL;
+  for (k = 0; k < view->ndim; k++) off += index[k] * view->strides[k];
+  return (char*)view->buf + off;
 }
 
 static inline int bb__contiguous(const struct bb_view* v, int fortran) {
