@@ -242,12 +242,18 @@ static inline int bb__fail(struct bb_error* e, int code, const char* fmt, ...) {
 
 /* Overflow-checked arithmetic on int64_t: 1 when the result fits. */
 static inline int bb__add(int64_t a, int64_t b, int64_t* out) {
+#if defined(__GNUC__) || defined(__clang__)
+  return !__builtin_add_overflow(a, b, out);
+#endif
   if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;
   *out = a + b;
   return 1;
 }
 
 static inline int bb__mul(int64_t a, int64_t b, int64_t* out) {
+#if defined(__GNUC__) || defined(__clang__)
+  return !__builtin_mul_overflow(a, b, out);
+#endif
   if (a == 0 || b == 0) {
     *out = 0;
     return 1;
@@ -400,11 +406,11 @@ static inline const struct bb__code* bb__code_of(char c, char z) {
       {"f", 4, 4, 4, 0},  {"d", 8, 8, 8, 0},   {"g", 16, 16, 0, 0}, {"s", 1, 1, 1, 1},
       {"p", 1, 1, 1, 1},  {"P", 8, 8, 0, 0},   {"w", 4, 4, 4, 1},   {"Zf", 8, 4, 8, 0},
       {"Zd", 16, 8, 16, 0}, {"Zg", 32, 16, 0, 0}};
-  size_t k;
-  for (k = 0; k < sizeof codes / sizeof codes[0]; k++) {
-    if (codes[k].code[0] == c && codes[k].code[1] == z) return &codes[k];
-  }
-  return NULL;
+  static const char order[] = "xcbB?hHiIlLqQnNefdgspPw"; /* codes[k].code for k < 23 */
+  const char* at;
+  if (c == 'Z') return z == 'f' ? &codes[23] : z == 'd' ? &codes[24] : z == 'g' ? &codes[25] : NULL;
+  if (z != '\0' || c == '\0' || (at = strchr(order, c)) == NULL) return NULL;
+  return &codes[at - order];
 }
 
 struct bb__parser {
@@ -1067,10 +1073,14 @@ static inline int bb__format_parse_in(struct bb__arena* arena, const char* text,
   char struct_err[400];
   const char* nul;
   memset(out, 0, sizeof *out);
-  memset(&p, 0, sizeof p);
   p.s = text;
   p.n = n;
+  p.i = 0;
+  p.mode = '@';
+  p.depth = 0;
   p.arena = arena;
+  p.err_pos = 0;
+  p.err[0] = '\0';
   if (n < 0 || (n > 0 && text == NULL))
     return bb__fail(error, BB_EINVAL, "format text is NULL or has a negative length: length=%lld",
                     (long long)n);
@@ -1079,6 +1089,19 @@ static inline int bb__format_parse_in(struct bb__arena* arena, const char* text,
     p.err_pos = nul - text;
     snprintf(p.err, sizeof p.err, "embedded NUL character");
     goto refused;
+  }
+  /* One native code, the usual format: what struct's grammar gives it, without the grammar. */
+  if (n == 1 && text[0] != 'x' && text[0] != 's' && text[0] != 'p') {
+    const struct bb__code* c = bb__code_of(text[0], '\0');
+    if (c != NULL && c->code[0] != 'g' && c->code[0] != 'w') {
+      struct bb_element* e = bb__scalar(&p, c, 1, c->native_size, c->native_align, '<');
+      if (e == NULL) return bb__fail(error, BB_ENOMEM, "out of memory");
+      out->itemsize = out->padded_itemsize = c->native_size;
+      out->alignment = c->native_align;
+      out->struct_compatible = 1;
+      out->element = e;
+      return 0;
+    }
   }
   /* struct's grammar has no '{', ':' or '(': a string holding one goes to NumPy's first. */
   for (k = 0; k < n; k++) {
@@ -1207,17 +1230,16 @@ static inline int bb__read_metadata(const char* blob, const char* path, struct b
                       "metadata blob truncated or malformed: path=%s pair=%ld blobBytes>=%lld "
                       "expected=0..%d", path, (long)k, (long long)at, BB__MAX_BYTES);
 #define BB__KEY(lit, field) \
-  else if ((size_t)klen == sizeof(lit) - 1 && memcmp(key, lit, sizeof(lit) - 1) == 0) slot = &m->field;
-    if (0) {
+  if (memcmp(key, lit, sizeof(lit) - 1) == 0) slot = &m->field;
+    /* by length first: each length has at most two of the keys read here */
+    switch (klen) {
+      case 18: BB__KEY("bufferbridge.shape", shape) break;
+      case 19: BB__KEY("bufferbridge.format", format) else BB__KEY("bufferbridge.copied", copied) break;
+      case 20: BB__KEY("bufferbridge.strides", strides) else BB__KEY("ARROW:extension:name", ext_name) break;
+      case 21: BB__KEY("bufferbridge.readonly", readonly) else BB__KEY("bufferbridge.itemsize", itemsize) break;
+      case 24: BB__KEY("ARROW:extension:metadata", ext_meta) break;
+      default: break;
     }
-    BB__KEY("ARROW:extension:name", ext_name)
-    BB__KEY("ARROW:extension:metadata", ext_meta)
-    BB__KEY("bufferbridge.format", format)
-    BB__KEY("bufferbridge.shape", shape)
-    BB__KEY("bufferbridge.strides", strides)
-    BB__KEY("bufferbridge.readonly", readonly)
-    BB__KEY("bufferbridge.copied", copied)
-    BB__KEY("bufferbridge.itemsize", itemsize)
 #undef BB__KEY
     if (slot != NULL) {
       slot->p = value;
@@ -1534,6 +1556,7 @@ struct bb__kind {
 struct bb__walk {
   struct bb_error* e;
   int64_t nodes;
+  struct bb__meta root; /* the root schema's metadata, read once by bb__check_schema */
   char path[BB_MAX_DEPTH * 8 + 16];
 };
 
@@ -1573,7 +1596,7 @@ static inline int bb__check_schema(const struct ArrowSchema* s, struct bb__walk*
   if (s->dictionary != NULL)
     return bb__fail(w->e, BB_ENOTSUP, "dictionary-encoded arrays are not supported: path=%s format='%.100s'",
                     w->path, s->format);
-  if ((rc = bb__read_metadata(s->metadata, w->path, &m, w->e)) != 0) return rc;
+  if ((rc = bb__read_metadata(s->metadata, w->path, depth == 0 ? &w->root : &m, w->e)) != 0) return rc;
   if (s->n_children < 0 || s->n_children > BB_MAX_NODES)
     return bb__fail(w->e, BB_EINVAL, "ArrowSchema n_children out of range: path=%s n_children=%lld expected=0..%d",
                     w->path, (long long)s->n_children, BB_MAX_NODES);
@@ -1652,6 +1675,15 @@ static inline int bb__leaf(const char* f, const char* path, int64_t* width, stru
   static const char* const four[] = {"i", "I", "f", "tdD", "tts", "ttm"};
   static const char* const eight[] = {"l", "L", "g", "tdm", "ttu", "ttn", "tDs", "tDm", "tDu", "tDn"};
   size_t k;
+  if (f[0] != '\0' && f[1] == '\0') { /* the common one-character formats, without string compares */
+    switch (f[0]) {
+      case 'c': case 'C': return (*width = 1, 0);
+      case 's': case 'S': case 'e': return (*width = 2, 0);
+      case 'i': case 'I': case 'f': return (*width = 4, 0);
+      case 'l': case 'L': case 'g': return (*width = 8, 0);
+      default: break;
+    }
+  }
   if (strcmp(f, "c") == 0 || strcmp(f, "C") == 0) return (*width = 1, 0);
   if (strcmp(f, "s") == 0 || strcmp(f, "S") == 0 || strcmp(f, "e") == 0) return (*width = 2, 0);
   for (k = 0; k < sizeof four / sizeof four[0]; k++) {
@@ -1785,12 +1817,24 @@ static inline int bb__needs_copy(const struct ArrowSchema* s) {
   return 0;
 }
 
-/* Extension name of a checked schema node (NULL when none), in `buf`. */
-static inline const char* bb__extension(const struct ArrowSchema* s, char* buf, size_t cap) {
+/* Extension name of a checked schema node (NULL when none), in `buf`; `known`: its metadata, read. */
+static inline const char* bb__extension_of(const struct ArrowSchema* s, const struct bb__meta* known, char* buf,
+                                           size_t cap) {
   struct bb__meta m;
-  if (bb__read_metadata(s->metadata, "", &m, NULL) != 0 || !m.ext_name.present) return NULL;
-  snprintf(buf, cap, "%.*s", (int)(m.ext_name.n < (int64_t)cap ? m.ext_name.n : (int64_t)cap - 1), m.ext_name.p);
+  size_t n;
+  if (known == NULL) {
+    if (s->metadata == NULL || bb__read_metadata(s->metadata, "", &m, NULL) != 0) return NULL;
+    known = &m;
+  }
+  if (!known->ext_name.present) return NULL;
+  n = known->ext_name.n < (int64_t)cap ? (size_t)known->ext_name.n : cap - 1;
+  memcpy(buf, known->ext_name.p, n);
+  buf[n] = '\0';
   return buf;
+}
+
+static inline const char* bb__extension(const struct ArrowSchema* s, char* buf, size_t cap) {
+  return bb__extension_of(s, NULL, buf, cap);
 }
 
 /* Extensions.parseTensor: physical shape and permutation, checked against the list size. */
@@ -1874,6 +1918,9 @@ static inline int bb__longs(struct bb__str v, const char* key, int64_t* out, int
     int neg = 0;
     if (k < v.n && (v.p[k] == '-' || v.p[k] == '+')) neg = v.p[k++] == '-';
     if (k >= v.n || !bb__is_digit(v.p[k])) goto bad;
+    start = k;
+    while (k < v.n && bb__is_digit(v.p[k]) && k - start < 18) x = x * 10 + (v.p[k++] - '0'); /* < 10^18 */
+    if (neg) x = -x;
     while (k < v.n && bb__is_digit(v.p[k])) {
       int d = v.p[k++] - '0';
       if (!bb__mul(x, 10, &x) || !bb__add(x, neg ? -d : d, &x)) goto bad;
@@ -1928,6 +1975,23 @@ static inline int bb__mappable(const struct bb_element* e) {
 static inline const char* bb__scalar_arrow(const struct bb_element* e, char* buf, size_t cap, const char** ext) {
   const char* c = e->code;
   *ext = NULL;
+  if (c[1] == '\0') {
+    switch (c[0]) {
+      case 'c': return "w:1";
+      case '?': *ext = "arrow.bool8"; return "c";
+      case 'e': return "e";
+      case 'f': return "f";
+      case 'd': return "g";
+      case 'b': case 'h': case 'i': case 'l': case 'q': case 'n': break;
+      case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N': case 'P': break;
+      default: goto general;
+    }
+    buf[0] = "csil"[e->size == 1 ? 0 : e->size == 2 ? 1 : e->size == 4 ? 2 : 3];
+    if (c[0] >= 'A' && c[0] <= 'Z') buf[0] = (char)(buf[0] - 'a' + 'A');
+    buf[1] = '\0';
+    return buf;
+  }
+general:
   if (strcmp(c, "c") == 0) return "w:1";
   if (strcmp(c, "s") == 0) {
     snprintf(buf, cap, "w:%lld", (long long)e->count);
@@ -1951,9 +2015,9 @@ static inline const char* bb__scalar_arrow(const struct bb_element* e, char* buf
 }
 
 /* Whether an Arrow node's extension, as signatures see it (fixed_shape_tensor counts as none), is ext. */
-static inline int bb__same_extension(const struct ArrowSchema* s, const char* ext) {
+static inline int bb__same_extension(const struct ArrowSchema* s, const char* ext, const struct bb__meta* known) {
   char b[64];
-  const char* found = bb__extension(s, b, sizeof b);
+  const char* found = bb__extension_of(s, known, b, sizeof b);
   if (found != NULL && strcmp(found, "arrow.fixed_shape_tensor") == 0) found = NULL;
   if (found == NULL || ext == NULL) return found == ext;
   return strcmp(found, ext) == 0;
@@ -1962,13 +2026,26 @@ static inline int bb__same_extension(const struct ArrowSchema* s, const char* ex
 /* Whether a schema node has the signature of a mappable element (TypeNode.signature equality). */
 static inline int bb__matches_dims(const struct bb_element* e, int dim, const struct ArrowSchema* s);
 
+/* The root's metadata is known (read once); every other node's is read here. */
+static inline int bb__matches_at(const struct bb_element* e, const struct ArrowSchema* s, const struct bb__meta* known);
+
 static inline int bb__matches(const struct bb_element* e, const struct ArrowSchema* s) {
+  return bb__matches_at(e, s, NULL);
+}
+
+static inline int bb__matches_at(const struct bb_element* e, const struct ArrowSchema* s, const struct bb__meta* known) {
   char b[32];
   const char* ext;
   int64_t k;
-  if (e->kind == BB_ELEMENT_SUBARRAY) return bb__matches_dims(e, 0, s);
+  if (e->kind == BB_ELEMENT_SUBARRAY) {
+    char b[32];
+    if (e->ndim == 0) return bb__matches_at(e->item, s, known);
+    snprintf(b, sizeof b, "+w:%lld", (long long)e->shape[0]);
+    return strcmp(s->format, b) == 0 && bb__same_extension(s, NULL, known) && s->n_children == 1 &&
+           bb__matches_dims(e, 1, s->children[0]);
+  }
   if (e->kind == BB_ELEMENT_RECORD) {
-    if (strcmp(s->format, "+s") != 0 || !bb__same_extension(s, NULL) || s->n_children != e->n_fields) return 0;
+    if (strcmp(s->format, "+s") != 0 || !bb__same_extension(s, NULL, known) || s->n_children != e->n_fields) return 0;
     for (k = 0; k < e->n_fields; k++) {
       if (!bb__matches(e->fields[k].element, s->children[k])) return 0;
     }
@@ -1976,10 +2053,10 @@ static inline int bb__matches(const struct bb_element* e, const struct ArrowSche
   }
   {
     const char* f = bb__scalar_arrow(e, b, sizeof b, &ext);
-    if (strcmp(s->format, f) != 0 || !bb__same_extension(s, ext)) return 0;
+    if (strcmp(s->format, f) != 0 || !bb__same_extension(s, ext, known)) return 0;
     if (e->code[0] == 'Z')
       return s->n_children == 1 && strcmp(s->children[0]->format, e->code[1] == 'f' ? "f" : "g") == 0 &&
-             s->children[0]->n_children == 0 && bb__same_extension(s->children[0], NULL);
+             s->children[0]->n_children == 0 && bb__same_extension(s->children[0], NULL, NULL);
     return s->n_children == 0;
   }
 }
@@ -1988,7 +2065,7 @@ static inline int bb__matches_dims(const struct bb_element* e, int dim, const st
   char b[32];
   if (dim == e->ndim) return bb__matches(e->item, s);
   snprintf(b, sizeof b, "+w:%lld", (long long)e->shape[dim]);
-  return strcmp(s->format, b) == 0 && bb__same_extension(s, NULL) && s->n_children == 1 &&
+  return strcmp(s->format, b) == 0 && bb__same_extension(s, NULL, NULL) && s->n_children == 1 &&
          bb__matches_dims(e, dim + 1, s->children[0]);
 }
 
@@ -2139,7 +2216,7 @@ static inline int bb__plan_bufferbridge(struct bb__arena* ar, const struct Arrow
     arrow_count = a->length;
   } else {
     char b[64];
-    const char* ext = bb__extension(s, b, sizeof b);
+    const char* ext = bb__extension_of(s, md, b, sizeof b);
     int64_t tshape[64], perm[64], logical[64];
     int nd, rows, whole;
     if (rk.kind != BB__LIST || ext == NULL || strcmp(ext, "arrow.fixed_shape_tensor") != 0)
@@ -2172,12 +2249,13 @@ static inline int bb__plan_bufferbridge(struct bb__arena* ar, const struct Arrow
                     b1, (long long)count, (long long)arrow_count);
   }
   {
-    int ok = bb__mappable(p->format.element) ? bb__matches(p->format.element, p->es) : 0;
+    const struct bb__meta* known = p->es == s ? md : NULL;
+    int ok = bb__mappable(p->format.element) ? bb__matches_at(p->format.element, p->es, known) : 0;
     if (!bb__mappable(p->format.element)) {
       /* The whole element as w:itemsize + arrow.opaque. */
       char b[40];
       snprintf(b, sizeof b, "w:%lld", (long long)p->itemsize);
-      ok = strcmp(p->es->format, b) == 0 && p->es->n_children == 0 && bb__same_extension(p->es, "arrow.opaque");
+      ok = strcmp(p->es->format, b) == 0 && p->es->n_children == 0 && bb__same_extension(p->es, "arrow.opaque", known);
     }
     if (!ok) {
       struct bb__text want, found;
@@ -2314,7 +2392,7 @@ static inline int bb__plan_foreign(struct bb__arena* ar, const struct ArrowSchem
   struct bb__kind rk;
   struct bb__text text;
   char b[64];
-  const char* ext = bb__extension(s, b, sizeof b);
+  const char* ext = bb__extension_of(s, md, b, sizeof b);
   memset(&text, 0, sizeof text);
   if ((rc = bb__kind_of(s, "root", &rk, e)) != 0) return rc;
   if (ext != NULL && strcmp(ext, "arrow.fixed_shape_tensor") == 0) {
@@ -2461,11 +2539,11 @@ overflow:
 static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* s, const struct ArrowArray* a,
                                 struct bb_view* v, struct bb__plan* p, struct bb_error* e) {
   struct bb__walk w;
-  struct bb__meta md;
+  const struct bb__meta* md = &w.root;
   int64_t count = 1, bytes, start = 0;
   int rc, k;
   unsigned char* base = NULL;
-  memset(&w, 0, sizeof w);
+  w.nodes = 0;
   w.e = e;
   strcpy(w.path, "root");
   if (s == NULL) return bb__fail(e, BB_EINVAL, "ArrowSchema is NULL: path=root");
@@ -2475,8 +2553,7 @@ static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* 
   if ((rc = bb__check_array(a, &w, 0)) != 0) return rc;
   w.nodes = 0;
   if ((rc = bb__pair(s, a, &w, 0)) != 0) return rc;
-  bb__read_metadata(s->metadata, "root", &md, NULL);
-  rc = md.format.present ? bb__plan_bufferbridge(ar, s, a, &md, p, e) : bb__plan_foreign(ar, s, a, &md, p, e);
+  rc = md->format.present ? bb__plan_bufferbridge(ar, s, a, md, p, e) : bb__plan_foreign(ar, s, a, md, p, e);
   if (rc != 0) return rc;
   if (p->ndim > BB_MAX_NDIM) return bb__fail(e, BB_EINVAL, "too many dimensions: ndim=%d max=%d", p->ndim, BB_MAX_NDIM);
   for (k = 0; k < p->ndim; k++) bb__mul(count, p->shape[k], &count); /* checked by the plans */
@@ -2552,15 +2629,21 @@ static inline int bb__import_in(struct bb__arena* ar, const struct ArrowSchema* 
 static inline int bb_view_import(const struct ArrowSchema* schema, const struct ArrowArray* array,
                                  struct bb_view* view, struct bb_error* error) {
   struct bb__arena ar;
-  struct bb__plan* p;
+  struct bb__plan plan;
+  struct bb__plan* p = &plan;
   struct bb__arena* keep;
   int rc;
   if (view == NULL) return bb__fail(error, BB_EINVAL, "view is NULL");
   memset(view, 0, sizeof *view);
   ar.head = NULL;
-  p = (struct bb__plan*)bb__alloc(&ar, sizeof *p);
-  if (p == NULL) return bb__fail(error, BB_ENOMEM, "out of memory: bytes=%zu", sizeof *p);
-  memset(p, 0, sizeof *p);
+  /* Only the scalars: the shape and stride arrays are written before they are read. */
+  memset(&p->format, 0, sizeof p->format);
+  p->text = NULL;
+  p->itemsize = 0;
+  p->ndim = 0;
+  p->readonly = p->copy = p->exporter_copied = 0;
+  p->es = NULL;
+  p->ea = NULL;
   rc = bb__import_in(&ar, schema, array, view, p, error);
   keep = rc == 0 ? (struct bb__arena*)bb__alloc(&ar, sizeof *keep) : NULL;
   if (rc == 0 && keep == NULL) rc = bb__fail(error, BB_ENOMEM, "out of memory");
