@@ -195,7 +195,7 @@ struct bb_view {
  */
 static inline int bb_view_import(const struct ArrowSchema* schema, const struct ArrowArray* array,
                                  struct bb_view* view, struct bb_error* error);
-/** Frees what bb_view_import or bb_view_init allocated; the view is zeroed. Idempotent. */
+/** Frees what bb_view_import allocated; the view is zeroed. Idempotent. */
 static inline void bb_view_release(struct bb_view* view);
 
 /**
@@ -653,7 +653,6 @@ static inline int bb__parse_struct(struct bb__parser* p, struct bb_format* out) 
   int native;
   int64_t size = 0, common = 1, padded;
   struct bb__fields f;
-  int64_t* offsets = NULL;
   memset(&f, 0, sizeof f);
   p->i = 0;
   if (p->n > 0 && strchr("@=<>!", s[0]) != NULL && s[0] != '\0') {
@@ -723,7 +722,6 @@ static inline int bb__parse_struct(struct bb__parser* p, struct bb_format* out) 
     field.element = value;
     if (!bb__fields_add(p->arena, &f, field)) return BB__OOM(p);
   }
-  (void)offsets;
   if (native) {
     if (!bb__align_up(size, common, &padded))
       return bb__perr(p, p->n, "size overflows when padded to the alignment %lld", (long long)common);
@@ -1579,6 +1577,18 @@ static inline int bb__count_node(struct bb__walk* w, const char* what) {
   return 0;
 }
 
+/* A count of pointers in 0..max, and the pointer array present when the count is not 0. */
+static inline int bb__check_count(struct bb__walk* w, const char* strct, const char* field, int64_t n,
+                                  const void* pointers, int64_t max) {
+  if (n < 0 || n > max)
+    return bb__fail(w->e, BB_EINVAL, "%s %s out of range: path=%s %s=%lld expected=0..%lld", strct, field, w->path,
+                    field, (long long)n, (long long)max);
+  if (n > 0 && pointers == NULL)
+    return bb__fail(w->e, BB_EINVAL, "%s %s is NULL: path=%s %s=%lld", strct,
+                    strcmp(field, "n_buffers") == 0 ? "buffers" : "children", w->path, field, (long long)n);
+  return 0;
+}
+
 static inline int bb__check_schema(const struct ArrowSchema* s, struct bb__walk* w, int depth) {
   struct bb__meta m;
   int64_t k;
@@ -1597,12 +1607,7 @@ static inline int bb__check_schema(const struct ArrowSchema* s, struct bb__walk*
     return bb__fail(w->e, BB_ENOTSUP, "dictionary-encoded arrays are not supported: path=%s format='%.100s'",
                     w->path, s->format);
   if ((rc = bb__read_metadata(s->metadata, w->path, depth == 0 ? &w->root : &m, w->e)) != 0) return rc;
-  if (s->n_children < 0 || s->n_children > BB_MAX_NODES)
-    return bb__fail(w->e, BB_EINVAL, "ArrowSchema n_children out of range: path=%s n_children=%lld expected=0..%d",
-                    w->path, (long long)s->n_children, BB_MAX_NODES);
-  if (s->n_children > 0 && s->children == NULL)
-    return bb__fail(w->e, BB_EINVAL, "ArrowSchema children is NULL: path=%s n_children=%lld", w->path,
-                    (long long)s->n_children);
+  if ((rc = bb__check_count(w, "ArrowSchema", "n_children", s->n_children, s->children, BB_MAX_NODES)) != 0) return rc;
   for (k = 0; k < s->n_children; k++) {
     size_t cut;
     if (s->children[k] == NULL)
@@ -1625,18 +1630,8 @@ static inline int bb__check_array(const struct ArrowArray* a, struct bb__walk* w
     return bb__fail(w->e, BB_EINVAL, "ArrowArray already released: path=%s release=NULL", w->path);
   if (a->dictionary != NULL)
     return bb__fail(w->e, BB_ENOTSUP, "dictionary-encoded arrays are not supported: path=%s", w->path);
-  if (a->n_buffers < 0 || a->n_buffers > 64)
-    return bb__fail(w->e, BB_EINVAL, "ArrowArray n_buffers out of range: path=%s n_buffers=%lld expected=0..64",
-                    w->path, (long long)a->n_buffers);
-  if (a->n_buffers > 0 && a->buffers == NULL)
-    return bb__fail(w->e, BB_EINVAL, "ArrowArray buffers is NULL: path=%s n_buffers=%lld", w->path,
-                    (long long)a->n_buffers);
-  if (a->n_children < 0 || a->n_children > BB_MAX_NODES)
-    return bb__fail(w->e, BB_EINVAL, "ArrowArray n_children out of range: path=%s n_children=%lld expected=0..%d",
-                    w->path, (long long)a->n_children, BB_MAX_NODES);
-  if (a->n_children > 0 && a->children == NULL)
-    return bb__fail(w->e, BB_EINVAL, "ArrowArray children is NULL: path=%s n_children=%lld", w->path,
-                    (long long)a->n_children);
+  if ((rc = bb__check_count(w, "ArrowArray", "n_buffers", a->n_buffers, a->buffers, 64)) != 0) return rc;
+  if ((rc = bb__check_count(w, "ArrowArray", "n_children", a->n_children, a->children, BB_MAX_NODES)) != 0) return rc;
   for (k = 0; k < a->n_children; k++) {
     size_t cut;
     if (a->children[k] == NULL)
@@ -2818,11 +2813,8 @@ static inline struct ArrowSchema* bb__type_of(struct bb__arena* ar, const struct
 
 /* Java's ElementMapping.containsStruct of a mappable element. */
 static inline int bb__has_record(const struct bb_element* e) {
-  int64_t k;
   if (e->kind == BB_ELEMENT_SUBARRAY) return bb__has_record(e->item);
-  if (e->kind != BB_ELEMENT_RECORD) return 0;
-  (void)k;
-  return 1;
+  return e->kind == BB_ELEMENT_RECORD;
 }
 
 /* Leaf write cursors of a gathering export (values interleaved in the source). */
