@@ -319,6 +319,65 @@ BBPEER_API int bbpeer_reexport(struct ArrowSchema *s, struct ArrowArray *a, stru
     return PEER_OK;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Import and export again through bufferbridge.h (C hands a strided buffer to Java)          */
+/* ------------------------------------------------------------------------------------------ */
+
+static int64_t view_releases;
+
+/* The moved originals and the view over them, alive until the consumer releases the export. */
+struct view_holder {
+    struct ArrowSchema schema;
+    struct ArrowArray array;
+    struct bb_view view;
+};
+
+static void release_holder(void *ctx) {
+    struct view_holder *h = (struct view_holder *)ctx;
+    bb_view_release(&h->view);
+    if (h->schema.release != NULL) h->schema.release(&h->schema);
+    if (h->array.release != NULL) h->array.release(&h->array);
+    free(h);
+    __atomic_fetch_add(&view_releases, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Moves a pair into the peer, imports it with bb_view_import and exports that view with
+ * bb_view_export into out_s/out_a: the consumer of the export sees C's own export of the data.
+ * Releasing the exported array releases the view and the moved originals (counted by
+ * bbpeer_view_releases). *view_copied is the imported view's copied flag.
+ */
+BBPEER_API int bbpeer_reexport_view(struct ArrowSchema *s, struct ArrowArray *a, struct ArrowSchema *out_s,
+                                    struct ArrowArray *out_a, int32_t *view_copied, char *err, int64_t errlen) {
+    struct errbuf e;
+    struct bb_error error;
+    struct view_holder *h;
+    e.buf = err;
+    e.len = errlen;
+    if (err != NULL && errlen > 0) err[0] = '\0';
+    if (s == NULL || a == NULL || out_s == NULL || out_a == NULL || view_copied == NULL)
+        return report(&e, PEER_MISMATCH, "a pointer argument is NULL");
+    if (s->release == NULL || a->release == NULL) return report(&e, PEER_MISMATCH, "input is released");
+    h = (struct view_holder *)malloc(sizeof *h);
+    if (h == NULL) return report(&e, PEER_MISMATCH, "out of memory");
+    h->schema = *s;
+    h->array = *a;
+    s->release = NULL;
+    a->release = NULL;
+    if (bb_view_import(&h->schema, &h->array, &h->view, &error) != 0 ||
+        bb_view_export(&h->view, release_holder, h, out_s, out_a, &error) != 0) {
+        bb_view_release(&h->view);
+        h->schema.release(&h->schema);
+        h->array.release(&h->array);
+        free(h);
+        return report(&e, PEER_MISMATCH, "%s", error.message);
+    }
+    *view_copied = h->view.copied;
+    return PEER_OK;
+}
+
+BBPEER_API int64_t bbpeer_view_releases(void) { return __atomic_load_n(&view_releases, __ATOMIC_SEQ_CST); }
+
 BBPEER_API int64_t bbpeer_schema_releases(void) { return __atomic_load_n(&schema_releases, __ATOMIC_SEQ_CST); }
 BBPEER_API int64_t bbpeer_array_releases(void) { return __atomic_load_n(&array_releases, __ATOMIC_SEQ_CST); }
 BBPEER_API int64_t bbpeer_original_releases(void) { return __atomic_load_n(&original_releases, __ATOMIC_SEQ_CST); }

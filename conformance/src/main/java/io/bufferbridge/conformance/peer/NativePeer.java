@@ -77,6 +77,8 @@ public final class NativePeer {
     private final MethodHandle originalReleases;
     private final MethodHandle resetCounts;
     private final MethodHandle formatSignature;
+    private final MethodHandle reexportView;
+    private final MethodHandle viewReleases;
     private final long schemaSize;
     private final long arraySize;
 
@@ -95,6 +97,9 @@ public final class NativePeer {
         resetCounts = linker.downcallHandle(lib.findOrThrow("bbpeer_reset_counts"), FunctionDescriptor.ofVoid());
         formatSignature = linker.downcallHandle(lib.findOrThrow("bbpeer_format_signature"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+        reexportView = linker.downcallHandle(lib.findOrThrow("bbpeer_reexport_view"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        viewReleases = linker.downcallHandle(lib.findOrThrow("bbpeer_view_releases"), FunctionDescriptor.of(JAVA_LONG));
         MethodHandle sizes = linker.downcallHandle(lib.findOrThrow("bbpeer_struct_sizes"),
                 FunctionDescriptor.ofVoid(ADDRESS));
         try (Arena arena = Arena.ofConfined()) {
@@ -220,6 +225,46 @@ public final class NativePeer {
         if (rc != 0) {
             throw new NativePeerException(message);
         }
+    }
+
+    /**
+     * Moves {@code schema} and {@code array} into the peer, imports them with
+     * {@code bufferbridge.h}'s {@code bb_view_import} and exports that view with its
+     * {@code bb_view_export} into {@code outSchema}/{@code outArray}: C's own export of the data.
+     * Releasing the exported array releases the view and the moved originals
+     * ({@link #viewReleases()} counts it).
+     *
+     * @return whether the view C imported was a copy (the exporter's or the import's)
+     * @throws NativePeerException with the header's message when it refuses; the inputs are then
+     *     released
+     */
+    public boolean reexportView(MemorySegment schema, MemorySegment array, MemorySegment outSchema,
+            MemorySegment outArray) {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(array, "array");
+        int rc;
+        String message;
+        int copied;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(ERR_LEN);
+            MemorySegment flag = arena.allocate(JAVA_INT);
+            rc = (int) reexportView.invokeExact(schema, array, outSchema, outArray, flag, err, (long) ERR_LEN);
+            message = err.getString(0);
+            copied = flag.get(JAVA_INT, 0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_reexport_view failed", t);
+        }
+        if (rc != 0) {
+            throw new NativePeerException(message);
+        }
+        return copied != 0;
+    }
+
+    /** Exports of {@link #reexportView} released by their consumer (never reset). */
+    public long viewReleases() {
+        return counter(viewReleases);
     }
 
     /** Re-exported schemas released by their consumer since the last {@link #resetCounts()}. */
