@@ -2463,6 +2463,27 @@ static inline int bb__plan_foreign(struct bb__arena* ar, const struct ArrowSchem
   return 0;
 }
 
+/*
+ * One +w level down: the element each list value is (sub-array dimension dim + 1, or the item
+ * after the last dimension; for a complex scalar, one of its two reals) and its size.
+ */
+static inline int64_t bb__list_item(const struct bb_element* e, int dim, const struct bb_element** inner,
+                                    int* inner_dim) {
+  int64_t size;
+  int d;
+  if (e->kind != BB_ELEMENT_SUBARRAY) {
+    *inner = e;
+    *inner_dim = 0;
+    return e->size / 2; /* a complex scalar: two reals */
+  }
+  size = e->item->size;
+  /* within the element's checked size, but for dimensions after a 0 one: wraps, unused then */
+  for (d = dim + 1; d < e->ndim; d++) size = (int64_t)((uint64_t)size * (uint64_t)e->shape[d]);
+  *inner = dim + 1 == e->ndim ? e->item : e;
+  *inner_dim = dim + 1 == e->ndim ? 0 : dim + 1;
+  return size;
+}
+
 /* Copies element `index` (before the node's offset) of a checked node to dst (the interleaving copy). */
 static inline void bb__copy_one(const struct ArrowSchema* s, const struct ArrowArray* a, const struct bb_element* e,
                                 int dim, int64_t index, unsigned char* dst) {
@@ -2475,22 +2496,9 @@ static inline void bb__copy_one(const struct ArrowSchema* s, const struct ArrowA
     int64_t bit = a->offset + index;
     *dst = (unsigned char)((((const unsigned char*)a->buffers[1])[bit >> 3] >> (bit & 7)) & 1);
   } else if (k.kind == BB__LIST) {
-    const struct bb_element* inner = e;
-    int inner_dim = dim + 1;
-    int64_t inner_size;
-    if (e->kind == BB_ELEMENT_SUBARRAY) {
-      int d;
-      inner_size = e->item->size;
-      /* within the element's checked size, but for dimensions after a 0 one: wraps, unused then */
-      for (d = dim + 1; d < e->ndim; d++) inner_size = (int64_t)((uint64_t)inner_size * (uint64_t)e->shape[d]);
-      if (inner_dim == e->ndim) {
-        inner = e->item;
-        inner_dim = 0;
-      }
-    } else {
-      inner_size = e->size / 2; /* a complex scalar: two reals */
-      inner_dim = 0;
-    }
+    const struct bb_element* inner;
+    int inner_dim;
+    int64_t inner_size = bb__list_item(e, dim, &inner, &inner_dim);
     for (i = 0; i < k.list_size; i++)
       bb__copy_one(s->children[0], a->children[0], inner, inner_dim, (a->offset + index) * k.list_size + i,
                    dst + i * inner_size);
@@ -2880,22 +2888,9 @@ static inline void bb__gather(const struct ArrowSchema* s, struct ArrowArray* a,
       leaf->at += k.width;
     }
   } else if (k.kind == BB__LIST) {
-    const struct bb_element* inner = e;
-    int inner_dim = dim + 1;
-    int64_t inner_size;
-    if (e->kind == BB_ELEMENT_SUBARRAY) {
-      int d;
-      inner_size = e->item->size;
-      /* within the element's checked size, but for dimensions after a 0 one: wraps, unused then */
-      for (d = dim + 1; d < e->ndim; d++) inner_size = (int64_t)((uint64_t)inner_size * (uint64_t)e->shape[d]);
-      if (inner_dim == e->ndim) {
-        inner = e->item;
-        inner_dim = 0;
-      }
-    } else {
-      inner_size = e->size / 2;
-      inner_dim = 0;
-    }
+    const struct bb_element* inner;
+    int inner_dim;
+    int64_t inner_size = bb__list_item(e, dim, &inner, &inner_dim);
     for (i = 0; i < k.list_size; i++) bb__gather(s->children[0], a->children[0], inner, inner_dim, src + i * inner_size);
   } else {
     for (i = 0; i < e->n_fields; i++)
