@@ -25,10 +25,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * The native conformance peer: {@code libbbpeer.so}, compiled from {@code src/main/c/bbpeer.c} by
  * this module's build and shipped inside its jar, called through the FFM API (no JNI).
  *
- * <p>The peer is a consumer of the Arrow C data interface written without any Java. {@link #check}
- * hands it an exported {@code ArrowSchema}/{@code ArrowArray} pair and the logical bytes the case
- * expects; it parses the Arrow formats and the {@code bufferbridge.*} metadata itself, validates
- * the structure and rebuilds the logical bytes from memory, shape and strides. {@link #reexport}
+ * <p>The peer is a consumer of the Arrow C data interface written without any Java, on the C
+ * header {@code c/include/bufferbridge.h} alone. {@link #check} hands it an exported
+ * {@code ArrowSchema}/{@code ArrowArray} pair and the logical bytes the case expects; the header's
+ * {@code bb_view_import} checks the structs and reads the {@code bufferbridge.*} metadata, and the
+ * peer rebuilds the logical bytes from memory, shape and strides (records included), then reads
+ * the pair again as a consumer of the Arrow type alone and compares the values. {@link #reexport}
  * moves a pair into the peer and hands back a re-exported pair whose release callbacks call the
  * original release exactly once; the peer counts every release ({@link #schemaReleases()},
  * {@link #arrayReleases()}, {@link #originalReleases()}).
@@ -38,12 +40,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class NativePeer {
 
-    /** Bytes of {@code struct ArrowSchema} on LP64. */
-    public static final long SCHEMA_SIZE = 72;
-    /** Bytes of {@code struct ArrowArray} on LP64. */
-    public static final long ARRAY_SIZE = 80;
-
     private static final int ERR_LEN = 1024;
+    private static final int SIGNATURE_LEN = 1 << 16;
     private static final String LIBRARY = "libbbpeer.so";
 
     /** What {@code bbpeer_check} answered. */
@@ -52,7 +50,7 @@ public final class NativePeer {
         OK,
         /** The structs are invalid, or their logical bytes differ from the expected ones. */
         MISMATCH,
-        /** The peer does not rebuild this type (the message says why); nothing was compared. */
+        /** The header refused a valid Arrow type it does not support (the message says which). */
         UNSUPPORTED
     }
 
@@ -78,6 +76,11 @@ public final class NativePeer {
     private final MethodHandle arrayReleases;
     private final MethodHandle originalReleases;
     private final MethodHandle resetCounts;
+    private final MethodHandle formatSignature;
+    private final MethodHandle reexportView;
+    private final MethodHandle viewReleases;
+    private final long schemaSize;
+    private final long arraySize;
 
     private NativePeer(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -92,6 +95,57 @@ public final class NativePeer {
         originalReleases = linker.downcallHandle(lib.findOrThrow("bbpeer_original_releases"),
                 FunctionDescriptor.of(JAVA_LONG));
         resetCounts = linker.downcallHandle(lib.findOrThrow("bbpeer_reset_counts"), FunctionDescriptor.ofVoid());
+        formatSignature = linker.downcallHandle(lib.findOrThrow("bbpeer_format_signature"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+        reexportView = linker.downcallHandle(lib.findOrThrow("bbpeer_reexport_view"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        viewReleases = linker.downcallHandle(lib.findOrThrow("bbpeer_view_releases"), FunctionDescriptor.of(JAVA_LONG));
+        MethodHandle sizes = linker.downcallHandle(lib.findOrThrow("bbpeer_struct_sizes"),
+                FunctionDescriptor.ofVoid(ADDRESS));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, 2);
+            sizes.invokeExact(out);
+            schemaSize = out.getAtIndex(JAVA_LONG, 0);
+            arraySize = out.getAtIndex(JAVA_LONG, 1);
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_struct_sizes failed", t);
+        }
+    }
+
+    /** {@return {@code sizeof(struct ArrowSchema)} as the peer's compiler lays it out} */
+    public long schemaSize() {
+        return schemaSize;
+    }
+
+    /** {@return {@code sizeof(struct ArrowArray)} as the peer's compiler lays it out} */
+    public long arraySize() {
+        return arraySize;
+    }
+
+    /**
+     * {@return how {@code bufferbridge.h}'s layout reader parses {@code format} (its UTF-8 bytes):
+     * {@code "error <byte position>"}, or {@code "<itemsize> <padded itemsize> <alignment> <S|N>
+     * <element>"} with the element tree written as {@code bbpeer_format_signature} documents}
+     *
+     * @param format a format string
+     */
+    public String formatSignature(String format) {
+        Objects.requireNonNull(format, "format");
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] utf8 = format.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            MemorySegment text = arena.allocate(Math.max(1, utf8.length));
+            MemorySegment.copy(utf8, 0, text, JAVA_BYTE, 0, utf8.length);
+            MemorySegment out = arena.allocate(SIGNATURE_LEN);
+            int rc = (int) formatSignature.invokeExact(text, (long) utf8.length, out, (long) SIGNATURE_LEN);
+            if (rc != 0) {
+                throw new NativePeerException("format signature longer than " + SIGNATURE_LEN + " bytes: " + format);
+            }
+            return out.getString(0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_format_signature failed", t);
+        }
     }
 
     /**
@@ -151,11 +205,11 @@ public final class NativePeer {
         Objects.requireNonNull(array, "array");
         Objects.requireNonNull(outSchema, "outSchema");
         Objects.requireNonNull(outArray, "outArray");
-        if (outSchema.byteSize() < SCHEMA_SIZE) {
-            throw new IllegalArgumentException("outSchema has " + outSchema.byteSize() + " bytes, an ArrowSchema needs " + SCHEMA_SIZE);
+        if (outSchema.byteSize() < schemaSize) {
+            throw new IllegalArgumentException("outSchema has " + outSchema.byteSize() + " bytes, an ArrowSchema needs " + schemaSize);
         }
-        if (outArray.byteSize() < ARRAY_SIZE) {
-            throw new IllegalArgumentException("outArray has " + outArray.byteSize() + " bytes, an ArrowArray needs " + ARRAY_SIZE);
+        if (outArray.byteSize() < arraySize) {
+            throw new IllegalArgumentException("outArray has " + outArray.byteSize() + " bytes, an ArrowArray needs " + arraySize);
         }
         int rc;
         String message;
@@ -171,6 +225,46 @@ public final class NativePeer {
         if (rc != 0) {
             throw new NativePeerException(message);
         }
+    }
+
+    /**
+     * Moves {@code schema} and {@code array} into the peer, imports them with
+     * {@code bufferbridge.h}'s {@code bb_view_import} and exports that view with its
+     * {@code bb_view_export} into {@code outSchema}/{@code outArray}: C's own export of the data.
+     * Releasing the exported array releases the view and the moved originals
+     * ({@link #viewReleases()} counts it).
+     *
+     * @return whether the view C imported was a copy (the exporter's or the import's)
+     * @throws NativePeerException with the header's message when it refuses; the inputs are then
+     *     released
+     */
+    public boolean reexportView(MemorySegment schema, MemorySegment array, MemorySegment outSchema,
+            MemorySegment outArray) {
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(array, "array");
+        int rc;
+        String message;
+        int copied;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(ERR_LEN);
+            MemorySegment flag = arena.allocate(JAVA_INT);
+            rc = (int) reexportView.invokeExact(schema, array, outSchema, outArray, flag, err, (long) ERR_LEN);
+            message = err.getString(0);
+            copied = flag.get(JAVA_INT, 0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativePeerException("bbpeer_reexport_view failed", t);
+        }
+        if (rc != 0) {
+            throw new NativePeerException(message);
+        }
+        return copied != 0;
+    }
+
+    /** Exports of {@link #reexportView} released by their consumer (never reset). */
+    public long viewReleases() {
+        return counter(viewReleases);
     }
 
     /** Re-exported schemas released by their consumer since the last {@link #resetCounts()}. */
@@ -228,7 +322,7 @@ public final class NativePeer {
         URL url = NativePeer.class.getClassLoader().getResource(name);
         if (url == null) {
             throw new NativePeerException(name + " is not on the class path; the conformance module's build "
-                    + "compiles it from src/main/c/bbpeer.c with gcc");
+                    + "compiles it from src/main/c/bbpeer.c and ../c/include/bufferbridge.h with gcc");
         }
         return pathOf(url);
     }

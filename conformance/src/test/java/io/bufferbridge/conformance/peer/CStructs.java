@@ -64,12 +64,12 @@ final class CStructs implements AutoCloseable {
 
     /** The producer's schema release: children first, then the struct is marked released. */
     static void releaseSchema(MemorySegment p) {
-        MemorySegment s = p.reinterpret(NativePeer.SCHEMA_SIZE);
+        MemorySegment s = p.reinterpret(NativePeer.instance().schemaSize());
         SCHEMA_RELEASES.merge(s.get(JAVA_LONG, S_PRIVATE), 1, Integer::sum);
         long n = s.get(JAVA_LONG, S_N_CHILDREN);
         MemorySegment children = s.get(ADDRESS, S_CHILDREN).reinterpret(n * 8);
         for (long i = 0; i < n; i++) {
-            MemorySegment c = children.getAtIndex(ADDRESS, i).reinterpret(NativePeer.SCHEMA_SIZE);
+            MemorySegment c = children.getAtIndex(ADDRESS, i).reinterpret(NativePeer.instance().schemaSize());
             if (!c.get(ADDRESS, S_RELEASE).equals(MemorySegment.NULL)) {
                 releaseSchema(c);
             }
@@ -78,12 +78,12 @@ final class CStructs implements AutoCloseable {
     }
 
     static void releaseArray(MemorySegment p) {
-        MemorySegment a = p.reinterpret(NativePeer.ARRAY_SIZE);
+        MemorySegment a = p.reinterpret(NativePeer.instance().arraySize());
         ARRAY_RELEASES.merge(a.get(JAVA_LONG, A_PRIVATE), 1, Integer::sum);
         long n = a.get(JAVA_LONG, A_N_CHILDREN);
         MemorySegment children = a.get(ADDRESS, A_CHILDREN).reinterpret(n * 8);
         for (long i = 0; i < n; i++) {
-            MemorySegment c = children.getAtIndex(ADDRESS, i).reinterpret(NativePeer.ARRAY_SIZE);
+            MemorySegment c = children.getAtIndex(ADDRESS, i).reinterpret(NativePeer.instance().arraySize());
             if (!c.get(ADDRESS, A_RELEASE).equals(MemorySegment.NULL)) {
                 releaseArray(c);
             }
@@ -107,7 +107,7 @@ final class CStructs implements AutoCloseable {
 
     /** A schema; {@code metadata} null for none (iteration order is kept). */
     MemorySegment schema(String format, Map<String, String> metadata, MemorySegment... children) {
-        MemorySegment s = arena.allocate(NativePeer.SCHEMA_SIZE, 8);
+        MemorySegment s = arena.allocate(NativePeer.instance().schemaSize(), 8);
         s.set(ADDRESS, S_FORMAT, format == null ? MemorySegment.NULL : arena.allocateFrom(format));
         s.set(ADDRESS, S_NAME, arena.allocateFrom("f"));
         s.set(ADDRESS, S_METADATA, metadata == null ? MemorySegment.NULL : metadata(metadata));
@@ -120,9 +120,15 @@ final class CStructs implements AutoCloseable {
         return s;
     }
 
+    /** {@return {@code schema}, its name set to {@code name} (every schema starts as "f")} */
+    MemorySegment named(String name, MemorySegment schema) {
+        schema.set(ADDRESS, S_NAME, arena.allocateFrom(name));
+        return schema;
+    }
+
     /** An array without nulls; a null entry in {@code buffers} is a NULL buffer pointer. */
     MemorySegment array(long length, long offset, MemorySegment[] buffers, MemorySegment... children) {
-        MemorySegment a = arena.allocate(NativePeer.ARRAY_SIZE, 8);
+        MemorySegment a = arena.allocate(NativePeer.instance().arraySize(), 8);
         a.set(JAVA_LONG, A_LENGTH, length);
         a.set(JAVA_LONG, A_NULL_COUNT, 0);
         a.set(JAVA_LONG, A_OFFSET, offset);
