@@ -200,8 +200,10 @@ static inline void bb_view_release(struct bb_view* view);
 
 /**
  * Exports a view (buf, itemsize, format, ndim, shape, strides — NULL strides for C order —,
- * readonly) as a pair into two released structs. A dense layout of non-record elements is shared
- * (zero-copy); any other is copied into C order. `release(ctx)` runs exactly once, when the
+ * readonly, copied) as a pair into two released structs. A dense layout of non-record elements is
+ * shared (zero-copy); any other is copied into C order. A view whose `copied` is set (imported from
+ * a copied export) is passed on as a copy: bufferbridge.copied=true and C strides, shared only when
+ * C-contiguous, so that a relay never claims the original exporter's layout for a copy. `release(ctx)` runs exactly once, when the
  * consumer releases the array (at once, before returning, when the export copied); on failure it
  * is not called and the structs stay released.
  */
@@ -215,6 +217,23 @@ static inline void* bb_view_ptr(const struct bb_view* view, const int64_t* index
 static inline int bb_view_is_c_contiguous(const struct bb_view* view);
 /** Whether the elements are laid out in Fortran (column-major) order, densely. */
 static inline int bb_view_is_f_contiguous(const struct bb_view* view);
+
+/**
+ * A conformance peer: a shared library that exports a function of this type under the name
+ * BB_CONFORMANCE_PEER_SYMBOL, run by the conformance suite as a path of its own
+ * (`bin/conformance --peer NAME=path/to/libpeer.so`). For each case the suite exports the case's
+ * view into (schema, array); the peer takes both over (it releases each exactly once, now or
+ * later) and writes into (schema_out, array_out), two released structs, a pair of its own that
+ * carries the same view: format, itemsize, shape, read-only flag and values, and the strides when
+ * zero-copy. The suite imports that pair, checks it as it checks its own paths, and releases it.
+ * Returns 0, or an errno-style code with error->message set and the output structs left released;
+ * on failure the peer still releases what it took over. Any implementation of the Arrow C data
+ * interface (C, C++, Rust) can check itself this way; c/examples/echo_peer.c is one on this header.
+ */
+typedef int (*bb_conformance_peer_fn)(struct ArrowSchema* schema, struct ArrowArray* array,
+                                      struct ArrowSchema* schema_out, struct ArrowArray* array_out,
+                                      struct bb_error* error);
+#define BB_CONFORMANCE_PEER_SYMBOL "bb_conformance_peer"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Implementation. Names starting with bb__ are internal.                                     */
@@ -2991,6 +3010,10 @@ static inline int bb__export_in(struct bb__arena* sa, struct bb__arena* aa, cons
   }
   if (element == NULL) return bb__fail(e, BB_ENOMEM, "out of memory");
   zero_copy = zero_copy && bytes > 0 && bb__dense_order(v->itemsize, ndim, v->shape, strides, phys);
+  /* A view that is itself a copy (imported from a copied export) stays one when passed on: its
+     metadata keeps copied=true, which describes a C-contiguous buffer, so only a C-contiguous
+     layout of it is shared and any other is copied into C order. */
+  if (v->copied && zero_copy && !bb_view_is_c_contiguous(v)) zero_copy = 0;
   if (zero_copy) {
     base = (unsigned char*)v->buf;
   } else {
@@ -3082,7 +3105,7 @@ static inline int bb__export_in(struct bb__arena* sa, struct bb__arena* aa, cons
       bb__text_str(sa, &strides_text, ",");
     }
     bb__text_int(sa, &shape_text, v->shape[i]);
-    bb__text_int(sa, &strides_text, zero_copy ? strides[i] : cstrides[i]);
+    bb__text_int(sa, &strides_text, zero_copy && !v->copied ? strides[i] : cstrides[i]);
   }
   snprintf(itemsize_text, sizeof itemsize_text, "%lld", (long long)v->itemsize);
   md.key[md.n] = "bufferbridge.format";
@@ -3094,7 +3117,7 @@ static inline int bb__export_in(struct bb__arena* sa, struct bb__arena* aa, cons
   md.key[md.n] = "bufferbridge.readonly";
   md.value[md.n++] = v->readonly ? "true" : "false";
   md.key[md.n] = "bufferbridge.copied";
-  md.value[md.n++] = zero_copy ? "false" : "true";
+  md.value[md.n++] = zero_copy && !v->copied ? "false" : "true";
   md.key[md.n] = "bufferbridge.itemsize";
   md.value[md.n++] = bb__strndup(sa, itemsize_text, (int64_t)strlen(itemsize_text));
   for (i = 0; i < md.n; i++) {

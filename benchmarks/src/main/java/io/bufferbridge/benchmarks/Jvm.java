@@ -6,7 +6,10 @@ import java.util.List;
 public final class Jvm {
     private Jvm() {}
 
-    /** FFM downcalls/upcalls (bufferbridge, Arrow's JNI) and Arrow's reads of java.nio internals. */
+    /**
+     * FFM downcalls/upcalls (bufferbridge, Arrow's JNI), Arrow's reads of java.nio internals, and
+     * quiet about Arrow's use of sun.misc.Unsafe.
+     */
     public static final List<String> FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED");
+            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
 }

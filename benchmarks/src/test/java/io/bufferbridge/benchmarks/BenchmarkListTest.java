@@ -25,6 +25,7 @@ class BenchmarkListTest {
     private static final Set<String> EXPECTED = Set.of(
             "io.bufferbridge.benchmarks.ExportImportBenchmark.bufferbridge",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.bufferbridgeReusedStructs",
+            "io.bufferbridge.benchmarks.ExportImportBenchmark.foreignImport",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.arrowJava",
             "io.bufferbridge.benchmarks.ViewToVectorBenchmark.wrap",
             "io.bufferbridge.benchmarks.ViewToVectorBenchmark.copyIntoNewVector",

@@ -12,7 +12,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,6 +51,10 @@ public final class Main implements Callable<Integer> {
 
         @Option(names = "--report", paramLabel = "DIR", description = "write report.md, report.json and TEST-conformance.xml here")
         Path report;
+
+        @Option(names = "--peer", paramLabel = "NAME=LIB", description = "another implementation of the Arrow C data"
+                + " interface as a path: a shared library exporting bb_conformance_peer (bufferbridge.h; repeatable)")
+        Map<String, Path> peers = new LinkedHashMap<>();
     }
 
     /** The names {@code --path} takes, for the help text. */
@@ -152,14 +158,27 @@ public final class Main implements Callable<Integer> {
             System.err.println("error: no readable case in the corpus");
             return UNUSABLE;
         }
-        List<String> names = options.paths.isEmpty() ? Paths.NAMES : options.paths;
-        for (String name : names) {
-            if (!Paths.NAMES.contains(name)) {
-                System.err.println("error: unknown path '" + name + "' (paths: " + String.join(", ", Paths.NAMES) + ")");
+        for (String peer : options.peers.keySet()) {
+            if (Paths.NAMES.contains(peer) || peer.isEmpty()) {
+                System.err.println("error: --peer needs a name of its own, found '" + peer + "' (built-in paths: "
+                        + String.join(", ", Paths.NAMES) + ")");
                 return UNUSABLE;
             }
         }
-        List<RoundTripPath> paths = Paths.open(names);
+        List<String> known = new ArrayList<>(Paths.NAMES);
+        known.addAll(options.peers.keySet());
+        List<String> names = options.paths.isEmpty() ? known : options.paths;
+        for (String name : names) {
+            if (!known.contains(name)) {
+                System.err.println("error: unknown path '" + name + "' (paths: " + String.join(", ", known) + ")");
+                return UNUSABLE;
+            }
+        }
+        List<RoundTripPath> paths = new ArrayList<>();
+        for (String name : names) {
+            paths.add(options.peers.containsKey(name) ? ExternalPeerPath.open(name, options.peers.get(name))
+                    : Paths.open(List.of(name)).get(0));
+        }
         Results results;
         try {
             results = Runner.run(corpus, paths, System.err);
