@@ -8,8 +8,14 @@ import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.internal.view.Bounds;
+import io.bufferbridge.internal.view.ByteEquality;
+import io.bufferbridge.internal.view.Cast;
+import io.bufferbridge.internal.view.ElementCodec;
+import io.bufferbridge.internal.view.JavaArrays;
 import io.bufferbridge.internal.view.Lifetime;
-import io.bufferbridge.internal.view.ScalarCodec;
+import io.bufferbridge.internal.view.Messages;
+import io.bufferbridge.internal.view.Requests;
+import io.bufferbridge.internal.view.StridedCopy;
 import io.bufferbridge.internal.view.ValueEquality;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -56,13 +62,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hands out a new view and counts it, and a view with live exports refuses to be released, as
  * CPython's {@code memoryview.release()} does.
  *
+ * <h2>Refusals</h2>
+ * Each kind of refusal has one exception type, whichever method refuses:
+ * {@link InvalidViewException} when the arguments would describe an invalid view (a format,
+ * itemsize or geometry that does not hold, an axis, slice, permutation or cast rule that does not
+ * apply); {@link BufferException} when the view's layout or state refuses what is asked (a write
+ * or writable request on a read-only view, a contiguity the layout does not have, releasing a view
+ * with live exports), as CPython's {@code BufferError}; {@link UnsupportedOperationException} when
+ * a valid view cannot do the operation at all (a typed accessor such as {@link #getLong} on
+ * another element type, an address of heap memory); {@link IndexOutOfBoundsException} for an
+ * index outside the view; {@link IllegalStateException} after release. Messages name the problem,
+ * then the facts as {@code key=value}, text values in single quotes ({@code format='i'}). The
+ * contract these follow is {@code docs/contract.md} in the repository.
+ *
  * <h2>Equality</h2>
  * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==}: values are compared after
  * unpacking, formats may differ, and NaN is unequal to itself. {@link #equals(Object)} keeps
  * Java's contract instead, as {@link ByteBuffer#equals} does: two live views are equal when their
  * layouts and shapes are equal and their elements' bytes are equal, so a view holding NaN equals
- * itself. Because the bytes can be written, a view's hash code can change; do not keep views of
- * changing memory in hash-based collections.
+ * itself. Neither copies the elements: a valid view of 2^80 elements with zero strides compares
+ * and hashes in the time of its distinct elements. Because the bytes can be written, a view's hash
+ * code can change; do not keep views of changing memory in hash-based collections.
  */
 public final class BufferView implements BufferExporter, AutoCloseable {
     private final MemorySegment memory;
@@ -162,7 +182,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         Objects.requireNonNull(strides, "strides");
         Format parsed = parseFormat(format);
         if (!parsed.isItemsize(itemsize)) {
-            throw new InvalidViewException("itemsize does not match the format: format=" + quote(format)
+            throw new InvalidViewException("itemsize does not match the format: format=" + Messages.quote(format)
                     + " itemsize=" + itemsize + " expected=" + expectedItemsize(parsed));
         }
         long[] sh = shape.clone();
@@ -339,16 +359,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private static BufferView ofHeap(MemorySegment segment, String code, long itemsize, long length, Order order,
             long[] shape) {
-        if (order == Order.A) {
-            throw new InvalidViewException("array order must be C or F, found A");
-        }
-        long count = Bounds.elementCount(shape);
-        if (count != length) {
-            throw new InvalidViewException("shape does not cover the array: shape=" + Arrays.toString(shape)
-                    + " product=" + count + " length=" + length);
-        }
-        long[] st = order == Order.C ? Bounds.cStrides(itemsize, shape) : Bounds.fStrides(itemsize, shape);
-        return of(segment, 0, code, itemsize, shape, st, false);
+        return of(segment, 0, code, itemsize, shape, JavaArrays.strides(itemsize, length, order, shape), false);
     }
 
     /**
@@ -392,7 +403,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /** An exporter's root view: the request already granted, {@code onRelease} told the exporter. */
     static BufferView exported(MemorySegment memory, long offset, Format format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, int flags, Runnable onRelease) {
-        checkRequest(flags, readOnly, Bounds.isCContiguous(itemsize, shape, strides),
+        Requests.check(flags, readOnly, Bounds.isCContiguous(itemsize, shape, strides),
                 Bounds.isFContiguous(itemsize, shape, strides), format, shape, strides);
         Bounds.check(memory.byteSize(), offset, itemsize, shape, strides);
         return new BufferView(memory, offset, format, itemsize, shape.clone(), strides.clone(), readOnly, flags,
@@ -411,10 +422,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     private static String expectedItemsize(Format f) {
         return f.itemsize() == f.paddedItemsize() ? String.valueOf(f.itemsize())
                 : f.itemsize() + " (struct) or " + f.paddedItemsize() + " (NumPy)";
-    }
-
-    private static String quote(String s) {
-        return "'" + s + "'";
     }
 
     // ---------------------------------------------------------------- properties
@@ -564,7 +571,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private void ensureAlive() {
         if (released) {
-            throw new IllegalStateException("operation on a released view: format=" + format.text()
+            throw new IllegalStateException("operation on a released view: format=" + Messages.quote(format.text())
                     + " shape=" + Arrays.toString(shape));
         }
     }
@@ -572,33 +579,22 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     private void ensureWritable(String what) {
         ensureAlive();
         if (readOnly) {
-            throw new BufferException("view is read-only: " + what + " refused (format=" + format.text() + ")");
+            throw new BufferException("view is read-only: " + what + " refused: format=" + Messages.quote(format.text()));
         }
     }
 
     // ---------------------------------------------------------------- elements
 
     private long position(long[] index) {
-        if (index.length != shape.length) {
-            throw new IndexOutOfBoundsException("index has " + index.length + " coordinates, view has ndim=" + shape.length);
-        }
-        long pos = offset;
-        for (int k = 0; k < index.length; k++) {
-            long i = index[k] < 0 ? index[k] + shape[k] : index[k];
-            if (i < 0 || i >= shape[k]) {
-                throw new IndexOutOfBoundsException("index out of bounds: axis=" + k + " index=" + index[k]
-                        + " length=" + shape[k]);
-            }
-            pos += i * strides[k];
-        }
-        return pos;
+        return Bounds.position(offset, shape, strides, index);
     }
 
     private Scalar scalar(String what) {
         if (format.element() instanceof Scalar s) {
             return s;
         }
-        throw new InvalidViewException(what + " needs a single-value format, found format=" + quote(format.text()));
+        throw new UnsupportedOperationException(what + " needs a single-value format: format="
+                + Messages.quote(format.text()));
     }
 
     /**
@@ -624,7 +620,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *
      * @param index one coordinate per dimension
      * @return the value
-     * @throws InvalidViewException if the format is not a single integer or {@code ?}
+     * @throws UnsupportedOperationException if the format is not a single integer or {@code ?}
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
@@ -632,9 +628,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         ensureAlive();
         Scalar s = scalar("getLong");
         if (!s.kind().isInteger() && s.kind() != ScalarKind.BOOL) {
-            throw new InvalidViewException("getLong needs an integer format, found format=" + quote(format.text()));
+            throw new UnsupportedOperationException("getLong needs an integer or '?' format: format="
+                    + Messages.quote(format.text()));
         }
-        return ScalarCodec.readBits(memory, position(index), s);
+        return ElementCodec.readBits(memory, position(index), s);
     }
 
     /**
@@ -642,7 +639,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *
      * @param index one coordinate per dimension
      * @return the value
-     * @throws InvalidViewException if the format is not a single real or integer value
+     * @throws UnsupportedOperationException if the format is not a single real or integer value
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
@@ -664,13 +661,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         Scalar s = scalar("getDouble");
         long pos = position(index);
         if (s.kind().isFloat()) {
-            return ScalarCodec.readReal(memory, pos, s);
+            return ElementCodec.readReal(memory, pos, s);
         }
         if (s.kind().isInteger()) {
-            long bits = ScalarCodec.readBits(memory, pos, s);
+            long bits = ElementCodec.readBits(memory, pos, s);
             return s.kind().isUnsigned() && bits < 0 ? unsignedToDouble(bits) : bits;
         }
-        throw new InvalidViewException("getDouble needs a real or integer format, found format=" + quote(format.text()));
+        throw new UnsupportedOperationException("getDouble needs a real or integer format: format="
+                + Messages.quote(format.text()));
     }
 
     private static double unsignedToDouble(long bits) {
@@ -684,12 +682,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param index one coordinate per dimension
      * @throws BufferException if the view is read-only
      * @throws IllegalArgumentException if the value does not fit the format
+     * @throws UnsupportedOperationException if the format holds a code that cannot be written
+     *     ({@code w}, {@code g}, complex)
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
     public void set(Object value, long... index) {
         ensureWritable("set");
-        write(format.element(), position(index), value);
+        ElementCodec.write(memory, position(index), format.element(), value);
     }
 
     /**
@@ -698,7 +698,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param value the value
      * @param index one coordinate per dimension
      * @throws BufferException if the view is read-only
-     * @throws InvalidViewException if the format is not a single integer or {@code ?}
+     * @throws UnsupportedOperationException if the format is not a single integer or {@code ?}
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
@@ -706,9 +706,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         ensureWritable("setLong");
         Scalar s = scalar("setLong");
         if (!s.kind().isInteger() && s.kind() != ScalarKind.BOOL) {
-            throw new InvalidViewException("setLong needs an integer format, found format=" + quote(format.text()));
+            throw new UnsupportedOperationException("setLong needs an integer or '?' format: format="
+                    + Messages.quote(format.text()));
         }
-        ScalarCodec.writeBits(memory, position(index), s, value);
+        ElementCodec.writeBits(memory, position(index), s, value);
     }
 
     /**
@@ -717,7 +718,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param value the value
      * @param index one coordinate per dimension
      * @throws BufferException if the view is read-only
-     * @throws InvalidViewException if the format is not {@code e}, {@code f} or {@code d}
+     * @throws UnsupportedOperationException if the format is not {@code e}, {@code f} or {@code d}
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
@@ -725,75 +726,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         ensureWritable("setDouble");
         Scalar s = scalar("setDouble");
         if (!s.kind().isFloat() || s.kind() == ScalarKind.LONG_DOUBLE) {
-            throw new InvalidViewException("setDouble needs format e, f or d, found format=" + quote(format.text()));
+            throw new UnsupportedOperationException("setDouble needs format 'e', 'f' or 'd': format="
+                    + Messages.quote(format.text()));
         }
-        ScalarCodec.writeReal(memory, position(index), s, value);
+        ElementCodec.writeReal(memory, position(index), s, value);
     }
 
     private Object read(Element e, long pos) {
-        return switch (e) {
-            case Scalar s -> ScalarCodec.read(memory, pos, s);
-            case Record r -> {
-                List<Object> values = new ArrayList<>(r.fields().size());
-                for (var f : r.fields()) {
-                    values.add(read(f.element(), pos + f.offset()));
-                }
-                yield values;
-            }
-            case SubArray a -> readSubArray(a, 0, pos);
-        };
-    }
-
-    private Object readSubArray(SubArray a, int dim, long pos) {
-        long n = a.shape().get(dim);
-        long step = a.element().size();
-        for (int k = dim + 1; k < a.shape().size(); k++) {
-            step *= a.shape().get(k);
-        }
-        List<Object> values = new ArrayList<>();
-        for (long i = 0; i < n; i++) {
-            long at = pos + i * step;
-            values.add(dim + 1 == a.shape().size() ? read(a.element(), at) : readSubArray(a, dim + 1, at));
-        }
-        return values;
-    }
-
-    private void write(Element e, long pos, Object value) {
-        switch (e) {
-            case Scalar s -> ScalarCodec.write(memory, pos, s, value);
-            case Record r -> {
-                List<?> values = listOf(value, r.fields().size(), "record");
-                for (int k = 0; k < values.size(); k++) {
-                    write(r.fields().get(k).element(), pos + r.fields().get(k).offset(), values.get(k));
-                }
-            }
-            case SubArray a -> writeSubArray(a, 0, pos, value);
-        }
-    }
-
-    private void writeSubArray(SubArray a, int dim, long pos, Object value) {
-        long n = a.shape().get(dim);
-        long step = a.element().size();
-        for (int k = dim + 1; k < a.shape().size(); k++) {
-            step *= a.shape().get(k);
-        }
-        List<?> values = listOf(value, n, "sub-array");
-        for (int i = 0; i < n; i++) {
-            long at = pos + i * step;
-            if (dim + 1 == a.shape().size()) {
-                write(a.element(), at, values.get(i));
-            } else {
-                writeSubArray(a, dim + 1, at, values.get(i));
-            }
-        }
-    }
-
-    private static List<?> listOf(Object value, long size, String what) {
-        if (!(value instanceof List<?> list) || list.size() != size) {
-            throw new IllegalArgumentException(what + " takes a List of " + size + " values, found "
-                    + (value instanceof List<?> l ? "a List of " + l.size() : value == null ? "null" : value.getClass().getSimpleName()));
-        }
-        return list;
+        return ElementCodec.read(memory, pos, e);
     }
 
     /**
@@ -862,292 +802,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (length == 0) {
             return;
         }
-        boolean fortran = order == Order.F || (order == Order.A && fContiguous && !cContiguous);
-        if ((fortran ? fContiguous : cContiguous)) {
-            MemorySegment.copy(memory, offset, target, targetOffset, length);
-            return;
-        }
-        int n = shape.length;
-        int[] axes = new int[n];
-        for (int k = 0; k < n; k++) {
-            axes[k] = fortran ? n - 1 - k : k;
-        }
-        // Each axis's stride in the target: the target is dense in the requested order.
-        long[] targetStrides = new long[n];
-        long step = itemsize;
-        for (int k = n - 1; k >= 0; k--) {
-            targetStrides[axes[k]] = step;
-            step *= shape[axes[k]];
-        }
-        // When the innermost target axis jumps through memory and another axis is closer to
-        // dense in the source (a transpose, a permutation), copy those two axes in tiles, so that
-        // both the reads and the writes of a tile stay in cache; the other axes loop outside.
-        int inner = axes[n - 1];
-        int near = -1;
-        if (n >= 2 && Math.abs(strides[inner]) != itemsize && shape[inner] > 1) {
-            for (int k = 0; k < n; k++) {
-                if (k != inner && shape[k] > 1 && (near < 0 || Math.abs(strides[k]) < Math.abs(strides[near]))) {
-                    near = k;
-                }
-            }
-            if (near >= 0 && Math.abs(strides[near]) >= Math.abs(strides[inner])) {
-                near = -1;
-            }
-        }
-        if (near >= 0) {
-            int[] outer = new int[n - 2];
-            int m = 0;
-            for (int k = 0; k < n - 1; k++) {
-                if (axes[k] != near) {
-                    outer[m++] = axes[k];
-                }
-            }
-            // The blocked copy's buffers, once per copy: the outer axes call it many times.
-            Blocks blocks = strides[near] == itemsize && (itemsize == 4 || itemsize == 8) && shape[inner] >= BLOCK
-                    && shape[near] >= BLOCK ? new Blocks(itemsize == 4) : null;
-            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near, blocks);
-            return;
-        }
-        copyAxes(axes, 0, offset, target, targetOffset, targetStrides);
-    }
-
-    private void copyAxes(int[] axes, int level, long pos, MemorySegment target, long at, long[] targetStrides) {
-        int axis = axes[level];
-        long n = shape[axis];
-        long stride = strides[axis];
-        if (level == axes.length - 1) {
-            copyRun(pos, stride, target, at, itemsize, n);
-            return;
-        }
-        for (long i = 0; i < n; i++) {
-            copyAxes(axes, level + 1, pos + i * stride, target, at + i * targetStrides[axis], targetStrides);
-        }
-    }
-
-    /**
-     * A tile is {@value #TILE_RUN} elements along the source's nearly dense axis (a run: one
-     * read burst, {@value #TILE_RUN} target lines written) by {@value #TILE_ROWS} along the target's
-     * innermost axis (which fills those target lines). Shorter runs did better than square tiles
-     * on a 4096×4096 int32 transpose (benchmarks/RESULTS.md).
-     */
-    private static final long TILE_RUN = 8;
-    private static final long TILE_ROWS = 64;
-
-    private void copyTiles(int[] outer, int level, long pos, MemorySegment target, long at, long[] targetStrides,
-            int inner, int near, Blocks blocks) {
-        if (level < outer.length) {
-            int axis = outer[level];
-            for (long i = 0; i < shape[axis]; i++) {
-                copyTiles(outer, level + 1, pos + i * strides[axis], target, at + i * targetStrides[axis], targetStrides,
-                        inner, near, blocks);
-            }
-            return;
-        }
-        long ni = shape[inner];
-        long nn = shape[near];
-        long si = strides[inner];
-        long sn = strides[near];
-        long ti = targetStrides[inner];
-        long tn = targetStrides[near];
-        if (blocks != null) {
-            copyBlocks(pos, si, ni, nn, target, at, tn, blocks);
-            return;
-        }
-        for (long n0 = 0; n0 < nn; n0 += TILE_RUN) {
-            long runs = Math.min(TILE_RUN, nn - n0);
-            for (long i0 = 0; i0 < ni; i0 += TILE_ROWS) {
-                long rows = Math.min(TILE_ROWS, ni - i0);
-                long from = pos + i0 * si + n0 * sn;
-                long to = at + i0 * ti + n0 * tn;
-                if (runs == TILE_RUN && itemsize == 4) {
-                    tile4(memory, from, si, sn, target, to, ti, tn, rows);
-                } else if (runs == TILE_RUN && itemsize == 8) {
-                    tile8(memory, from, si, sn, target, to, ti, tn, rows);
-                } else {
-                    for (long i = 0; i < rows; i++) {
-                        copyRun(from + i * si, sn, target, to + i * ti, tn, runs);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Blocks of {@value #BLOCK}×{@value #BLOCK} elements for the 2-D copy whose near axis is dense in
-     * the source (a transpose, a permutation that moves the last axis). Rows of a block are read
-     * and written with bulk copies through two Java arrays, and transposed between them: with
-     * power-of-two strides (a 4096×4096 transpose, 16 KiB per row) direct element loads and
-     * stores of a block fall into the same few cache sets and evict each other, which the arrays
-     * avoid. On a 4096×4096 int32 transpose this took 230 ms to 71 ms on the 2-core Xeon VM of
-     * benchmarks/RESULTS.md, as fast as gcc -O2's blocked loop there.
-     */
-    private static final int BLOCK = 64;
-
-    /** The two Java arrays a block passes through, and their element layout. */
-    private record Blocks(ValueLayout layout, Object in, Object out) {
-        Blocks(boolean ints) {
-            this(ints ? ValueLayout.JAVA_INT_UNALIGNED : ValueLayout.JAVA_LONG_UNALIGNED,
-                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK],
-                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK]);
-        }
-    }
-
-    private void copyBlocks(long pos, long si, long ni, long nn, MemorySegment target, long at, long tn,
-            Blocks blocks) {
-        ValueLayout e = blocks.layout();
-        Object in = blocks.in();
-        Object out = blocks.out();
-        for (long i0 = 0; i0 < ni; i0 += BLOCK) {
-            int bi = (int) Math.min(BLOCK, ni - i0);
-            for (long n0 = 0; n0 < nn; n0 += BLOCK) {
-                int bn = (int) Math.min(BLOCK, nn - n0);
-                for (int i = 0; i < bi; i++) {
-                    MemorySegment.copy(memory, e, pos + (i0 + i) * si + n0 * itemsize, in, i * BLOCK, bn);
-                }
-                transposeBlock(in, out, bi, bn);
-                for (int n = 0; n < bn; n++) {
-                    MemorySegment.copy(out, n * BLOCK, target, e, at + (n0 + n) * tn + i0 * itemsize, bi);
-                }
-            }
-        }
-    }
-
-    /** {@code out[n][i] = in[i][n]} for the {@code bi}×{@code bn} corner of two {@value #BLOCK}-wide blocks. */
-    private static void transposeBlock(Object in, Object out, int bi, int bn) {
-        if (in instanceof int[] a) {
-            int[] b = (int[]) out;
-            for (int i = 0; i < bi; i++) {
-                for (int n = 0; n < bn; n++) {
-                    b[n * BLOCK + i] = a[i * BLOCK + n];
-                }
-            }
-        } else {
-            long[] a = (long[]) in;
-            long[] b = (long[]) out;
-            for (int i = 0; i < bi; i++) {
-                for (int n = 0; n < bn; n++) {
-                    b[n * BLOCK + i] = a[i * BLOCK + n];
-                }
-            }
-        }
-    }
-
-    /** A full tile of 4-byte elements: each row a run of 8 along the source's nearly dense axis. */
-    private static void tile4(MemorySegment m, long from, long si, long sn, MemorySegment t, long to, long ti, long tn,
-            long rows) {
-        ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
-        for (long i = 0; i < rows; i++) {
-            long p = from + i * si;
-            long a = to + i * ti;
-            int v0 = m.get(e, p);
-            int v1 = m.get(e, p + sn);
-            int v2 = m.get(e, p + 2 * sn);
-            int v3 = m.get(e, p + 3 * sn);
-            int v4 = m.get(e, p + 4 * sn);
-            int v5 = m.get(e, p + 5 * sn);
-            int v6 = m.get(e, p + 6 * sn);
-            int v7 = m.get(e, p + 7 * sn);
-            t.set(e, a, v0);
-            t.set(e, a + tn, v1);
-            t.set(e, a + 2 * tn, v2);
-            t.set(e, a + 3 * tn, v3);
-            t.set(e, a + 4 * tn, v4);
-            t.set(e, a + 5 * tn, v5);
-            t.set(e, a + 6 * tn, v6);
-            t.set(e, a + 7 * tn, v7);
-        }
-    }
-
-    /** A full tile of 8-byte elements, as {@link #tile4}. */
-    private static void tile8(MemorySegment m, long from, long si, long sn, MemorySegment t, long to, long ti, long tn,
-            long rows) {
-        ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
-        for (long i = 0; i < rows; i++) {
-            long p = from + i * si;
-            long a = to + i * ti;
-            long v0 = m.get(e, p);
-            long v1 = m.get(e, p + sn);
-            long v2 = m.get(e, p + 2 * sn);
-            long v3 = m.get(e, p + 3 * sn);
-            long v4 = m.get(e, p + 4 * sn);
-            long v5 = m.get(e, p + 5 * sn);
-            long v6 = m.get(e, p + 6 * sn);
-            long v7 = m.get(e, p + 7 * sn);
-            t.set(e, a, v0);
-            t.set(e, a + tn, v1);
-            t.set(e, a + 2 * tn, v2);
-            t.set(e, a + 3 * tn, v3);
-            t.set(e, a + 4 * tn, v4);
-            t.set(e, a + 5 * tn, v5);
-            t.set(e, a + 6 * tn, v6);
-            t.set(e, a + 7 * tn, v7);
-        }
-    }
-
-    /** Copies {@code n} elements from {@code pos} (step {@code stride}) to {@code at} (step {@code targetStride}). */
-    private void copyRun(long pos, long stride, MemorySegment target, long at, long targetStride, long n) {
-        if (stride == itemsize && targetStride == itemsize) {
-            MemorySegment.copy(memory, pos, target, at, n * itemsize);
-            return;
-        }
-        MemorySegment m = memory;
-        switch ((int) itemsize) {
-            case 8 -> {
-                ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
-                long i = 0;
-                // Four at a time: loads first, then stores (about 10% on a stepped copy).
-                for (; i + 4 <= n; i += 4) {
-                    long p = pos + i * stride;
-                    long a = at + i * targetStride;
-                    long v0 = m.get(e, p);
-                    long v1 = m.get(e, p + stride);
-                    long v2 = m.get(e, p + 2 * stride);
-                    long v3 = m.get(e, p + 3 * stride);
-                    target.set(e, a, v0);
-                    target.set(e, a + targetStride, v1);
-                    target.set(e, a + 2 * targetStride, v2);
-                    target.set(e, a + 3 * targetStride, v3);
-                }
-                for (; i < n; i++) {
-                    target.set(e, at + i * targetStride, m.get(e, pos + i * stride));
-                }
-            }
-            case 4 -> {
-                ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
-                long i = 0;
-                for (; i + 4 <= n; i += 4) {
-                    long p = pos + i * stride;
-                    long a = at + i * targetStride;
-                    int v0 = m.get(e, p);
-                    int v1 = m.get(e, p + stride);
-                    int v2 = m.get(e, p + 2 * stride);
-                    int v3 = m.get(e, p + 3 * stride);
-                    target.set(e, a, v0);
-                    target.set(e, a + targetStride, v1);
-                    target.set(e, a + 2 * targetStride, v2);
-                    target.set(e, a + 3 * targetStride, v3);
-                }
-                for (; i < n; i++) {
-                    target.set(e, at + i * targetStride, m.get(e, pos + i * stride));
-                }
-            }
-            case 2 -> {
-                for (long i = 0; i < n; i++) {
-                    target.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + i * targetStride,
-                            m.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + i * stride));
-                }
-            }
-            case 1 -> {
-                for (long i = 0; i < n; i++) {
-                    target.set(ValueLayout.JAVA_BYTE, at + i * targetStride, m.get(ValueLayout.JAVA_BYTE, pos + i * stride));
-                }
-            }
-            default -> {
-                for (long i = 0; i < n; i++) {
-                    MemorySegment.copy(m, pos + i * stride, target, at + i * targetStride, itemsize);
-                }
-            }
-        }
+        StridedCopy.copy(memory, offset, itemsize, shape, strides, cContiguous, fContiguous, length, target,
+                targetOffset, order);
     }
 
     // ---------------------------------------------------------------- comparison
@@ -1207,7 +863,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
             return false;
         }
         return format.equals(v.format) && itemsize == v.itemsize && Arrays.equals(shape, v.shape)
-                && Arrays.equals(toBytes(), v.toBytes());
+                && ByteEquality.equals(memory, offset, strides, v.memory, v.offset, v.strides, itemsize, shape);
     }
 
     @Override
@@ -1215,12 +871,13 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (released) {
             return System.identityHashCode(this);
         }
-        return 31 * (31 * format.hashCode() + Arrays.hashCode(shape)) + Arrays.hashCode(toBytes());
+        return 31 * (31 * format.hashCode() + Arrays.hashCode(shape))
+                + ByteEquality.hash(memory, offset, strides, itemsize, shape);
     }
 
     @Override
     public String toString() {
-        return "BufferView[format=" + quote(format.text()) + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape)
+        return "BufferView[format=" + Messages.quote(format.text()) + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape)
                 + " strides=" + Arrays.toString(strides) + " offset=" + offset + " readonly=" + readOnly
                 + (released ? " released" : "") + "]";
     }
@@ -1276,45 +933,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (step == 0) {
             throw new InvalidViewException("slice step cannot be zero: axis=" + axis);
         }
-        long len = shape[axis];
-        start = adjust(start, len, step);
-        stop = adjust(stop, len, step);
-        long count;
-        if (step < 0) {
-            count = stop < start ? (start - stop - 1) / (-step) + 1 : 0;
-        } else {
-            count = start < stop ? (stop - start - 1) / step + 1 : 0;
-        }
+        long[] slice = Bounds.slice(shape[axis], start, stop, step);
+        long count = slice[1];
         long[] newShape = shape.clone();
         long[] newStrides = strides.clone();
         newShape[axis] = count;
-        long newOffset = offset;
-        if (count > 0) {
-            newOffset = offset + start * strides[axis];
-            newStrides[axis] = count == 1 ? strideTimes(strides[axis], step) : strides[axis] * step;
-        } else {
-            newStrides[axis] = strideTimes(strides[axis], step);
-        }
+        newStrides[axis] = Bounds.sliceStride(strides[axis], step, count);
+        long newOffset = count > 0 ? offset + slice[0] * strides[axis] : offset;
         return derive(newOffset, format, itemsize, newShape, newStrides, readOnly);
-    }
-
-    private static long strideTimes(long stride, long step) {
-        long hi = Math.multiplyHigh(stride, step);
-        long lo = stride * step;
-        return (hi == 0 && lo >= 0) || (hi == -1 && lo < 0) ? lo : stride;
-    }
-
-    /** {@code PySlice_AdjustIndices} for one bound. */
-    private static long adjust(long bound, long len, long step) {
-        if (bound < 0) {
-            bound += len;
-            if (bound < 0) {
-                bound = step < 0 ? -1 : 0;
-            }
-        } else if (bound >= len) {
-            bound = step < 0 ? len - 1 : len;
-        }
-        return bound;
     }
 
     private void checkAxis(int axis, String what) {
@@ -1336,11 +962,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public BufferView asIndex(int axis, long index) {
         ensureAlive();
         checkAxis(axis, "index");
-        long i = index < 0 ? index + shape[axis] : index;
-        if (i < 0 || i >= shape[axis]) {
-            throw new IndexOutOfBoundsException("index out of bounds: axis=" + axis + " index=" + index
-                    + " length=" + shape[axis]);
-        }
+        long i = Bounds.index(axis, index, shape[axis]);
         long[] newShape = new long[shape.length - 1];
         long[] newStrides = new long[shape.length - 1];
         for (int k = 0, j = 0; k < shape.length; k++) {
@@ -1404,8 +1026,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param format the new format: a native single-character format, optionally prefixed {@code @}
      *     (the result's {@link Format#text()} is this string as given)
      * @return a view sharing this view's memory and lifetime
-     * @throws InvalidViewException as CPython refuses: a view that is not C-contiguous; a view of
-     *     ndim other than 1 with a zero in its shape; a destination format that is not a native
+     * @throws BufferException if the view is not C-contiguous (as {@link #asSegment()} and
+     *     {@link #getBuffer(int)} refuse it)
+     * @throws InvalidViewException as CPython refuses: a view of ndim other than 1 with a zero in
+     *     its shape; a destination format that is not a native
      *     single character; a cast between two non-byte formats; a length that is not a multiple of
      *     the new itemsize
      * @throws IllegalStateException if the view has been released
@@ -1422,6 +1046,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     (the result's {@link Format#text()} is this string as given)
      * @param shape the new shape; its product times the new itemsize must be the byte length
      * @return a view sharing this view's memory and lifetime
+     * @throws BufferException if the view is not C-contiguous
      * @throws InvalidViewException as CPython refuses: the conditions of {@link #asCast(String)}, a
      *     zero in this view's shape, more than 64 dimensions, neither side 1-D, a dimension that is
      *     not positive, or {@code product(shape) * itemsize} not the byte length
@@ -1434,94 +1059,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     private BufferView cast(String destination, long[] newShape) {
         ensureAlive();
         Objects.requireNonNull(destination, "format");
-        if (!cContiguous) {
-            throw new InvalidViewException("cast: casts are restricted to C-contiguous views: strides="
-                    + Arrays.toString(strides));
-        }
-        if ((newShape != null || shape.length != 1) && hasZero(shape)) {
-            throw new InvalidViewException("cast: cannot cast view with zeros in shape or strides: shape="
-                    + Arrays.toString(shape));
-        }
-        if (newShape != null) {
-            if (newShape.length > Bounds.MAX_NDIM) {
-                throw new InvalidViewException("cast: number of dimensions must not exceed 64: ndim=" + newShape.length);
-            }
-            if (shape.length != 1 && newShape.length != 1) {
-                throw new InvalidViewException("cast: cast must be 1D -> ND or ND -> 1D: from ndim=" + shape.length
-                        + " to ndim=" + newShape.length);
-            }
-        }
-        String dest = destination.startsWith("@") ? destination.substring(1) : destination;
-        long destSize = nativeCharSize(dest);
-        if (destSize < 0) {
-            throw new InvalidViewException("cast: destination format must be a native single character format"
-                    + " prefixed with an optional '@': format=" + quote(destination));
-        }
-        String src = format.text().startsWith("@") ? format.text().substring(1) : format.text();
-        boolean srcByte = nativeCharSize(src) > 0 && isByteCode(src);
-        if (!srcByte && !isByteCode(dest)) {
-            throw new InvalidViewException("cast: cannot cast between two non-byte formats: from="
-                    + quote(format.text()) + " to=" + quote(destination));
-        }
-        long length = byteLength();
-        if (length % destSize != 0) {
-            throw new InvalidViewException("cast: length is not a multiple of itemsize: length=" + length
-                    + " itemsize=" + destSize);
-        }
-        // the result keeps the format as given, "@h" included, as CPython's cast does
-        Format parsed = Format.of(destination);
-        long[] resultShape;
-        if (newShape == null) {
-            resultShape = new long[] {length / destSize};
-        } else {
-            long total = destSize;
-            for (long d : newShape) {
-                if (d <= 0) {
-                    throw new InvalidViewException("cast: elements of shape must be integers > 0: shape="
-                            + Arrays.toString(newShape));
-                }
-                if (d > Long.MAX_VALUE / total) {
-                    throw new InvalidViewException("cast: product(shape) > SSIZE_MAX: shape=" + Arrays.toString(newShape));
-                }
-                total *= d;
-            }
-            if (total != length) {
-                throw new InvalidViewException("cast: product(shape) * itemsize != buffer size: shape="
-                        + Arrays.toString(newShape) + " itemsize=" + destSize + " bytes=" + length);
-            }
-            resultShape = newShape.clone();
-        }
-        return derive(offset, parsed, destSize, resultShape, Bounds.cStrides(destSize, resultShape), readOnly);
-    }
-
-    private static boolean hasZero(long[] shape) {
-        for (long d : shape) {
-            if (d == 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isByteCode(String code) {
-        return code.equals("b") || code.equals("B") || code.equals("c");
-    }
-
-    /**
-     * CPython 3.11's {@code get_native_fmtchar}: the size of a native single-character format, or
-     * -1. ({@code e} joined the list in 3.12; the replayed oracle is 3.11.)
-     */
-    private static long nativeCharSize(String code) {
-        if (code.length() != 1) {
-            return -1;
-        }
-        return switch (code.charAt(0)) {
-            case 'c', 'b', 'B', '?' -> 1;
-            case 'h', 'H' -> 2;
-            case 'i', 'I', 'f' -> 4;
-            case 'l', 'L', 'q', 'Q', 'n', 'N', 'd', 'P' -> 8;
-            default -> -1;
-        };
+        Cast cast = Cast.of(format, shape, strides, cContiguous, byteLength(), destination, newShape);
+        return derive(offset, cast.format(), cast.itemsize(), cast.shape(),
+                Bounds.cStrides(cast.itemsize(), cast.shape()), readOnly);
     }
 
     // ---------------------------------------------------------------- exporter
@@ -1540,7 +1080,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     @Override
     public synchronized BufferView getBuffer(int flags) {
         ensureAlive();
-        checkRequest(flags, readOnly, cContiguous, fContiguous, format, shape, strides);
+        Requests.check(flags, readOnly, cContiguous, fContiguous, format, shape, strides);
         // The export is a new root: it and the views derived from it hold this view's memory, and
         // this view counts it as one export until the last of them is released.
         lifetime.retain();
@@ -1550,30 +1090,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
                     exports.decrementAndGet();
                     lifetime.release();
                 }));
-    }
-
-    static void checkRequest(int flags, boolean readOnly, boolean c, boolean f, Format format, long[] shape,
-            long[] strides) {
-        String refusal = null;
-        if (BufferFlags.isWritable(flags) && readOnly) {
-            refusal = "underlying buffer is not writable";
-        } else if ((flags & BufferFlags.C_CONTIGUOUS) == BufferFlags.C_CONTIGUOUS && !c) {
-            refusal = "underlying buffer is not C-contiguous";
-        } else if ((flags & BufferFlags.F_CONTIGUOUS) == BufferFlags.F_CONTIGUOUS && !f) {
-            refusal = "underlying buffer is not Fortran contiguous";
-        } else if ((flags & BufferFlags.ANY_CONTIGUOUS) == BufferFlags.ANY_CONTIGUOUS && !(c || f)) {
-            refusal = "underlying buffer is not contiguous";
-        } else if (!BufferFlags.fillsStrides(flags) && !c) {
-            refusal = "underlying buffer is not C-contiguous";
-        } else if (!BufferFlags.fillsShape(flags) && BufferFlags.fillsFormat(flags)) {
-            refusal = "cannot cast to unsigned bytes if the format flag is present";
-        }
-        if (refusal != null) {
-            // The layout goes into the message only when there is one: a granted request builds no string.
-            throw new BufferException(refusal + " (request=" + BufferFlags.name(flags) + " format=" + quote(format.text())
-                    + " shape=" + Arrays.toString(shape) + " strides=" + Arrays.toString(strides) + " readonly="
-                    + readOnly + ")");
-        }
     }
 
     /**
@@ -1589,8 +1105,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         }
         int live = exports.get();
         if (live > 0) {
-            throw new BufferException("view has " + live + " exported buffer" + (live == 1 ? "" : "s")
-                    + ": release them first (exports=" + live + ")");
+            throw new BufferException("view has exported buffers: release them first: exports=" + live);
         }
         released = true;
         lifetime.release();
@@ -1619,8 +1134,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * {@return the memory of a C-contiguous view as a {@link ByteBuffer} in native byte order,
      * read-only when the view is}; it shares this view's memory
      *
-     * @throws BufferException if the view is not C-contiguous, or its memory is a Java array other
-     *     than {@code byte[]} (a {@code ByteBuffer} can share only those)
+     * @throws BufferException if the view is not C-contiguous
+     * @throws UnsupportedOperationException if its memory is a Java array other than
+     *     {@code byte[]} (a {@code ByteBuffer} can share only those, as
+     *     {@link MemorySegment#asByteBuffer()} says)
      * @throws IllegalStateException if the view has been released
      */
     public ByteBuffer asByteBuffer() {
@@ -1628,128 +1145,58 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         try {
             return segment.asByteBuffer().order(ByteOrder.nativeOrder());
         } catch (UnsupportedOperationException e) {
-            throw new BufferException("asByteBuffer cannot share heap memory of a "
-                    + segment.heapBase().map(o -> o.getClass().getSimpleName()).orElse("?")
-                    + " (only byte[] and native memory): use asSegment() or toBytes()");
+            throw new UnsupportedOperationException("asByteBuffer shares only byte[] and native memory, use"
+                    + " asSegment() or toBytes(): memory="
+                    + segment.heapBase().map(o -> o.getClass().getSimpleName()).orElse("?"), e);
         }
     }
 
     /** {@return a copy of the elements in C order, for a 1-byte integer format} */
     public byte[] toByteArray() {
         ensureAlive();
-        requireInteger(1, "toByteArray");
+        JavaArrays.integer(format, 1, "toByteArray");
         return toBytes();
     }
 
     /** {@return a copy of the elements in C order, for a 2-byte integer format} */
     public short[] toShortArray() {
-        Scalar s = requireInteger(2, "toShortArray");
-        short[] out = new short[count("toShortArray")];
-        forEachC((i, pos) -> out[i] = (short) ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toShortArray(memory, offset, shape, strides, format);
     }
 
     /** {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units} */
     public char[] toCharArray() {
-        Scalar s = requireInteger(2, "toCharArray");
-        char[] out = new char[count("toCharArray")];
-        forEachC((i, pos) -> out[i] = (char) ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toCharArray(memory, offset, shape, strides, format);
     }
 
     /** {@return a copy of the elements in C order, for a 4-byte integer format} */
     public int[] toIntArray() {
-        Scalar s = requireInteger(4, "toIntArray");
-        int[] out = new int[count("toIntArray")];
-        forEachC((i, pos) -> out[i] = (int) ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toIntArray(memory, offset, shape, strides, format);
     }
 
     /** {@return a copy of the elements in C order, for an 8-byte integer format} */
     public long[] toLongArray() {
-        Scalar s = requireInteger(8, "toLongArray");
-        long[] out = new long[count("toLongArray")];
-        forEachC((i, pos) -> out[i] = ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toLongArray(memory, offset, shape, strides, format);
     }
 
     /** {@return a copy of the elements in C order, for format {@code f} (any byte order)} */
     public float[] toFloatArray() {
-        Scalar s = requireKind(ScalarKind.FLOAT32, "toFloatArray");
-        float[] out = new float[count("toFloatArray")];
-        forEachC((i, pos) -> out[i] = (float) ScalarCodec.readReal(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toFloatArray(memory, offset, shape, strides, format);
     }
 
     /** {@return a copy of the elements in C order, for format {@code d} (any byte order)} */
     public double[] toDoubleArray() {
-        Scalar s = requireKind(ScalarKind.FLOAT64, "toDoubleArray");
-        double[] out = new double[count("toDoubleArray")];
-        forEachC((i, pos) -> out[i] = ScalarCodec.readReal(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toDoubleArray(memory, offset, shape, strides, format);
     }
 
     /** {@return a copy of the elements in C order, for format {@code ?}} */
     public boolean[] toBooleanArray() {
-        Scalar s = requireKind(ScalarKind.BOOL, "toBooleanArray");
-        boolean[] out = new boolean[count("toBooleanArray")];
-        forEachC((i, pos) -> out[i] = ScalarCodec.readBits(memory, pos, s) != 0);
-        return out;
-    }
-
-    private Scalar requireInteger(int size, String what) {
         ensureAlive();
-        if (format.element() instanceof Scalar s && s.kind().isInteger() && s.size() == size) {
-            return s;
-        }
-        throw new InvalidViewException(what + " needs a " + size + "-byte integer format, found format="
-                + quote(format.text()));
-    }
-
-    private Scalar requireKind(ScalarKind kind, String what) {
-        ensureAlive();
-        if (format.element() instanceof Scalar s && s.kind() == kind) {
-            return s;
-        }
-        throw new InvalidViewException(what + " needs format " + quote(kind.code()) + " (any byte order), found format="
-                + quote(format.text()));
-    }
-
-    private int count(String what) {
-        long n = Bounds.elementCount(shape);
-        if (n < 0 || n > Integer.MAX_VALUE - 8) {
-            throw new OutOfMemoryError(what + ": view too large for a Java array: elements=" + (n < 0 ? "over 2^63" : n));
-        }
-        return (int) n;
-    }
-
-    @FunctionalInterface
-    private interface PositionConsumer {
-        void accept(int index, long position);
-    }
-
-    private void forEachC(PositionConsumer consumer) {
-        if (Bounds.elementCount(shape) == 0) {
-            return;
-        }
-        long[] index = new long[shape.length];
-        long pos = offset;
-        int i = 0;
-        while (true) {
-            consumer.accept(i++, pos);
-            int k = shape.length - 1;
-            while (k >= 0) {
-                if (++index[k] < shape[k]) {
-                    pos += strides[k];
-                    break;
-                }
-                pos -= (shape[k] - 1) * strides[k];
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                return;
-            }
-        }
+        return JavaArrays.toBooleanArray(memory, offset, shape, strides, format);
     }
 }

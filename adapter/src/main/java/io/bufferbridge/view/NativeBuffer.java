@@ -90,7 +90,7 @@ public final class NativeBuffer implements BufferExporter, AutoCloseable {
     @Override
     public synchronized BufferView getBuffer(int flags) {
         if (closed) {
-            throw new IllegalStateException("native buffer is closed: format=" + format.text());
+            throw new IllegalStateException("native buffer is closed: format='" + format.text() + "'");
         }
         BufferView view = BufferView.exported(memory, 0, format, itemsize, shape, strides, false, flags, this::released);
         exports++;

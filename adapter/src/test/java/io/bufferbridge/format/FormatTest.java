@@ -84,16 +84,16 @@ class FormatTest {
         assertEquals(4, rec.alignment());
         assertFalse(rec.isStructCompatible());
         Record r = (Record) rec.element();
-        assertEquals(new Field("b", true, 4, new Scalar(ScalarKind.UINT8, 1, 1, 1, ByteOrder.LITTLE_ENDIAN)), r.field("b"));
+        assertEquals(new Field("b", true, 4, new Scalar(ScalarKind.UINT8, 1, 1, 1, ByteOrder.LITTLE_ENDIAN)), r.field("b").orElseThrow());
 
         Format sub = Format.of("T{B:a:(2,3)=h:b:}");
-        SubArray b = (SubArray) ((Record) sub.element()).field("b").element();
+        SubArray b = (SubArray) ((Record) sub.element()).field("b").orElseThrow().element();
         assertEquals(List.of(2L, 3L), b.shape());
         assertEquals(new Scalar(ScalarKind.INT16, 1, 2, 1, ByteOrder.LITTLE_ENDIAN), b.element());
         assertEquals(13, sub.itemsize());
 
         Format order = Format.of("T{>i:a:h:b:}");
-        Scalar h = (Scalar) ((Record) order.element()).field("b").element();
+        Scalar h = (Scalar) ((Record) order.element()).field("b").orElseThrow().element();
         assertEquals(ByteOrder.BIG_ENDIAN, h.order(), "an order character stays in force");
         assertEquals(">i2", h.numpyDtype());
     }

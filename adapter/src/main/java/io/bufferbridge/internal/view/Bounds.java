@@ -4,8 +4,9 @@ import io.bufferbridge.view.InvalidViewException;
 import java.util.Arrays;
 
 /**
- * The one place where a view's geometry is checked: every element's bytes must lie inside the
- * memory, computed without overflow.
+ * A view's geometry: the one place where it is checked (every element's bytes must lie inside the
+ * memory, computed without overflow), element counts, contiguity, dense strides, and the index
+ * and slice arithmetic of Python's sequences.
  */
 public final class Bounds {
     private Bounds() {}
@@ -147,5 +148,85 @@ public final class Bounds {
             sd = Math.multiplyExact(sd, Math.max(shape[k], 1));
         }
         return strides;
+    }
+
+    /**
+     * {@return {@code index} as a non-negative index along an axis}: a negative one counts from the
+     * end, as Python's indexing does
+     *
+     * @throws IndexOutOfBoundsException if the index is outside the axis
+     */
+    public static long index(int axis, long index, long length) {
+        long i = index < 0 ? index + length : index;
+        if (i < 0 || i >= length) {
+            throw new IndexOutOfBoundsException("index out of bounds: axis=" + axis + " index=" + index
+                    + " length=" + length);
+        }
+        return i;
+    }
+
+    /**
+     * {@return the byte position of the element at {@code index}}
+     *
+     * @throws IndexOutOfBoundsException if {@code index} does not have one coordinate per axis or
+     *     a coordinate is outside its axis
+     */
+    public static long position(long offset, long[] shape, long[] strides, long[] index) {
+        if (index.length != shape.length) {
+            throw new IndexOutOfBoundsException("index has the wrong number of coordinates: coordinates="
+                    + index.length + " ndim=" + shape.length);
+        }
+        long pos = offset;
+        for (int k = 0; k < index.length; k++) {
+            pos += index(k, index[k], shape[k]) * strides[k];
+        }
+        return pos;
+    }
+
+    /**
+     * Python's slice arithmetic ({@code PySlice_AdjustIndices}) on one axis.
+     *
+     * @param length the axis's length
+     * @param start first index, clamped as Python clamps
+     * @param stop index to stop before, clamped likewise
+     * @param step not 0
+     * @return {@code {first, count}}: the adjusted first index and the slice's length
+     */
+    public static long[] slice(long length, long start, long stop, long step) {
+        start = adjust(start, length, step);
+        stop = adjust(stop, length, step);
+        long count;
+        if (step < 0) {
+            count = stop < start ? (start - stop - 1) / (-step) + 1 : 0;
+        } else {
+            count = start < stop ? (stop - start - 1) / step + 1 : 0;
+        }
+        return new long[] {start, count};
+    }
+
+    /**
+     * {@return the stride of a sliced axis}: {@code stride * step}; where a slice of at most one
+     * element makes that product overflow, the stride is never used to step, and the old one stays
+     */
+    public static long sliceStride(long stride, long step, long count) {
+        if (count > 1) {
+            return stride * step;
+        }
+        long hi = Math.multiplyHigh(stride, step);
+        long lo = stride * step;
+        return (hi == 0 && lo >= 0) || (hi == -1 && lo < 0) ? lo : stride;
+    }
+
+    /** {@code PySlice_AdjustIndices} for one bound. */
+    private static long adjust(long bound, long len, long step) {
+        if (bound < 0) {
+            bound += len;
+            if (bound < 0) {
+                bound = step < 0 ? -1 : 0;
+            }
+        } else if (bound >= len) {
+            bound = step < 0 ? len - 1 : len;
+        }
+        return bound;
     }
 }

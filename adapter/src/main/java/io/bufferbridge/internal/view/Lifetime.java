@@ -32,9 +32,4 @@ public final class Lifetime {
             onLastRelease.run();
         }
     }
-
-    /** {@return the number of views that still hold the memory} */
-    public int holders() {
-        return holders.get();
-    }
 }
