@@ -2,11 +2,8 @@ package io.bufferbridge.view;
 
 import io.bufferbridge.format.Element;
 import io.bufferbridge.format.Format;
-import io.bufferbridge.format.FormatException;
-import io.bufferbridge.format.Record;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
-import io.bufferbridge.format.SubArray;
 import io.bufferbridge.internal.view.Bounds;
 import io.bufferbridge.internal.view.ByteEquality;
 import io.bufferbridge.internal.view.Cast;
@@ -16,6 +13,8 @@ import io.bufferbridge.internal.view.Lifetime;
 import io.bufferbridge.internal.view.Messages;
 import io.bufferbridge.internal.view.Requests;
 import io.bufferbridge.internal.view.StridedCopy;
+import io.bufferbridge.internal.view.TypedAccess;
+import io.bufferbridge.internal.view.Validity;
 import io.bufferbridge.internal.view.ValueEquality;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,12 +24,7 @@ import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
-import java.nio.LongBuffer;
-import java.nio.ShortBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -41,10 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the JVM's {@code Py_buffer} and {@code memoryview}.
  *
  * <h2>Invariants</h2>
- * A view is valid when it is built, or it is not built: the format parses, the itemsize is the
- * format's under {@code struct}'s rule or NumPy's ({@link Format#isItemsize}), shape and strides
- * have the same length (at most 64), no dimension is negative, and every element's bytes lie
- * inside {@link #memory()} (checked with overflow-safe arithmetic). Strides are in bytes, of any
+ * A view is valid when it is built, or it is not built ({@code docs/contract.md} §1): the
+ * format parses, the itemsize is the format's under {@code struct}'s rule or NumPy's
+ * ({@link Format#isItemsize}), shape and strides have the same length (at most 64), no dimension
+ * is negative, and every element's bytes lie inside {@link #memory()} (checked with
+ * overflow-safe arithmetic). Strides are in bytes, of any
  * sign, zero allowed, and need not be multiples of the itemsize; elements need not be aligned.
  * The view's geometry is immutable; the memory it describes may be written through writable views.
  *
@@ -63,17 +58,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CPython's {@code memoryview.release()} does.
  *
  * <h2>Refusals</h2>
- * Each kind of refusal has one exception type, whichever method refuses:
- * {@link InvalidViewException} when the arguments would describe an invalid view (a format,
- * itemsize or geometry that does not hold, an axis, slice, permutation or cast rule that does not
- * apply); {@link BufferException} when the view's layout or state refuses what is asked (a write
- * or writable request on a read-only view, a contiguity the layout does not have, releasing a view
- * with live exports), as CPython's {@code BufferError}; {@link UnsupportedOperationException} when
- * a valid view cannot do the operation at all (a typed accessor such as {@link #getLong} on
- * another element type, an address of heap memory); {@link IndexOutOfBoundsException} for an
- * index outside the view; {@link IllegalStateException} after release. Messages name the problem,
- * then the facts as {@code key=value}, text values in single quotes ({@code format='i'}). The
- * contract these follow is {@code docs/contract.md} in the repository.
+ * One kind of refusal, one exception type, whichever method refuses: {@link InvalidViewException}
+ * for arguments that would describe an invalid view; {@link BufferException} when the view's
+ * layout or state refuses (read-only, not contiguous, live exports), as Python's
+ * {@code BufferError}; {@link UnsupportedOperationException} when a valid view cannot do the
+ * operation at all ({@link #getLong} on a {@code d} view, the address of heap memory). Messages
+ * give the facts as {@code key=value}, text in single quotes ({@code format='i'}). The contract
+ * is {@code docs/contract.md} in the repository ("How bufferbridge refuses").
  *
  * <h2>Equality</h2>
  * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==}: values are compared after
@@ -177,20 +168,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public static BufferView of(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, Runnable onRelease) {
-        Objects.requireNonNull(memory, "memory");
-        Objects.requireNonNull(shape, "shape");
-        Objects.requireNonNull(strides, "strides");
-        Format parsed = parseFormat(format);
-        if (!parsed.isItemsize(itemsize)) {
-            throw new InvalidViewException("itemsize does not match the format: format=" + Messages.quote(format)
-                    + " itemsize=" + itemsize + " expected=" + expectedItemsize(parsed));
-        }
-        long[] sh = shape.clone();
-        long[] st = strides.clone();
-        Bounds.check(memory.byteSize(), offset, itemsize, sh, st);
-        if (!readOnly && memory.isReadOnly()) {
-            throw new InvalidViewException("writable view of read-only memory: readonly=false memory.readOnly=true");
-        }
+        long[] sh = Objects.requireNonNull(shape, "shape").clone();
+        long[] st = Objects.requireNonNull(strides, "strides").clone();
+        Format parsed = Validity.check(memory, offset, format, itemsize, sh, st, readOnly);
         return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, BufferFlags.FULL_RO
                 | (readOnly ? 0 : BufferFlags.WRITABLE), new Lifetime(onRelease));
     }
@@ -207,13 +187,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     {@code product(shape) * itemsize}
      */
     public static BufferView ofSegment(MemorySegment memory, String format, long... shape) {
-        Format parsed = parseFormat(format);
-        long itemsize = parsed.isStructCompatible() ? parsed.itemsize() : parsed.paddedItemsize();
-        long count = Bounds.elementCount(shape);
-        if (count < 0 || Math.multiplyHigh(count, itemsize) != 0 || count * itemsize != memory.byteSize()) {
-            throw new InvalidViewException("segment size does not match the shape: bytes=" + memory.byteSize()
-                    + " shape=" + Arrays.toString(shape) + " itemsize=" + itemsize);
-        }
+        long itemsize = Validity.segmentItemsize(memory, format, shape);
         return of(memory, 0, format, itemsize, shape, Bounds.cStrides(itemsize, shape), memory.isReadOnly());
     }
 
@@ -374,30 +348,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     {@link CharBuffer} wrapping a {@code CharSequence})
      */
     public static BufferView ofBuffer(Buffer buffer) {
-        MemorySegment segment;
-        try {
-            segment = MemorySegment.ofBuffer(buffer);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidViewException("buffer has no addressable memory: " + buffer, e);
-        }
-        String code;
-        long itemsize;
-        ByteOrder order;
-        switch (buffer) {
-            case ByteBuffer b -> { code = "B"; itemsize = 1; order = ByteOrder.nativeOrder(); }
-            case ShortBuffer b -> { code = "h"; itemsize = 2; order = b.order(); }
-            case CharBuffer b -> { code = "H"; itemsize = 2; order = b.order(); }
-            case IntBuffer b -> { code = "i"; itemsize = 4; order = b.order(); }
-            case LongBuffer b -> { code = "q"; itemsize = 8; order = b.order(); }
-            case FloatBuffer b -> { code = "f"; itemsize = 4; order = b.order(); }
-            case DoubleBuffer b -> { code = "d"; itemsize = 8; order = b.order(); }
-            default -> throw new InvalidViewException("unknown buffer type: " + buffer.getClass().getName());
-        }
-        if (order != ByteOrder.nativeOrder()) {
-            code = (order == ByteOrder.BIG_ENDIAN ? ">" : "<") + code;
-        }
-        long n = segment.byteSize() / itemsize;
-        return of(segment, 0, code, itemsize, new long[] {n}, new long[] {itemsize}, buffer.isReadOnly());
+        return JavaArrays.ofBuffer(buffer);
     }
 
     /** An exporter's root view: the request already granted, {@code onRelease} told the exporter. */
@@ -408,20 +359,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         Bounds.check(memory.byteSize(), offset, itemsize, shape, strides);
         return new BufferView(memory, offset, format, itemsize, shape.clone(), strides.clone(), readOnly, flags,
                 new Lifetime(onRelease));
-    }
-
-    private static Format parseFormat(String format) {
-        Objects.requireNonNull(format, "format");
-        try {
-            return Format.of(format);
-        } catch (FormatException e) {
-            throw new InvalidViewException("invalid format: " + e.getMessage(), e);
-        }
-    }
-
-    private static String expectedItemsize(Format f) {
-        return f.itemsize() == f.paddedItemsize() ? String.valueOf(f.itemsize())
-                : f.itemsize() + " (struct) or " + f.paddedItemsize() + " (NumPy)";
     }
 
     // ---------------------------------------------------------------- properties
@@ -496,18 +433,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public long byteLength() {
         ensureAlive();
-        long n = Bounds.elementCount(shape);
-        if (itemsize == 0) {
-            return 0;
-        }
-        if (n < 0) {
-            return Long.MAX_VALUE;
-        }
-        try {
-            return Math.multiplyExact(n, itemsize);
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE;
-        }
+        return Bounds.byteLength(itemsize, shape);
     }
 
     /** {@return whether the memory is native (off-heap), so that the view has an address} */
@@ -589,14 +515,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         return Bounds.position(offset, shape, strides, index);
     }
 
-    private Scalar scalar(String what) {
-        if (format.element() instanceof Scalar s) {
-            return s;
-        }
-        throw new UnsupportedOperationException(what + " needs a single-value format: format="
-                + Messages.quote(format.text()));
-    }
-
     /**
      * Reads one element, as Python's {@code memoryview} or NumPy would unpack it: {@code Long}
      * (or {@code BigInteger} above {@code Long.MAX_VALUE}) for integers, {@code Double} for
@@ -626,12 +544,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public long getLong(long... index) {
         ensureAlive();
-        Scalar s = scalar("getLong");
-        if (!s.kind().isInteger() && s.kind() != ScalarKind.BOOL) {
-            throw new UnsupportedOperationException("getLong needs an integer or '?' format: format="
-                    + Messages.quote(format.text()));
-        }
-        return ElementCodec.readBits(memory, position(index), s);
+        return ElementCodec.readBits(memory, position(index), TypedAccess.integerOrBool(format, "getLong"));
     }
 
     /**
@@ -658,21 +571,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private double getDoubleGeneral(long[] index) {
         ensureAlive();
-        Scalar s = scalar("getDouble");
-        long pos = position(index);
-        if (s.kind().isFloat()) {
-            return ElementCodec.readReal(memory, pos, s);
-        }
-        if (s.kind().isInteger()) {
-            long bits = ElementCodec.readBits(memory, pos, s);
-            return s.kind().isUnsigned() && bits < 0 ? unsignedToDouble(bits) : bits;
-        }
-        throw new UnsupportedOperationException("getDouble needs a real or integer format: format="
-                + Messages.quote(format.text()));
-    }
-
-    private static double unsignedToDouble(long bits) {
-        return (double) (bits >>> 1) * 2.0 + (bits & 1);
+        Scalar s = TypedAccess.realOrInteger(format, "getDouble");
+        return ElementCodec.readDouble(memory, position(index), s);
     }
 
     /**
@@ -704,12 +604,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public void setLong(long value, long... index) {
         ensureWritable("setLong");
-        Scalar s = scalar("setLong");
-        if (!s.kind().isInteger() && s.kind() != ScalarKind.BOOL) {
-            throw new UnsupportedOperationException("setLong needs an integer or '?' format: format="
-                    + Messages.quote(format.text()));
-        }
-        ElementCodec.writeBits(memory, position(index), s, value);
+        ElementCodec.writeBits(memory, position(index), TypedAccess.integerOrBool(format, "setLong"), value);
     }
 
     /**
@@ -724,12 +619,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public void setDouble(double value, long... index) {
         ensureWritable("setDouble");
-        Scalar s = scalar("setDouble");
-        if (!s.kind().isFloat() || s.kind() == ScalarKind.LONG_DOUBLE) {
-            throw new UnsupportedOperationException("setDouble needs format 'e', 'f' or 'd': format="
-                    + Messages.quote(format.text()));
-        }
-        ElementCodec.writeReal(memory, position(index), s, value);
+        ElementCodec.writeReal(memory, position(index), TypedAccess.writableReal(format, "setDouble"), value);
     }
 
     private Object read(Element e, long pos) {
@@ -745,19 +635,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public Object toList() {
         ensureAlive();
-        if (shape.length == 0) {
-            return read(format.element(), offset);
-        }
-        return toList(0, offset);
-    }
-
-    private List<Object> toList(int dim, long pos) {
-        List<Object> out = new ArrayList<>((int) Math.min(shape[dim], 1 << 16));
-        for (long i = 0; i < shape[dim]; i++) {
-            long at = pos + i * strides[dim];
-            out.add(dim + 1 == shape.length ? read(format.element(), at) : toList(dim + 1, at));
-        }
-        return out;
+        return ElementCodec.toList(memory, offset, shape, strides, format.element());
     }
 
     // ---------------------------------------------------------------- bytes
@@ -822,32 +700,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public boolean contentEquals(BufferView other) {
         ensureAlive();
         other.ensureAlive();
-        if (shape.length != other.shape.length) {
-            return false;
-        }
-        for (int k = 0; k < shape.length; k++) {
-            if (shape[k] != other.shape[k]) {
-                return false;
-            }
-        }
-        if (Bounds.elementCount(shape) == 0) {
-            return true;
-        }
-        long[] index = new long[shape.length];
-        while (true) {
-            if (!ValueEquality.pythonEquals(read(format.element(), position(index)),
-                    other.read(other.format.element(), other.position(index)))) {
-                return false;
-            }
-            int k = shape.length - 1;
-            while (k >= 0 && ++index[k] == shape[k]) {
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                return true;
-            }
-        }
+        return Arrays.equals(shape, other.shape) && ValueEquality.contentEquals(shape, memory, offset, strides,
+                format.element(), other.memory, other.offset, other.strides, other.format.element());
     }
 
     /**
@@ -963,15 +817,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         ensureAlive();
         checkAxis(axis, "index");
         long i = Bounds.index(axis, index, shape[axis]);
-        long[] newShape = new long[shape.length - 1];
-        long[] newStrides = new long[shape.length - 1];
-        for (int k = 0, j = 0; k < shape.length; k++) {
-            if (k != axis) {
-                newShape[j] = shape[k];
-                newStrides[j++] = strides[k];
-            }
-        }
-        return derive(offset + i * strides[axis], format, itemsize, newShape, newStrides, readOnly);
+        return derive(offset + i * strides[axis], format, itemsize, Bounds.without(shape, axis),
+                Bounds.without(strides, axis), readOnly);
     }
 
     /**
@@ -999,22 +846,12 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public BufferView asPermuted(int... axes) {
         ensureAlive();
-        if (axes.length != shape.length) {
-            throw new InvalidViewException("permutation has the wrong length: axes=" + Arrays.toString(axes)
-                    + " ndim=" + shape.length);
-        }
-        boolean[] seen = new boolean[axes.length];
+        Bounds.checkPermutation(axes, shape.length);
         long[] newShape = new long[axes.length];
         long[] newStrides = new long[axes.length];
         for (int k = 0; k < axes.length; k++) {
-            int a = axes[k];
-            if (a < 0 || a >= axes.length || seen[a]) {
-                throw new InvalidViewException("not a permutation of the axes: axes=" + Arrays.toString(axes)
-                        + " ndim=" + shape.length);
-            }
-            seen[a] = true;
-            newShape[k] = shape[a];
-            newStrides[k] = strides[a];
+            newShape[k] = shape[axes[k]];
+            newStrides[k] = strides[axes[k]];
         }
         return derive(offset, format, itemsize, newShape, newStrides, readOnly);
     }
@@ -1029,9 +866,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws BufferException if the view is not C-contiguous (as {@link #asSegment()} and
      *     {@link #getBuffer(int)} refuse it)
      * @throws InvalidViewException as CPython refuses: a view of ndim other than 1 with a zero in
-     *     its shape; a destination format that is not a native
-     *     single character; a cast between two non-byte formats; a length that is not a multiple of
-     *     the new itemsize
+     *     its shape; a destination format that is not a native single character; a cast between
+     *     two non-byte formats; a length that is not a multiple of the new itemsize
      * @throws IllegalStateException if the view has been released
      */
     public BufferView asCast(String format) {
@@ -1154,7 +990,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /** {@return a copy of the elements in C order, for a 1-byte integer format} */
     public byte[] toByteArray() {
         ensureAlive();
-        JavaArrays.integer(format, 1, "toByteArray");
+        TypedAccess.integer(format, 1, "toByteArray");
         return toBytes();
     }
 

@@ -136,4 +136,19 @@ class FormatTest {
         assertEquals(100_000, parsed + refused);
         assertTrue(parsed > 1_000 && refused > 1_000, "parsed=" + parsed + " refused=" + refused);
     }
+
+    @Test
+    void lookupsThatFindNothingSaySoWithAnEmptyOptional() {
+        assertEquals(java.util.Optional.of(ScalarKind.COMPLEX128), ScalarKind.ofCode("Zd"));
+        assertEquals(java.util.Optional.of(ScalarKind.INT32), ScalarKind.ofCode("i"));
+        assertEquals(java.util.Optional.empty(), ScalarKind.ofCode("y"));
+        assertEquals(java.util.Optional.empty(), ScalarKind.ofCode("ii"));
+        Record r = (Record) Format.of("T{i:a:h:b:}").element();
+        assertEquals("a", r.field("a").orElseThrow().name());
+        assertEquals(true, r.field("a").orElseThrow().named());
+        assertEquals(java.util.Optional.empty(), r.field("nope"));
+        Record unnamed = (Record) Format.of("ih").element();
+        assertEquals(4, unnamed.field("f1").orElseThrow().offset());
+        assertEquals(false, unnamed.field("f1").orElseThrow().named());
+    }
 }

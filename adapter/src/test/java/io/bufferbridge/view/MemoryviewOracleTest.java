@@ -70,7 +70,7 @@ class MemoryviewOracleTest {
     }
 
     @Test
-    void oracleHasTheCountsTheIssueAsksFor() throws IOException {
+    void oracleHasTheCountsTheReadmeStates() throws IOException {
         List<JsonNode> rows = rows();
         assertTrue(rows.size() >= 150, "memoryview rows: " + rows.size());
         Map<String, Long> byOp = rows.stream().collect(Collectors.groupingBy(r -> r.get("op").asText(),

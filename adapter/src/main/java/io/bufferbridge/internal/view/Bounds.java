@@ -88,6 +88,25 @@ public final class Bounds {
         return n;
     }
 
+    /**
+     * {@return {@code product(shape) * itemsize}, the bytes of a contiguous copy}, or
+     * {@link Long#MAX_VALUE} when that overflows (a valid view can: zero strides repeat one element)
+     */
+    public static long byteLength(long itemsize, long[] shape) {
+        long n = elementCount(shape);
+        if (itemsize == 0) {
+            return 0;
+        }
+        if (n < 0) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Math.multiplyExact(n, itemsize);
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** {@code PyBuffer_IsContiguous(view, 'C')}. */
     public static boolean isCContiguous(long itemsize, long[] shape, long[] strides) {
         return isContiguous(itemsize, shape, strides, true);
@@ -228,5 +247,33 @@ public final class Bounds {
             bound = step < 0 ? len - 1 : len;
         }
         return bound;
+    }
+
+    /** {@return {@code values} without the entry at {@code axis}} */
+    public static long[] without(long[] values, int axis) {
+        long[] out = new long[values.length - 1];
+        System.arraycopy(values, 0, out, 0, axis);
+        System.arraycopy(values, axis + 1, out, axis, out.length - axis);
+        return out;
+    }
+
+    /**
+     * Checks that {@code axes} is a permutation of {@code 0 … ndim-1}.
+     *
+     * @throws InvalidViewException if it has another length, or an entry outside the axes or twice
+     */
+    public static void checkPermutation(int[] axes, int ndim) {
+        if (axes.length != ndim) {
+            throw new InvalidViewException("permutation has the wrong length: axes=" + Arrays.toString(axes)
+                    + " ndim=" + ndim);
+        }
+        boolean[] seen = new boolean[ndim];
+        for (int a : axes) {
+            if (a < 0 || a >= ndim || seen[a]) {
+                throw new InvalidViewException("not a permutation of the axes: axes=" + Arrays.toString(axes)
+                        + " ndim=" + ndim);
+            }
+            seen[a] = true;
+        }
     }
 }

@@ -57,6 +57,23 @@ public final class ElementCodec {
         };
     }
 
+    /**
+     * {@return a view's values as {@code memoryview.tolist()} gives them}: the single value for a
+     * 0-d view, else one list level per dimension
+     */
+    public static Object toList(MemorySegment m, long offset, long[] shape, long[] strides, Element e) {
+        return shape.length == 0 ? read(m, offset, e) : toList(m, 0, offset, shape, strides, e);
+    }
+
+    private static List<Object> toList(MemorySegment m, int dim, long pos, long[] shape, long[] strides, Element e) {
+        List<Object> out = new ArrayList<>((int) Math.min(shape[dim], 1 << 16));
+        for (long i = 0; i < shape[dim]; i++) {
+            long at = pos + i * strides[dim];
+            out.add(dim + 1 == shape.length ? read(m, at, e) : toList(m, dim + 1, at, shape, strides, e));
+        }
+        return out;
+    }
+
     private static Object readSubArray(MemorySegment m, SubArray a, int dim, long pos) {
         long n = a.shape().get(dim);
         long step = a.element().size();
@@ -154,6 +171,15 @@ public final class ElementCodec {
                     Short.toUnsignedInt(m.get(big(s) ? SHORT_BE : SHORT_LE, pos + 8)));
             default -> throw new IllegalArgumentException("not a real scalar: " + s);
         };
+    }
+
+    /** Reads a real or integer scalar as a double; an unsigned 64-bit value above 2^63 is not negative. */
+    public static double readDouble(MemorySegment m, long pos, Scalar s) {
+        if (s.kind().isFloat()) {
+            return readReal(m, pos, s);
+        }
+        long bits = readBits(m, pos, s);
+        return s.kind().isUnsigned() && bits < 0 ? (double) (bits >>> 1) * 2.0 + (bits & 1) : bits;
     }
 
     /** Writes a real floating point scalar ({@code e f d}). */

@@ -3,14 +3,24 @@ package io.bufferbridge.internal.view;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
+import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.Order;
 import java.lang.foreign.MemorySegment;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 
 /**
- * Java arrays and views: the strides of an array read with a shape, and the copies of a view's
- * elements into a Java array of the element type, in C order.
+ * Java's own containers and views: the strides of an array read with a shape, the layout of a NIO
+ * buffer, and the copies of a view's elements into a Java array of the element type, in C order.
  */
 public final class JavaArrays {
     private JavaArrays() {}
@@ -35,34 +45,42 @@ public final class JavaArrays {
     }
 
     /**
-     * {@return the format's scalar, when it is an integer of {@code size} bytes}
+     * {@return a 1-D view of a NIO buffer's elements between its position and limit, no copy}:
+     * {@code B} for a {@code ByteBuffer}, {@code h H i q f d} for the typed buffers, with a
+     * {@code >} or {@code <} prefix when the buffer's order is not the native one
      *
-     * @throws UnsupportedOperationException if it is not
+     * @throws InvalidViewException if the buffer is not backed by an array or native memory
      */
-    public static Scalar integer(Format format, int size, String what) {
-        if (format.element() instanceof Scalar s && s.kind().isInteger() && s.size() == size) {
-            return s;
+    public static BufferView ofBuffer(Buffer buffer) {
+        MemorySegment segment;
+        try {
+            segment = MemorySegment.ofBuffer(buffer);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidViewException("buffer has no addressable memory: " + buffer, e);
         }
-        throw new UnsupportedOperationException(what + " needs a " + size + "-byte integer format: format="
-                + Messages.quote(format.text()));
-    }
-
-    /**
-     * {@return the format's scalar, when it is of {@code kind} (any byte order)}
-     *
-     * @throws UnsupportedOperationException if it is not
-     */
-    public static Scalar kind(Format format, ScalarKind kind, String what) {
-        if (format.element() instanceof Scalar s && s.kind() == kind) {
-            return s;
+        String code;
+        long itemsize;
+        ByteOrder order;
+        switch (buffer) {
+            case ByteBuffer b -> { code = "B"; itemsize = 1; order = ByteOrder.nativeOrder(); }
+            case ShortBuffer b -> { code = "h"; itemsize = 2; order = b.order(); }
+            case CharBuffer b -> { code = "H"; itemsize = 2; order = b.order(); }
+            case IntBuffer b -> { code = "i"; itemsize = 4; order = b.order(); }
+            case LongBuffer b -> { code = "q"; itemsize = 8; order = b.order(); }
+            case FloatBuffer b -> { code = "f"; itemsize = 4; order = b.order(); }
+            case DoubleBuffer b -> { code = "d"; itemsize = 8; order = b.order(); }
+            default -> throw new InvalidViewException("unknown buffer type: type=" + buffer.getClass().getName());
         }
-        throw new UnsupportedOperationException(what + " needs format " + Messages.quote(kind.code())
-                + " (any byte order): format=" + Messages.quote(format.text()));
+        if (order != ByteOrder.nativeOrder()) {
+            code = (order == ByteOrder.BIG_ENDIAN ? ">" : "<") + code;
+        }
+        long n = segment.byteSize() / itemsize;
+        return BufferView.of(segment, 0, code, itemsize, new long[] {n}, new long[] {itemsize}, buffer.isReadOnly());
     }
 
     /** {@return the elements in C order, for a 2-byte integer format} @throws UnsupportedOperationException for another format */
     public static short[] toShortArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
-        Scalar s = integer(format, 2, "toShortArray");
+        Scalar s = TypedAccess.integer(format, 2, "toShortArray");
         short[] out = new short[count(shape, "toShortArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = (short) ElementCodec.readBits(m, pos, s));
         return out;
@@ -70,7 +88,7 @@ public final class JavaArrays {
 
     /** {@return the elements in C order, for a 2-byte integer format, as UTF-16 units} @throws UnsupportedOperationException for another format */
     public static char[] toCharArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
-        Scalar s = integer(format, 2, "toCharArray");
+        Scalar s = TypedAccess.integer(format, 2, "toCharArray");
         char[] out = new char[count(shape, "toCharArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = (char) ElementCodec.readBits(m, pos, s));
         return out;
@@ -78,7 +96,7 @@ public final class JavaArrays {
 
     /** {@return the elements in C order, for a 4-byte integer format} @throws UnsupportedOperationException for another format */
     public static int[] toIntArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
-        Scalar s = integer(format, 4, "toIntArray");
+        Scalar s = TypedAccess.integer(format, 4, "toIntArray");
         int[] out = new int[count(shape, "toIntArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = (int) ElementCodec.readBits(m, pos, s));
         return out;
@@ -86,7 +104,7 @@ public final class JavaArrays {
 
     /** {@return the elements in C order, for an 8-byte integer format} @throws UnsupportedOperationException for another format */
     public static long[] toLongArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
-        Scalar s = integer(format, 8, "toLongArray");
+        Scalar s = TypedAccess.integer(format, 8, "toLongArray");
         long[] out = new long[count(shape, "toLongArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = ElementCodec.readBits(m, pos, s));
         return out;
@@ -94,7 +112,7 @@ public final class JavaArrays {
 
     /** {@return the elements in C order, for format {@code f}} @throws UnsupportedOperationException for another format */
     public static float[] toFloatArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
-        Scalar s = kind(format, ScalarKind.FLOAT32, "toFloatArray");
+        Scalar s = TypedAccess.kind(format, ScalarKind.FLOAT32, "toFloatArray");
         float[] out = new float[count(shape, "toFloatArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = (float) ElementCodec.readReal(m, pos, s));
         return out;
@@ -102,7 +120,7 @@ public final class JavaArrays {
 
     /** {@return the elements in C order, for format {@code d}} @throws UnsupportedOperationException for another format */
     public static double[] toDoubleArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
-        Scalar s = kind(format, ScalarKind.FLOAT64, "toDoubleArray");
+        Scalar s = TypedAccess.kind(format, ScalarKind.FLOAT64, "toDoubleArray");
         double[] out = new double[count(shape, "toDoubleArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = ElementCodec.readReal(m, pos, s));
         return out;
@@ -111,7 +129,7 @@ public final class JavaArrays {
     /** {@return the elements in C order, for format {@code ?}} @throws UnsupportedOperationException for another format */
     public static boolean[] toBooleanArray(MemorySegment m, long offset, long[] shape, long[] strides,
             Format format) {
-        Scalar s = kind(format, ScalarKind.BOOL, "toBooleanArray");
+        Scalar s = TypedAccess.kind(format, ScalarKind.BOOL, "toBooleanArray");
         boolean[] out = new boolean[count(shape, "toBooleanArray")];
         forEachC(offset, shape, strides, (i, pos) -> out[i] = ElementCodec.readBits(m, pos, s) != 0);
         return out;
