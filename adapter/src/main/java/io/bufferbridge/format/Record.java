@@ -26,7 +26,8 @@ public record Record(List<Field> fields, long size, long contentSize, long align
         fields = List.copyOf(Objects.requireNonNull(fields, "fields"));
         if (contentSize < 0 || size < contentSize || alignment < 1) {
             throw new IllegalArgumentException(
-                    "record: size=" + size + " contentSize=" + contentSize + " alignment=" + alignment);
+                    "record size or alignment out of range: size=" + size + " contentSize=" + contentSize
+                            + " alignment=" + alignment);
         }
     }
 

@@ -348,7 +348,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     {@link CharBuffer} wrapping a {@code CharSequence})
      */
     public static BufferView ofBuffer(Buffer buffer) {
-        return JavaArrays.ofBuffer(buffer);
+        JavaArrays.NioLayout nio = JavaArrays.layoutOf(buffer);
+        long n = nio.memory().byteSize() / nio.itemsize();
+        return of(nio.memory(), 0, nio.format(), nio.itemsize(), new long[] {n}, new long[] {nio.itemsize()},
+                buffer.isReadOnly());
     }
 
     /** An exporter's root view: the request already granted, {@code onRelease} told the exporter. */
@@ -720,6 +723,11 @@ public final class BufferView implements BufferExporter, AutoCloseable {
                 && ByteEquality.equals(memory, offset, strides, v.memory, v.offset, v.strides, itemsize, shape);
     }
 
+    /**
+     * {@return a hash of the layout, the shape and the bytes of the first 1,024 elements in C
+     * order}, so that equal views hash alike and no view is too large to hash; a released view
+     * has its identity hash
+     */
     @Override
     public int hashCode() {
         if (released) {
@@ -987,50 +995,82 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         }
     }
 
-    /** {@return a copy of the elements in C order, for a 1-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for a 1-byte integer format}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public byte[] toByteArray() {
         ensureAlive();
         TypedAccess.integer(format, 1, "toByteArray");
         return toBytes();
     }
 
-    /** {@return a copy of the elements in C order, for a 2-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for a 2-byte integer format}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public short[] toShortArray() {
         ensureAlive();
         return JavaArrays.toShortArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units} */
+    /**
+     * {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public char[] toCharArray() {
         ensureAlive();
         return JavaArrays.toCharArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for a 4-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for a 4-byte integer format}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public int[] toIntArray() {
         ensureAlive();
         return JavaArrays.toIntArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for an 8-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for an 8-byte integer format}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public long[] toLongArray() {
         ensureAlive();
         return JavaArrays.toLongArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for format {@code f} (any byte order)} */
+    /**
+     * {@return a copy of the elements in C order, for format {@code f} (any byte order)}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public float[] toFloatArray() {
         ensureAlive();
         return JavaArrays.toFloatArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for format {@code d} (any byte order)} */
+    /**
+     * {@return a copy of the elements in C order, for format {@code d} (any byte order)}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public double[] toDoubleArray() {
         ensureAlive();
         return JavaArrays.toDoubleArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for format {@code ?}} */
+    /**
+     * {@return a copy of the elements in C order, for format {@code ?}}
+     *
+     * @throws UnsupportedOperationException for another format
+     */
     public boolean[] toBooleanArray() {
         ensureAlive();
         return JavaArrays.toBooleanArray(memory, offset, shape, strides, format);

@@ -276,4 +276,39 @@ public final class Bounds {
             seen[a] = true;
         }
     }
+
+    /** Receives one element of a walk in C order. */
+    @FunctionalInterface
+    public interface ElementVisitor {
+        /** @param index the element's place in C order @param position its byte position */
+        void visit(int index, long position);
+    }
+
+    /**
+     * Visits the first {@code limit} elements (all of them if there are fewer) in C order,
+     * stepping the byte position by the strides rather than computing it from each index.
+     */
+    public static void forEachC(long offset, long[] shape, long[] strides, int limit, ElementVisitor visitor) {
+        if (elementCount(shape) == 0) {
+            return;
+        }
+        long[] index = new long[shape.length];
+        long pos = offset;
+        for (int i = 0; i < limit; i++) {
+            visitor.visit(i, pos);
+            int k = shape.length - 1;
+            while (k >= 0) {
+                if (++index[k] < shape[k]) {
+                    pos += strides[k];
+                    break;
+                }
+                pos -= (shape[k] - 1) * strides[k];
+                index[k] = 0;
+                k--;
+            }
+            if (k < 0) {
+                return;
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ public final class ByteEquality {
      * Elements hashed, at most, in C order. Equal views have equal prefixes, so the hash stays
      * consistent with {@link #equals}; a bound keeps it O(1) for a view of 2^80 elements.
      */
-    static final long HASHED_ELEMENTS = 1024;
+    static final int HASHED_ELEMENTS = 1024;
 
     /**
      * {@return whether two views of one shape and itemsize hold the same bytes element by element,
@@ -80,31 +80,13 @@ public final class ByteEquality {
 
     /** {@return a hash of the bytes of the first {@value #HASHED_ELEMENTS} elements in C order} */
     public static int hash(MemorySegment m, long offset, long[] strides, long itemsize, long[] shape) {
-        int h = 1;
-        if (Bounds.elementCount(shape) == 0) {
-            return h;
-        }
-        long[] index = new long[shape.length];
-        long pos = offset;
-        for (long e = 0; e < HASHED_ELEMENTS; e++) {
+        int[] h = {1};
+        Bounds.forEachC(offset, shape, strides, HASHED_ELEMENTS, (i, pos) -> {
             for (long j = 0; j < itemsize; j++) {
-                h = 31 * h + m.get(ValueLayout.JAVA_BYTE, pos + j);
+                h[0] = 31 * h[0] + m.get(ValueLayout.JAVA_BYTE, pos + j);
             }
-            int k = shape.length - 1;
-            while (k >= 0) {
-                if (++index[k] < shape[k]) {
-                    pos += strides[k];
-                    break;
-                }
-                pos -= (shape[k] - 1) * strides[k];
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                break;
-            }
-        }
-        return h;
+        });
+        return h[0];
     }
 
     private static boolean sameBytes(MemorySegment a, long pa, MemorySegment b, long pb, long length) {

@@ -146,7 +146,7 @@ public final class ElementCodec {
                 yield unsigned ? Integer.toUnsignedLong(v) : v;
             }
             case 8 -> m.get(big(s) ? LONG_BE : LONG_LE, pos);
-            default -> throw new IllegalArgumentException("not an integer scalar: " + s);
+            default -> throw new IllegalArgumentException("not an integer scalar: format='" + s.kind().code() + "' size=" + s.size());
         };
     }
 
@@ -157,7 +157,7 @@ public final class ElementCodec {
             case 2 -> m.set(big(s) ? SHORT_BE : SHORT_LE, pos, (short) bits);
             case 4 -> m.set(big(s) ? INT_BE : INT_LE, pos, (int) bits);
             case 8 -> m.set(big(s) ? LONG_BE : LONG_LE, pos, bits);
-            default -> throw new IllegalArgumentException("not an integer scalar: " + s);
+            default -> throw new IllegalArgumentException("not an integer scalar: format='" + s.kind().code() + "' size=" + s.size());
         }
     }
 
@@ -169,7 +169,7 @@ public final class ElementCodec {
             case FLOAT64 -> m.get(big(s) ? DOUBLE_BE : DOUBLE_LE, pos);
             case LONG_DOUBLE -> x87ToDouble(m.get(big(s) ? LONG_BE : LONG_LE, pos),
                     Short.toUnsignedInt(m.get(big(s) ? SHORT_BE : SHORT_LE, pos + 8)));
-            default -> throw new IllegalArgumentException("not a real scalar: " + s);
+            default -> throw new IllegalArgumentException("not a real scalar: format='" + s.kind().code() + "'");
         };
     }
 
@@ -188,7 +188,7 @@ public final class ElementCodec {
             case FLOAT16 -> m.set(big(s) ? SHORT_BE : SHORT_LE, pos, Float.floatToFloat16((float) v));
             case FLOAT32 -> m.set(big(s) ? FLOAT_BE : FLOAT_LE, pos, (float) v);
             case FLOAT64 -> m.set(big(s) ? DOUBLE_BE : DOUBLE_LE, pos, v);
-            default -> throw new IllegalArgumentException("cannot write a double into " + s.kind().code());
+            default -> throw new IllegalArgumentException("cannot write a double: format='" + s.kind().code() + "'");
         }
     }
 

@@ -3,7 +3,6 @@ package io.bufferbridge.internal.view;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
-import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.Order;
 import java.lang.foreign.MemorySegment;
@@ -45,13 +44,21 @@ public final class JavaArrays {
     }
 
     /**
-     * {@return a 1-D view of a NIO buffer's elements between its position and limit, no copy}:
-     * {@code B} for a {@code ByteBuffer}, {@code h H i q f d} for the typed buffers, with a
-     * {@code >} or {@code <} prefix when the buffer's order is not the native one
+     * A NIO buffer's elements between its position and limit, as a 1-D view sees them.
+     *
+     * @param memory the elements' memory, shared with the buffer
+     * @param format {@code B} for a {@code ByteBuffer}, {@code h H i q f d} for the typed buffers,
+     *     with a {@code >} or {@code <} prefix when the buffer's order is not the native one
+     * @param itemsize bytes per element
+     */
+    public record NioLayout(MemorySegment memory, String format, long itemsize) {}
+
+    /**
+     * {@return the layout of a NIO buffer's elements}
      *
      * @throws InvalidViewException if the buffer is not backed by an array or native memory
      */
-    public static BufferView ofBuffer(Buffer buffer) {
+    public static NioLayout layoutOf(Buffer buffer) {
         MemorySegment segment;
         try {
             segment = MemorySegment.ofBuffer(buffer);
@@ -74,65 +81,62 @@ public final class JavaArrays {
         if (order != ByteOrder.nativeOrder()) {
             code = (order == ByteOrder.BIG_ENDIAN ? ">" : "<") + code;
         }
-        long n = segment.byteSize() / itemsize;
-        return BufferView.of(segment, 0, code, itemsize, new long[] {n}, new long[] {itemsize}, buffer.isReadOnly());
+        return new NioLayout(segment, code, itemsize);
     }
+
+    /*
+     * The copies into each Java array type: what a type's method adds is its check, its array and
+     * one conversion; the walk is fill's.
+     */
 
     /** {@return the elements in C order, for a 2-byte integer format} @throws UnsupportedOperationException for another format */
     public static short[] toShortArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
         Scalar s = TypedAccess.integer(format, 2, "toShortArray");
-        short[] out = new short[count(shape, "toShortArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = (short) ElementCodec.readBits(m, pos, s));
-        return out;
+        return fill(new short[count(shape, "toShortArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = (short) ElementCodec.readBits(m, pos, s));
     }
 
     /** {@return the elements in C order, for a 2-byte integer format, as UTF-16 units} @throws UnsupportedOperationException for another format */
     public static char[] toCharArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
         Scalar s = TypedAccess.integer(format, 2, "toCharArray");
-        char[] out = new char[count(shape, "toCharArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = (char) ElementCodec.readBits(m, pos, s));
-        return out;
+        return fill(new char[count(shape, "toCharArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = (char) ElementCodec.readBits(m, pos, s));
     }
 
     /** {@return the elements in C order, for a 4-byte integer format} @throws UnsupportedOperationException for another format */
     public static int[] toIntArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
         Scalar s = TypedAccess.integer(format, 4, "toIntArray");
-        int[] out = new int[count(shape, "toIntArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = (int) ElementCodec.readBits(m, pos, s));
-        return out;
+        return fill(new int[count(shape, "toIntArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = (int) ElementCodec.readBits(m, pos, s));
     }
 
     /** {@return the elements in C order, for an 8-byte integer format} @throws UnsupportedOperationException for another format */
     public static long[] toLongArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
         Scalar s = TypedAccess.integer(format, 8, "toLongArray");
-        long[] out = new long[count(shape, "toLongArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = ElementCodec.readBits(m, pos, s));
-        return out;
+        return fill(new long[count(shape, "toLongArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = ElementCodec.readBits(m, pos, s));
     }
 
     /** {@return the elements in C order, for format {@code f}} @throws UnsupportedOperationException for another format */
     public static float[] toFloatArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
         Scalar s = TypedAccess.kind(format, ScalarKind.FLOAT32, "toFloatArray");
-        float[] out = new float[count(shape, "toFloatArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = (float) ElementCodec.readReal(m, pos, s));
-        return out;
+        return fill(new float[count(shape, "toFloatArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = (float) ElementCodec.readReal(m, pos, s));
     }
 
     /** {@return the elements in C order, for format {@code d}} @throws UnsupportedOperationException for another format */
     public static double[] toDoubleArray(MemorySegment m, long offset, long[] shape, long[] strides, Format format) {
         Scalar s = TypedAccess.kind(format, ScalarKind.FLOAT64, "toDoubleArray");
-        double[] out = new double[count(shape, "toDoubleArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = ElementCodec.readReal(m, pos, s));
-        return out;
+        return fill(new double[count(shape, "toDoubleArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = ElementCodec.readReal(m, pos, s));
     }
 
     /** {@return the elements in C order, for format {@code ?}} @throws UnsupportedOperationException for another format */
     public static boolean[] toBooleanArray(MemorySegment m, long offset, long[] shape, long[] strides,
             Format format) {
         Scalar s = TypedAccess.kind(format, ScalarKind.BOOL, "toBooleanArray");
-        boolean[] out = new boolean[count(shape, "toBooleanArray")];
-        forEachC(offset, shape, strides, (i, pos) -> out[i] = ElementCodec.readBits(m, pos, s) != 0);
-        return out;
+        return fill(new boolean[count(shape, "toBooleanArray")], offset, shape, strides,
+                (out, i, pos) -> out[i] = ElementCodec.readBits(m, pos, s) != 0);
     }
 
     private static int count(long[] shape, String what) {
@@ -144,33 +148,12 @@ public final class JavaArrays {
     }
 
     @FunctionalInterface
-    private interface PositionConsumer {
-        void accept(int index, long position);
+    private interface Put<A> {
+        void put(A array, int index, long position);
     }
 
-    /** Calls {@code consumer} with each element's C-order index and byte position. */
-    private static void forEachC(long offset, long[] shape, long[] strides, PositionConsumer consumer) {
-        if (Bounds.elementCount(shape) == 0) {
-            return;
-        }
-        long[] index = new long[shape.length];
-        long pos = offset;
-        int i = 0;
-        while (true) {
-            consumer.accept(i++, pos);
-            int k = shape.length - 1;
-            while (k >= 0) {
-                if (++index[k] < shape[k]) {
-                    pos += strides[k];
-                    break;
-                }
-                pos -= (shape[k] - 1) * strides[k];
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                return;
-            }
-        }
+    private static <A> A fill(A array, long offset, long[] shape, long[] strides, Put<A> put) {
+        Bounds.forEachC(offset, shape, strides, Integer.MAX_VALUE, (i, pos) -> put.put(array, i, pos));
+        return array;
     }
 }

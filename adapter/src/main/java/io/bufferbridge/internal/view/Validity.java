@@ -55,7 +55,12 @@ public final class Validity {
         return itemsize;
     }
 
-    private static Format parse(String format) {
+    /**
+     * {@return the parsed format}
+     *
+     * @throws InvalidViewException if it does not parse, with the parser's message
+     */
+    public static Format parse(String format) {
         Objects.requireNonNull(format, "format");
         try {
             return Format.of(format);
