@@ -998,7 +998,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for a 1-byte integer format}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not a 1-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public byte[] toByteArray() {
         ensureAlive();
@@ -1009,7 +1011,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for a 2-byte integer format}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not a 2-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public short[] toShortArray() {
         ensureAlive();
@@ -1019,7 +1023,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not a 2-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public char[] toCharArray() {
         ensureAlive();
@@ -1029,7 +1035,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for a 4-byte integer format}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not a 4-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public int[] toIntArray() {
         ensureAlive();
@@ -1039,7 +1047,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for an 8-byte integer format}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not an 8-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public long[] toLongArray() {
         ensureAlive();
@@ -1049,7 +1059,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for format {@code f} (any byte order)}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not {@code f}
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public float[] toFloatArray() {
         ensureAlive();
@@ -1059,7 +1071,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for format {@code d} (any byte order)}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not {@code d}
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public double[] toDoubleArray() {
         ensureAlive();
@@ -1069,7 +1083,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * {@return a copy of the elements in C order, for format {@code ?}}
      *
-     * @throws UnsupportedOperationException for another format
+     * @throws UnsupportedOperationException if the format is not {@code ?}
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
      */
     public boolean[] toBooleanArray() {
         ensureAlive();

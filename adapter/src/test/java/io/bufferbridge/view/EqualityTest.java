@@ -75,6 +75,30 @@ class EqualityTest {
         }
     }
 
+    /** 64 axes of length 2 and stride 1 over 65 bytes: 2^64 elements, 65 distinct positions. */
+    @Test
+    void overlappingAxesOf2To64ElementsCompareByTheirDistinctPositions() {
+        long[] shape = new long[64];
+        long[] strides = new long[64];
+        Arrays.fill(shape, 2);
+        Arrays.fill(strides, 1);
+        byte[] bytes = new byte[65];
+        Arrays.fill(bytes, (byte) 5);
+        BufferView a = BufferView.of(MemorySegment.ofArray(bytes), 0, "b", 1, shape, strides, true);
+        BufferView b = BufferView.of(MemorySegment.ofArray(bytes.clone()), 0, "b", 1, shape, strides, true);
+        assertEquals(Long.MAX_VALUE, a.elementCount());
+        assertTrue(a.equals(b));
+        assertEquals(a.hashCode(), b.hashCode());
+        // every one of the 65 bytes is reached: the last one differing is found
+        byte[] lastDiffers = bytes.clone();
+        lastDiffers[64] = 6;
+        BufferView c = BufferView.of(MemorySegment.ofArray(lastDiffers), 0, "b", 1, shape, strides, true);
+        assertFalse(a.equals(c));
+        // the same 65 bytes as a 1-D view: another shape, so not equal
+        BufferView flat = BufferView.of(MemorySegment.ofArray(bytes), 0, "b", 1, new long[] {65}, new long[] {1}, true);
+        assertFalse(a.equals(flat));
+    }
+
     @Test
     void theHashReadsTheFirst1024ElementsInCOrder() {
         int[] values = new int[1025];
@@ -158,6 +182,9 @@ class EqualityTest {
         for (int k = 0; k < ndim; k++) {
             shape[k] = random.nextInt(4);
             strides[k] = random.nextInt(4) == 0 ? 0 : (random.nextInt(5) - 2) * itemsize + random.nextInt(2);
+            if (k > 0 && random.nextInt(4) == 0) {
+                strides[k] = strides[k - 1]; // axes with the same stride, which equals folds together
+            }
         }
         long offset = random.nextInt(memory.length);
         try {

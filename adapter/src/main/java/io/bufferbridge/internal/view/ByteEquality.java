@@ -6,8 +6,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * Java's {@code equals} and {@code hashCode} of views: element bytes in C order, read where they
  * lie, never copied. A valid view can have far more elements than memory (zero strides repeat
- * one): an axis on which both views have stride 0 repeats the same bytes in both, so it is
- * compared once; the hash reads a bounded prefix.
+ * one, overlapping strides reuse bytes): equality compares each distinct pair of positions the
+ * two views reach, with axes that repeat nothing new folded away; the hash reads a bounded prefix.
  */
 public final class ByteEquality {
     private ByteEquality() {}
@@ -27,14 +27,27 @@ public final class ByteEquality {
         if (Bounds.elementCount(shape) == 0 || itemsize == 0) {
             return true;
         }
+        // Equality asks only whether every pair of positions (one in each view) that an index
+        // reaches holds equal bytes, not in which order or how often. So axes of length 1, and axes
+        // of stride 0 in both views, are dropped; two axes with the same pair of strides reach
+        // what one axis of length n1 + n2 - 1 reaches, and become one ([2] * 64 with strides
+        // [1] * 64 is 65 pairs, not 2^64).
         int n = shape.length;
-        // Axes of length 1, or of stride 0 in both views, give nothing new: drop them.
         long[] sh = new long[n];
         long[] sa = new long[n];
         long[] sb = new long[n];
         int m = 0;
         for (int k = 0; k < n; k++) {
-            if (shape[k] != 1 && (aStrides[k] != 0 || bStrides[k] != 0)) {
+            if (shape[k] == 1 || (aStrides[k] == 0 && bStrides[k] == 0)) {
+                continue;
+            }
+            int same = -1;
+            for (int j = 0; j < m && same < 0; j++) {
+                same = sa[j] == aStrides[k] && sb[j] == bStrides[k] ? j : -1;
+            }
+            if (same >= 0 && sh[same] <= Long.MAX_VALUE - shape[k]) {
+                sh[same] += shape[k] - 1;
+            } else {
                 sh[m] = shape[k];
                 sa[m] = aStrides[k];
                 sb[m++] = bStrides[k];
