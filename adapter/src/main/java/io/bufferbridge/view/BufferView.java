@@ -26,7 +26,6 @@ import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.IntBuffer;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -453,7 +452,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public long address() {
         ensureAlive();
         if (!memory.isNative()) {
-            throw new UnsupportedOperationException("heap memory has no stable address: " + this);
+            throw new UnsupportedOperationException("heap memory has no stable address: view=" + this);
         }
         return memory.address() + offset;
     }

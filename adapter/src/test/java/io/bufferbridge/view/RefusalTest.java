@@ -45,6 +45,11 @@ class RefusalTest {
         BufferView complex = BufferView.ofSegment(MemorySegment.ofArray(new byte[16]), "Zd");
         assertEquals("writing the format is not supported: format='Zd'",
                 message(UnsupportedOperationException.class, () -> complex.set(new Complex(1, 2))));
+        assertEquals("buffer has no addressable memory: type=java.nio.StringCharBuffer",
+                message(InvalidViewException.class, () -> BufferView.ofBuffer(java.nio.CharBuffer.wrap("secret"))));
+        assertEquals("heap memory has no stable address: view=BufferView[format='q' itemsize=8 shape=[1] strides=[8]"
+                + " offset=0 readonly=false]", message(UnsupportedOperationException.class,
+                        () -> BufferView.ofArray(new long[1]).address()));
         assertEquals("asByteBuffer shares only byte[] and native memory, use asSegment() or toBytes(): memory=long[]",
                 message(UnsupportedOperationException.class, () -> BufferView.ofArray(new long[1]).asByteBuffer()));
     }

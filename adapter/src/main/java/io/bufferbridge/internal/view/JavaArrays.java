@@ -63,7 +63,8 @@ public final class JavaArrays {
         try {
             segment = MemorySegment.ofBuffer(buffer);
         } catch (IllegalArgumentException e) {
-            throw new InvalidViewException("buffer has no addressable memory: " + buffer, e);
+            // not the buffer's toString: a CharBuffer's is its characters
+            throw new InvalidViewException("buffer has no addressable memory: type=" + buffer.getClass().getName(), e);
         }
         String code;
         long itemsize;
