@@ -1,7 +1,8 @@
 /**
  * bufferbridge adapter: the PEP 3118 format grammar and the buffer view model, on nothing but the
  * JDK. {@code io.bufferbridge.format} parses format strings; {@code io.bufferbridge.view} holds
- * views, exporters and request flags. Implementation lives in non-exported packages.
+ * views, exporters and request flags. Implementation lives in non-exported packages. What the
+ * types promise is written out in {@code docs/contract.md} in the repository.
  */
 module io.bufferbridge.adapter {
     exports io.bufferbridge.format;

@@ -7,7 +7,7 @@ import java.util.Objects;
  * element stored there.
  *
  * <p>A field that was not named in the format gets NumPy's generated name ({@code f0}, {@code f1},
- * … the first such name not already taken); {@link #isNamed()} tells the two apart.
+ * … the first such name not already taken); {@link #named()} tells the two apart.
  *
  * @param name the field name, never null (may be empty, as NumPy allows {@code i::})
  * @param named whether the format named the field itself
@@ -26,12 +26,7 @@ public record Field(String name, boolean named, long offset, Element element) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(element, "element");
         if (offset < 0) {
-            throw new IllegalArgumentException("field " + name + ": offset=" + offset);
+            throw new IllegalArgumentException("negative field offset: name='" + name + "' offset=" + offset);
         }
-    }
-
-    /** {@return whether the format named this field itself} */
-    public boolean isNamed() {
-        return named;
     }
 }

@@ -2,6 +2,7 @@ package io.bufferbridge.format;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A record ({@code T{…}} in NumPy's grammar, or a format of several items such as {@code hd}):
@@ -25,22 +26,25 @@ public record Record(List<Field> fields, long size, long contentSize, long align
         fields = List.copyOf(Objects.requireNonNull(fields, "fields"));
         if (contentSize < 0 || size < contentSize || alignment < 1) {
             throw new IllegalArgumentException(
-                    "record: size=" + size + " contentSize=" + contentSize + " alignment=" + alignment);
+                    "record size or alignment out of range: size=" + size + " contentSize=" + contentSize
+                            + " alignment=" + alignment);
         }
     }
 
     /**
-     * {@return the field named {@code name}, or {@code null} if there is none}
+     * {@return the field named {@code name}, or an empty {@code Optional} if there is none}; a
+     * generated name ({@code f0}, …) finds an unnamed field
      *
      * @param name a field name
      */
-    public Field field(String name) {
+    public Optional<Field> field(String name) {
+        Objects.requireNonNull(name, "name");
         for (Field f : fields) {
             if (f.name().equals(name)) {
-                return f;
+                return Optional.of(f);
             }
         }
-        return null;
+        return Optional.empty();
     }
 
     @Override

@@ -30,7 +30,8 @@ public record Scalar(ScalarKind kind, long count, long size, long alignment, Byt
         Objects.requireNonNull(order, "order");
         if (count < 0 || size < 0 || alignment < 1) {
             throw new IllegalArgumentException(
-                    "scalar " + kind.code() + ": count=" + count + " size=" + size + " alignment=" + alignment);
+                    "scalar count, size or alignment out of range: kind='" + kind.code() + "' count=" + count
+                            + " size=" + size + " alignment=" + alignment);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.bufferbridge.format;
 
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * The element codes of the PEP 3118 grammar that denote a single value (or, for the byte string
  * codes, a fixed run of bytes).
@@ -127,16 +130,18 @@ public enum ScalarKind {
     }
 
     /**
-     * {@return the kind written as {@code code}, or {@code null} if no kind has that code}
+     * {@return the kind written as {@code code}, or an empty {@code Optional} if no kind has that
+     * code}
      *
-     * @param code a code as it appears in a format string
+     * @param code a code as it appears in a format string, for example {@code "i"} or {@code "Zd"}
      */
-    public static ScalarKind ofCode(String code) {
+    public static Optional<ScalarKind> ofCode(String code) {
+        Objects.requireNonNull(code, "code");
         for (ScalarKind k : values()) {
             if (k.code.equals(code)) {
-                return k;
+                return Optional.of(k);
             }
         }
-        return null;
+        return Optional.empty();
     }
 }

@@ -30,11 +30,11 @@ public record SubArray(Element element, List<Long> shape, long size) implements 
             throw new IllegalArgumentException("sub-array of a sub-array: flatten the shapes");
         }
         if (shape.isEmpty()) {
-            throw new IllegalArgumentException("sub-array shape=" + shape);
+            throw new IllegalArgumentException("sub-array without dimensions: shape=" + shape);
         }
         for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("sub-array shape=" + shape);
+                throw new IllegalArgumentException("negative sub-array dimension: shape=" + shape);
             }
         }
     }

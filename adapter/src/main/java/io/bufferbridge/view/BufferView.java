@@ -2,15 +2,20 @@ package io.bufferbridge.view;
 
 import io.bufferbridge.format.Element;
 import io.bufferbridge.format.Format;
-import io.bufferbridge.format.FormatException;
-import io.bufferbridge.format.Record;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
-import io.bufferbridge.format.SubArray;
 import io.bufferbridge.internal.view.Bounds;
+import io.bufferbridge.internal.view.ByteEquality;
+import io.bufferbridge.internal.view.Cast;
+import io.bufferbridge.internal.view.ElementCodec;
 import io.bufferbridge.internal.view.Epochs;
+import io.bufferbridge.internal.view.JavaArrays;
 import io.bufferbridge.internal.view.Lifetime;
-import io.bufferbridge.internal.view.ScalarCodec;
+import io.bufferbridge.internal.view.Messages;
+import io.bufferbridge.internal.view.Requests;
+import io.bufferbridge.internal.view.StridedCopy;
+import io.bufferbridge.internal.view.TypedAccess;
+import io.bufferbridge.internal.view.Validity;
 import io.bufferbridge.internal.view.ValueEquality;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,14 +25,8 @@ import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
-import java.nio.LongBuffer;
-import java.nio.ShortBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -36,10 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the JVM's {@code Py_buffer} and {@code memoryview}.
  *
  * <h2>Invariants</h2>
- * A view is valid when it is built, or it is not built: the format parses, the itemsize is the
- * format's under {@code struct}'s rule or NumPy's ({@link Format#isItemsize}), shape and strides
- * have the same length (at most 64), no dimension is negative, and every element's bytes lie
- * inside {@link #memory()} (checked with overflow-safe arithmetic). Strides are in bytes, of any
+ * A view is valid when it is built, or it is not built ({@code docs/contract.md} §1): the
+ * format parses, the itemsize is the format's under {@code struct}'s rule or NumPy's
+ * ({@link Format#isItemsize}), shape and strides have the same length (at most 64), no dimension
+ * is negative, and every element's bytes lie inside {@link #memory()} (checked with
+ * overflow-safe arithmetic). Strides are in bytes, of any
  * sign, zero allowed, and need not be multiples of the itemsize; elements need not be aligned.
  * The view's geometry is immutable; the memory it describes may be written through writable views.
  *
@@ -71,13 +71,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #of(MemorySegment, long, String, long, long[], long[], boolean)} keeps the caller's own
  * segment's guarantees (an arena's close, for instance).
  *
+ * <h2>Refusals</h2>
+ * One kind of refusal, one exception type, whichever method refuses: {@link InvalidViewException}
+ * for arguments that would describe an invalid view; {@link BufferException} when the view's
+ * layout or state refuses (read-only, not contiguous, live exports), as Python's
+ * {@code BufferError}; {@link UnsupportedOperationException} when a valid view cannot do the
+ * operation at all ({@link #getLong} on a {@code d} view, the address of heap memory). Messages
+ * give the facts as {@code key=value}, text in single quotes ({@code format='i'}). The contract
+ * is {@code docs/contract.md} in the repository ("How bufferbridge refuses").
+ *
  * <h2>Equality</h2>
  * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==}: values are compared after
  * unpacking, formats may differ, and NaN is unequal to itself. {@link #equals(Object)} keeps
  * Java's contract instead, as {@link ByteBuffer#equals} does: two live views are equal when their
  * layouts and shapes are equal and their elements' bytes are equal, so a view holding NaN equals
- * itself. Because the bytes can be written, a view's hash code can change; do not keep views of
- * changing memory in hash-based collections.
+ * itself. Neither copies the elements: a valid view of 2^80 elements with zero strides compares
+ * and hashes in the time of its distinct elements. Because the bytes can be written, a view's hash
+ * code can change; do not keep views of changing memory in hash-based collections.
  */
 public final class BufferView implements BufferExporter, AutoCloseable {
     private final MemorySegment memory;
@@ -234,20 +244,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     private static BufferView checked(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, Runnable onRelease, boolean foreign) {
-        Objects.requireNonNull(memory, "memory");
-        Objects.requireNonNull(shape, "shape");
-        Objects.requireNonNull(strides, "strides");
-        Format parsed = parseFormat(format);
-        if (!parsed.isItemsize(itemsize)) {
-            throw new InvalidViewException("itemsize does not match the format: format=" + quote(format)
-                    + " itemsize=" + itemsize + " expected=" + expectedItemsize(parsed));
-        }
-        long[] sh = shape.clone();
-        long[] st = strides.clone();
-        Bounds.check(memory.byteSize(), offset, itemsize, sh, st);
-        if (!readOnly && memory.isReadOnly()) {
-            throw new InvalidViewException("writable view of read-only memory: readonly=false memory.readOnly=true");
-        }
+        long[] sh = Objects.requireNonNull(shape, "shape").clone();
+        long[] st = Objects.requireNonNull(strides, "strides").clone();
+        Format parsed = Validity.check(memory, offset, format, itemsize, sh, st, readOnly);
         int flags = BufferFlags.FULL_RO | (readOnly ? 0 : BufferFlags.WRITABLE);
         if (!foreign) {
             return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, flags, new Lifetime(onRelease));
@@ -269,13 +268,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     {@code product(shape) * itemsize}
      */
     public static BufferView ofSegment(MemorySegment memory, String format, long... shape) {
-        Format parsed = parseFormat(format);
-        long itemsize = parsed.isStructCompatible() ? parsed.itemsize() : parsed.paddedItemsize();
-        long count = Bounds.elementCount(shape);
-        if (count < 0 || Math.multiplyHigh(count, itemsize) != 0 || count * itemsize != memory.byteSize()) {
-            throw new InvalidViewException("segment size does not match the shape: bytes=" + memory.byteSize()
-                    + " shape=" + Arrays.toString(shape) + " itemsize=" + itemsize);
-        }
+        long itemsize = Validity.segmentItemsize(memory, format, shape);
         return of(memory, 0, format, itemsize, shape, Bounds.cStrides(itemsize, shape), memory.isReadOnly());
     }
 
@@ -421,16 +414,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private static BufferView ofHeap(MemorySegment segment, String code, long itemsize, long length, Order order,
             long[] shape) {
-        if (order == Order.A) {
-            throw new InvalidViewException("array order must be C or F, found A");
-        }
-        long count = Bounds.elementCount(shape);
-        if (count != length) {
-            throw new InvalidViewException("shape does not cover the array: shape=" + Arrays.toString(shape)
-                    + " product=" + count + " length=" + length);
-        }
-        long[] st = order == Order.C ? Bounds.cStrides(itemsize, shape) : Bounds.fStrides(itemsize, shape);
-        return of(segment, 0, code, itemsize, shape, st, false);
+        return of(segment, 0, code, itemsize, shape, JavaArrays.strides(itemsize, length, order, shape), false);
     }
 
     /**
@@ -445,58 +429,20 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     {@link CharBuffer} wrapping a {@code CharSequence})
      */
     public static BufferView ofBuffer(Buffer buffer) {
-        MemorySegment segment;
-        try {
-            segment = MemorySegment.ofBuffer(buffer);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidViewException("buffer has no addressable memory: " + buffer, e);
-        }
-        String code;
-        long itemsize;
-        ByteOrder order;
-        switch (buffer) {
-            case ByteBuffer b -> { code = "B"; itemsize = 1; order = ByteOrder.nativeOrder(); }
-            case ShortBuffer b -> { code = "h"; itemsize = 2; order = b.order(); }
-            case CharBuffer b -> { code = "H"; itemsize = 2; order = b.order(); }
-            case IntBuffer b -> { code = "i"; itemsize = 4; order = b.order(); }
-            case LongBuffer b -> { code = "q"; itemsize = 8; order = b.order(); }
-            case FloatBuffer b -> { code = "f"; itemsize = 4; order = b.order(); }
-            case DoubleBuffer b -> { code = "d"; itemsize = 8; order = b.order(); }
-            default -> throw new InvalidViewException("unknown buffer type: " + buffer.getClass().getName());
-        }
-        if (order != ByteOrder.nativeOrder()) {
-            code = (order == ByteOrder.BIG_ENDIAN ? ">" : "<") + code;
-        }
-        long n = segment.byteSize() / itemsize;
-        return of(segment, 0, code, itemsize, new long[] {n}, new long[] {itemsize}, buffer.isReadOnly());
+        JavaArrays.NioLayout nio = JavaArrays.layoutOf(buffer);
+        long n = nio.memory().byteSize() / nio.itemsize();
+        return of(nio.memory(), 0, nio.format(), nio.itemsize(), new long[] {n}, new long[] {nio.itemsize()},
+                buffer.isReadOnly());
     }
 
     /** An exporter's root view: the request already granted, {@code onRelease} told the exporter. */
     static BufferView exported(MemorySegment memory, long offset, Format format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, int flags, Runnable onRelease) {
-        checkRequest(flags, readOnly, Bounds.isCContiguous(itemsize, shape, strides),
+        Requests.check(flags, readOnly, Bounds.isCContiguous(itemsize, shape, strides),
                 Bounds.isFContiguous(itemsize, shape, strides), format, shape, strides);
         Bounds.check(memory.byteSize(), offset, itemsize, shape, strides);
         return new BufferView(memory, offset, format, itemsize, shape.clone(), strides.clone(), readOnly, flags,
                 new Lifetime(onRelease));
-    }
-
-    private static Format parseFormat(String format) {
-        Objects.requireNonNull(format, "format");
-        try {
-            return Format.of(format);
-        } catch (FormatException e) {
-            throw new InvalidViewException("invalid format: " + e.getMessage(), e);
-        }
-    }
-
-    private static String expectedItemsize(Format f) {
-        return f.itemsize() == f.paddedItemsize() ? String.valueOf(f.itemsize())
-                : f.itemsize() + " (struct) or " + f.paddedItemsize() + " (NumPy)";
-    }
-
-    private static String quote(String s) {
-        return "'" + s + "'";
     }
 
     // ---------------------------------------------------------------- properties
@@ -571,18 +517,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public long byteLength() {
         ensureAlive();
-        long n = Bounds.elementCount(shape);
-        if (itemsize == 0) {
-            return 0;
-        }
-        if (n < 0) {
-            return Long.MAX_VALUE;
-        }
-        try {
-            return Math.multiplyExact(n, itemsize);
-        } catch (ArithmeticException overflow) {
-            return Long.MAX_VALUE;
-        }
+        return Bounds.byteLength(itemsize, shape);
     }
 
     /** {@return whether the memory is native (off-heap), so that the view has an address} */
@@ -599,7 +534,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public long address() {
         ensureAlive();
         if (!memory.isNative()) {
-            throw new UnsupportedOperationException("heap memory has no stable address: " + this);
+            throw new UnsupportedOperationException("heap memory has no stable address: view=" + this);
         }
         return memory.address() + offset;
     }
@@ -646,7 +581,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private void ensureAlive() {
         if (released) {
-            throw new IllegalStateException("operation on a released view: format=" + format.text()
+            throw new IllegalStateException("operation on a released view: format=" + Messages.quote(format.text())
                     + " shape=" + Arrays.toString(shape));
         }
     }
@@ -654,33 +589,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     private void ensureWritable(String what) {
         ensureAlive();
         if (readOnly) {
-            throw new BufferException("view is read-only: " + what + " refused (format=" + format.text() + ")");
+            throw new BufferException("view is read-only: " + what + " refused: format=" + Messages.quote(format.text()));
         }
     }
 
     // ---------------------------------------------------------------- elements
 
     private long position(long[] index) {
-        if (index.length != shape.length) {
-            throw new IndexOutOfBoundsException("index has " + index.length + " coordinates, view has ndim=" + shape.length);
-        }
-        long pos = offset;
-        for (int k = 0; k < index.length; k++) {
-            long i = index[k] < 0 ? index[k] + shape[k] : index[k];
-            if (i < 0 || i >= shape[k]) {
-                throw new IndexOutOfBoundsException("index out of bounds: axis=" + k + " index=" + index[k]
-                        + " length=" + shape[k]);
-            }
-            pos += i * strides[k];
-        }
-        return pos;
-    }
-
-    private Scalar scalar(String what) {
-        if (format.element() instanceof Scalar s) {
-            return s;
-        }
-        throw new InvalidViewException(what + " needs a single-value format, found format=" + quote(format.text()));
+        return Bounds.position(offset, shape, strides, index);
     }
 
     /**
@@ -706,17 +622,13 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *
      * @param index one coordinate per dimension
      * @return the value
-     * @throws InvalidViewException if the format is not a single integer or {@code ?}
+     * @throws UnsupportedOperationException if the format is not a single integer or {@code ?}
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
     public long getLong(long... index) {
         ensureAlive();
-        Scalar s = scalar("getLong");
-        if (!s.kind().isInteger() && s.kind() != ScalarKind.BOOL) {
-            throw new InvalidViewException("getLong needs an integer format, found format=" + quote(format.text()));
-        }
-        return ScalarCodec.readBits(memory, position(index), s);
+        return ElementCodec.readBits(memory, position(index), TypedAccess.integerOrBool(format, "getLong"));
     }
 
     /**
@@ -724,7 +636,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *
      * @param index one coordinate per dimension
      * @return the value
-     * @throws InvalidViewException if the format is not a single real or integer value
+     * @throws UnsupportedOperationException if the format is not a single real or integer value
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
@@ -743,20 +655,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private double getDoubleGeneral(long[] index) {
         ensureAlive();
-        Scalar s = scalar("getDouble");
-        long pos = position(index);
-        if (s.kind().isFloat()) {
-            return ScalarCodec.readReal(memory, pos, s);
-        }
-        if (s.kind().isInteger()) {
-            long bits = ScalarCodec.readBits(memory, pos, s);
-            return s.kind().isUnsigned() && bits < 0 ? unsignedToDouble(bits) : bits;
-        }
-        throw new InvalidViewException("getDouble needs a real or integer format, found format=" + quote(format.text()));
-    }
-
-    private static double unsignedToDouble(long bits) {
-        return (double) (bits >>> 1) * 2.0 + (bits & 1);
+        Scalar s = TypedAccess.realOrInteger(format, "getDouble");
+        return ElementCodec.readDouble(memory, position(index), s);
     }
 
     /**
@@ -766,12 +666,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param index one coordinate per dimension
      * @throws BufferException if the view is read-only
      * @throws IllegalArgumentException if the value does not fit the format
+     * @throws UnsupportedOperationException if the format holds a code that cannot be written
+     *     ({@code w}, {@code g}, complex)
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
     public void set(Object value, long... index) {
         ensureWritable("set");
-        write(format.element(), position(index), value);
+        ElementCodec.write(memory, position(index), format.element(), value);
     }
 
     /**
@@ -780,17 +682,13 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param value the value
      * @param index one coordinate per dimension
      * @throws BufferException if the view is read-only
-     * @throws InvalidViewException if the format is not a single integer or {@code ?}
+     * @throws UnsupportedOperationException if the format is not a single integer or {@code ?}
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
     public void setLong(long value, long... index) {
         ensureWritable("setLong");
-        Scalar s = scalar("setLong");
-        if (!s.kind().isInteger() && s.kind() != ScalarKind.BOOL) {
-            throw new InvalidViewException("setLong needs an integer format, found format=" + quote(format.text()));
-        }
-        ScalarCodec.writeBits(memory, position(index), s, value);
+        ElementCodec.writeBits(memory, position(index), TypedAccess.integerOrBool(format, "setLong"), value);
     }
 
     /**
@@ -799,83 +697,17 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param value the value
      * @param index one coordinate per dimension
      * @throws BufferException if the view is read-only
-     * @throws InvalidViewException if the format is not {@code e}, {@code f} or {@code d}
+     * @throws UnsupportedOperationException if the format is not {@code e}, {@code f} or {@code d}
      * @throws IndexOutOfBoundsException if the index is outside the view
      * @throws IllegalStateException if the view has been released
      */
     public void setDouble(double value, long... index) {
         ensureWritable("setDouble");
-        Scalar s = scalar("setDouble");
-        if (!s.kind().isFloat() || s.kind() == ScalarKind.LONG_DOUBLE) {
-            throw new InvalidViewException("setDouble needs format e, f or d, found format=" + quote(format.text()));
-        }
-        ScalarCodec.writeReal(memory, position(index), s, value);
+        ElementCodec.writeReal(memory, position(index), TypedAccess.writableReal(format, "setDouble"), value);
     }
 
     private Object read(Element e, long pos) {
-        return switch (e) {
-            case Scalar s -> ScalarCodec.read(memory, pos, s);
-            case Record r -> {
-                List<Object> values = new ArrayList<>(r.fields().size());
-                for (var f : r.fields()) {
-                    values.add(read(f.element(), pos + f.offset()));
-                }
-                yield values;
-            }
-            case SubArray a -> readSubArray(a, 0, pos);
-        };
-    }
-
-    private Object readSubArray(SubArray a, int dim, long pos) {
-        long n = a.shape().get(dim);
-        long step = a.element().size();
-        for (int k = dim + 1; k < a.shape().size(); k++) {
-            step *= a.shape().get(k);
-        }
-        List<Object> values = new ArrayList<>();
-        for (long i = 0; i < n; i++) {
-            long at = pos + i * step;
-            values.add(dim + 1 == a.shape().size() ? read(a.element(), at) : readSubArray(a, dim + 1, at));
-        }
-        return values;
-    }
-
-    private void write(Element e, long pos, Object value) {
-        switch (e) {
-            case Scalar s -> ScalarCodec.write(memory, pos, s, value);
-            case Record r -> {
-                List<?> values = listOf(value, r.fields().size(), "record");
-                for (int k = 0; k < values.size(); k++) {
-                    write(r.fields().get(k).element(), pos + r.fields().get(k).offset(), values.get(k));
-                }
-            }
-            case SubArray a -> writeSubArray(a, 0, pos, value);
-        }
-    }
-
-    private void writeSubArray(SubArray a, int dim, long pos, Object value) {
-        long n = a.shape().get(dim);
-        long step = a.element().size();
-        for (int k = dim + 1; k < a.shape().size(); k++) {
-            step *= a.shape().get(k);
-        }
-        List<?> values = listOf(value, n, "sub-array");
-        for (int i = 0; i < n; i++) {
-            long at = pos + i * step;
-            if (dim + 1 == a.shape().size()) {
-                write(a.element(), at, values.get(i));
-            } else {
-                writeSubArray(a, dim + 1, at, values.get(i));
-            }
-        }
-    }
-
-    private static List<?> listOf(Object value, long size, String what) {
-        if (!(value instanceof List<?> list) || list.size() != size) {
-            throw new IllegalArgumentException(what + " takes a List of " + size + " values, found "
-                    + (value instanceof List<?> l ? "a List of " + l.size() : value == null ? "null" : value.getClass().getSimpleName()));
-        }
-        return list;
+        return ElementCodec.read(memory, pos, e);
     }
 
     /**
@@ -887,19 +719,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public Object toList() {
         ensureAlive();
-        if (shape.length == 0) {
-            return read(format.element(), offset);
-        }
-        return toList(0, offset);
-    }
-
-    private List<Object> toList(int dim, long pos) {
-        List<Object> out = new ArrayList<>((int) Math.min(shape[dim], 1 << 16));
-        for (long i = 0; i < shape[dim]; i++) {
-            long at = pos + i * strides[dim];
-            out.add(dim + 1 == shape.length ? read(format.element(), at) : toList(dim + 1, at));
-        }
-        return out;
+        return ElementCodec.toList(memory, offset, shape, strides, format.element());
     }
 
     // ---------------------------------------------------------------- bytes
@@ -944,292 +764,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (length == 0) {
             return;
         }
-        boolean fortran = order == Order.F || (order == Order.A && fContiguous && !cContiguous);
-        if ((fortran ? fContiguous : cContiguous)) {
-            MemorySegment.copy(memory, offset, target, targetOffset, length);
-            return;
-        }
-        int n = shape.length;
-        int[] axes = new int[n];
-        for (int k = 0; k < n; k++) {
-            axes[k] = fortran ? n - 1 - k : k;
-        }
-        // Each axis's stride in the target: the target is dense in the requested order.
-        long[] targetStrides = new long[n];
-        long step = itemsize;
-        for (int k = n - 1; k >= 0; k--) {
-            targetStrides[axes[k]] = step;
-            step *= shape[axes[k]];
-        }
-        // When the innermost target axis jumps through memory and another axis is closer to
-        // dense in the source (a transpose, a permutation), copy those two axes in tiles, so that
-        // both the reads and the writes of a tile stay in cache; the other axes loop outside.
-        int inner = axes[n - 1];
-        int near = -1;
-        if (n >= 2 && Math.abs(strides[inner]) != itemsize && shape[inner] > 1) {
-            for (int k = 0; k < n; k++) {
-                if (k != inner && shape[k] > 1 && (near < 0 || Math.abs(strides[k]) < Math.abs(strides[near]))) {
-                    near = k;
-                }
-            }
-            if (near >= 0 && Math.abs(strides[near]) >= Math.abs(strides[inner])) {
-                near = -1;
-            }
-        }
-        if (near >= 0) {
-            int[] outer = new int[n - 2];
-            int m = 0;
-            for (int k = 0; k < n - 1; k++) {
-                if (axes[k] != near) {
-                    outer[m++] = axes[k];
-                }
-            }
-            // The blocked copy's buffers, once per copy: the outer axes call it many times.
-            Blocks blocks = strides[near] == itemsize && (itemsize == 4 || itemsize == 8) && shape[inner] >= BLOCK
-                    && shape[near] >= BLOCK ? new Blocks(itemsize == 4) : null;
-            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near, blocks);
-            return;
-        }
-        copyAxes(axes, 0, offset, target, targetOffset, targetStrides);
-    }
-
-    private void copyAxes(int[] axes, int level, long pos, MemorySegment target, long at, long[] targetStrides) {
-        int axis = axes[level];
-        long n = shape[axis];
-        long stride = strides[axis];
-        if (level == axes.length - 1) {
-            copyRun(pos, stride, target, at, itemsize, n);
-            return;
-        }
-        for (long i = 0; i < n; i++) {
-            copyAxes(axes, level + 1, pos + i * stride, target, at + i * targetStrides[axis], targetStrides);
-        }
-    }
-
-    /**
-     * A tile is {@value #TILE_RUN} elements along the source's nearly dense axis (a run: one
-     * read burst, {@value #TILE_RUN} target lines written) by {@value #TILE_ROWS} along the target's
-     * innermost axis (which fills those target lines). Shorter runs did better than square tiles
-     * on a 4096×4096 int32 transpose (benchmarks/RESULTS.md).
-     */
-    private static final long TILE_RUN = 8;
-    private static final long TILE_ROWS = 64;
-
-    private void copyTiles(int[] outer, int level, long pos, MemorySegment target, long at, long[] targetStrides,
-            int inner, int near, Blocks blocks) {
-        if (level < outer.length) {
-            int axis = outer[level];
-            for (long i = 0; i < shape[axis]; i++) {
-                copyTiles(outer, level + 1, pos + i * strides[axis], target, at + i * targetStrides[axis], targetStrides,
-                        inner, near, blocks);
-            }
-            return;
-        }
-        long ni = shape[inner];
-        long nn = shape[near];
-        long si = strides[inner];
-        long sn = strides[near];
-        long ti = targetStrides[inner];
-        long tn = targetStrides[near];
-        if (blocks != null) {
-            copyBlocks(pos, si, ni, nn, target, at, tn, blocks);
-            return;
-        }
-        for (long n0 = 0; n0 < nn; n0 += TILE_RUN) {
-            long runs = Math.min(TILE_RUN, nn - n0);
-            for (long i0 = 0; i0 < ni; i0 += TILE_ROWS) {
-                long rows = Math.min(TILE_ROWS, ni - i0);
-                long from = pos + i0 * si + n0 * sn;
-                long to = at + i0 * ti + n0 * tn;
-                if (runs == TILE_RUN && itemsize == 4) {
-                    tile4(memory, from, si, sn, target, to, ti, tn, rows);
-                } else if (runs == TILE_RUN && itemsize == 8) {
-                    tile8(memory, from, si, sn, target, to, ti, tn, rows);
-                } else {
-                    for (long i = 0; i < rows; i++) {
-                        copyRun(from + i * si, sn, target, to + i * ti, tn, runs);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Blocks of {@value #BLOCK}×{@value #BLOCK} elements for the 2-D copy whose near axis is dense in
-     * the source (a transpose, a permutation that moves the last axis). Rows of a block are read
-     * and written with bulk copies through two Java arrays, and transposed between them: with
-     * power-of-two strides (a 4096×4096 transpose, 16 KiB per row) direct element loads and
-     * stores of a block fall into the same few cache sets and evict each other, which the arrays
-     * avoid. On a 4096×4096 int32 transpose this took 230 ms to 71 ms on the 2-core Xeon VM of
-     * benchmarks/RESULTS.md, as fast as gcc -O2's blocked loop there.
-     */
-    private static final int BLOCK = 64;
-
-    /** The two Java arrays a block passes through, and their element layout. */
-    private record Blocks(ValueLayout layout, Object in, Object out) {
-        Blocks(boolean ints) {
-            this(ints ? ValueLayout.JAVA_INT_UNALIGNED : ValueLayout.JAVA_LONG_UNALIGNED,
-                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK],
-                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK]);
-        }
-    }
-
-    private void copyBlocks(long pos, long si, long ni, long nn, MemorySegment target, long at, long tn,
-            Blocks blocks) {
-        ValueLayout e = blocks.layout();
-        Object in = blocks.in();
-        Object out = blocks.out();
-        for (long i0 = 0; i0 < ni; i0 += BLOCK) {
-            int bi = (int) Math.min(BLOCK, ni - i0);
-            for (long n0 = 0; n0 < nn; n0 += BLOCK) {
-                int bn = (int) Math.min(BLOCK, nn - n0);
-                for (int i = 0; i < bi; i++) {
-                    MemorySegment.copy(memory, e, pos + (i0 + i) * si + n0 * itemsize, in, i * BLOCK, bn);
-                }
-                transposeBlock(in, out, bi, bn);
-                for (int n = 0; n < bn; n++) {
-                    MemorySegment.copy(out, n * BLOCK, target, e, at + (n0 + n) * tn + i0 * itemsize, bi);
-                }
-            }
-        }
-    }
-
-    /** {@code out[n][i] = in[i][n]} for the {@code bi}×{@code bn} corner of two {@value #BLOCK}-wide blocks. */
-    private static void transposeBlock(Object in, Object out, int bi, int bn) {
-        if (in instanceof int[] a) {
-            int[] b = (int[]) out;
-            for (int i = 0; i < bi; i++) {
-                for (int n = 0; n < bn; n++) {
-                    b[n * BLOCK + i] = a[i * BLOCK + n];
-                }
-            }
-        } else {
-            long[] a = (long[]) in;
-            long[] b = (long[]) out;
-            for (int i = 0; i < bi; i++) {
-                for (int n = 0; n < bn; n++) {
-                    b[n * BLOCK + i] = a[i * BLOCK + n];
-                }
-            }
-        }
-    }
-
-    /** A full tile of 4-byte elements: each row a run of 8 along the source's nearly dense axis. */
-    private static void tile4(MemorySegment m, long from, long si, long sn, MemorySegment t, long to, long ti, long tn,
-            long rows) {
-        ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
-        for (long i = 0; i < rows; i++) {
-            long p = from + i * si;
-            long a = to + i * ti;
-            int v0 = m.get(e, p);
-            int v1 = m.get(e, p + sn);
-            int v2 = m.get(e, p + 2 * sn);
-            int v3 = m.get(e, p + 3 * sn);
-            int v4 = m.get(e, p + 4 * sn);
-            int v5 = m.get(e, p + 5 * sn);
-            int v6 = m.get(e, p + 6 * sn);
-            int v7 = m.get(e, p + 7 * sn);
-            t.set(e, a, v0);
-            t.set(e, a + tn, v1);
-            t.set(e, a + 2 * tn, v2);
-            t.set(e, a + 3 * tn, v3);
-            t.set(e, a + 4 * tn, v4);
-            t.set(e, a + 5 * tn, v5);
-            t.set(e, a + 6 * tn, v6);
-            t.set(e, a + 7 * tn, v7);
-        }
-    }
-
-    /** A full tile of 8-byte elements, as {@link #tile4}. */
-    private static void tile8(MemorySegment m, long from, long si, long sn, MemorySegment t, long to, long ti, long tn,
-            long rows) {
-        ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
-        for (long i = 0; i < rows; i++) {
-            long p = from + i * si;
-            long a = to + i * ti;
-            long v0 = m.get(e, p);
-            long v1 = m.get(e, p + sn);
-            long v2 = m.get(e, p + 2 * sn);
-            long v3 = m.get(e, p + 3 * sn);
-            long v4 = m.get(e, p + 4 * sn);
-            long v5 = m.get(e, p + 5 * sn);
-            long v6 = m.get(e, p + 6 * sn);
-            long v7 = m.get(e, p + 7 * sn);
-            t.set(e, a, v0);
-            t.set(e, a + tn, v1);
-            t.set(e, a + 2 * tn, v2);
-            t.set(e, a + 3 * tn, v3);
-            t.set(e, a + 4 * tn, v4);
-            t.set(e, a + 5 * tn, v5);
-            t.set(e, a + 6 * tn, v6);
-            t.set(e, a + 7 * tn, v7);
-        }
-    }
-
-    /** Copies {@code n} elements from {@code pos} (step {@code stride}) to {@code at} (step {@code targetStride}). */
-    private void copyRun(long pos, long stride, MemorySegment target, long at, long targetStride, long n) {
-        if (stride == itemsize && targetStride == itemsize) {
-            MemorySegment.copy(memory, pos, target, at, n * itemsize);
-            return;
-        }
-        MemorySegment m = memory;
-        switch ((int) itemsize) {
-            case 8 -> {
-                ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
-                long i = 0;
-                // Four at a time: loads first, then stores (about 10% on a stepped copy).
-                for (; i + 4 <= n; i += 4) {
-                    long p = pos + i * stride;
-                    long a = at + i * targetStride;
-                    long v0 = m.get(e, p);
-                    long v1 = m.get(e, p + stride);
-                    long v2 = m.get(e, p + 2 * stride);
-                    long v3 = m.get(e, p + 3 * stride);
-                    target.set(e, a, v0);
-                    target.set(e, a + targetStride, v1);
-                    target.set(e, a + 2 * targetStride, v2);
-                    target.set(e, a + 3 * targetStride, v3);
-                }
-                for (; i < n; i++) {
-                    target.set(e, at + i * targetStride, m.get(e, pos + i * stride));
-                }
-            }
-            case 4 -> {
-                ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
-                long i = 0;
-                for (; i + 4 <= n; i += 4) {
-                    long p = pos + i * stride;
-                    long a = at + i * targetStride;
-                    int v0 = m.get(e, p);
-                    int v1 = m.get(e, p + stride);
-                    int v2 = m.get(e, p + 2 * stride);
-                    int v3 = m.get(e, p + 3 * stride);
-                    target.set(e, a, v0);
-                    target.set(e, a + targetStride, v1);
-                    target.set(e, a + 2 * targetStride, v2);
-                    target.set(e, a + 3 * targetStride, v3);
-                }
-                for (; i < n; i++) {
-                    target.set(e, at + i * targetStride, m.get(e, pos + i * stride));
-                }
-            }
-            case 2 -> {
-                for (long i = 0; i < n; i++) {
-                    target.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + i * targetStride,
-                            m.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + i * stride));
-                }
-            }
-            case 1 -> {
-                for (long i = 0; i < n; i++) {
-                    target.set(ValueLayout.JAVA_BYTE, at + i * targetStride, m.get(ValueLayout.JAVA_BYTE, pos + i * stride));
-                }
-            }
-            default -> {
-                for (long i = 0; i < n; i++) {
-                    MemorySegment.copy(m, pos + i * stride, target, at + i * targetStride, itemsize);
-                }
-            }
-        }
+        StridedCopy.copy(memory, offset, itemsize, shape, strides, cContiguous, fContiguous, length, target,
+                targetOffset, order);
     }
 
     // ---------------------------------------------------------------- comparison
@@ -1248,32 +784,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public boolean contentEquals(BufferView other) {
         ensureAlive();
         other.ensureAlive();
-        if (shape.length != other.shape.length) {
-            return false;
-        }
-        for (int k = 0; k < shape.length; k++) {
-            if (shape[k] != other.shape[k]) {
-                return false;
-            }
-        }
-        if (Bounds.elementCount(shape) == 0) {
-            return true;
-        }
-        long[] index = new long[shape.length];
-        while (true) {
-            if (!ValueEquality.pythonEquals(read(format.element(), position(index)),
-                    other.read(other.format.element(), other.position(index)))) {
-                return false;
-            }
-            int k = shape.length - 1;
-            while (k >= 0 && ++index[k] == shape[k]) {
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                return true;
-            }
-        }
+        return Arrays.equals(shape, other.shape) && ValueEquality.contentEquals(shape, memory, offset, strides,
+                format.element(), other.memory, other.offset, other.strides, other.format.element());
     }
 
     /**
@@ -1289,20 +801,26 @@ public final class BufferView implements BufferExporter, AutoCloseable {
             return false;
         }
         return format.equals(v.format) && itemsize == v.itemsize && Arrays.equals(shape, v.shape)
-                && Arrays.equals(toBytes(), v.toBytes());
+                && ByteEquality.equals(memory, offset, strides, v.memory, v.offset, v.strides, itemsize, shape);
     }
 
+    /**
+     * {@return a hash of the layout, the shape and the bytes of the first 1,024 elements in C
+     * order}, so that equal views hash alike and no view is too large to hash; a released view
+     * has its identity hash
+     */
     @Override
     public int hashCode() {
         if (released) {
             return System.identityHashCode(this);
         }
-        return 31 * (31 * format.hashCode() + Arrays.hashCode(shape)) + Arrays.hashCode(toBytes());
+        return 31 * (31 * format.hashCode() + Arrays.hashCode(shape))
+                + ByteEquality.hash(memory, offset, strides, itemsize, shape);
     }
 
     @Override
     public String toString() {
-        return "BufferView[format=" + quote(format.text()) + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape)
+        return "BufferView[format=" + Messages.quote(format.text()) + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape)
                 + " strides=" + Arrays.toString(strides) + " offset=" + offset + " readonly=" + readOnly
                 + (released ? " released" : "") + "]";
     }
@@ -1358,45 +876,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         if (step == 0) {
             throw new InvalidViewException("slice step cannot be zero: axis=" + axis);
         }
-        long len = shape[axis];
-        start = adjust(start, len, step);
-        stop = adjust(stop, len, step);
-        long count;
-        if (step < 0) {
-            count = stop < start ? (start - stop - 1) / (-step) + 1 : 0;
-        } else {
-            count = start < stop ? (stop - start - 1) / step + 1 : 0;
-        }
+        long[] slice = Bounds.slice(shape[axis], start, stop, step);
+        long count = slice[1];
         long[] newShape = shape.clone();
         long[] newStrides = strides.clone();
         newShape[axis] = count;
-        long newOffset = offset;
-        if (count > 0) {
-            newOffset = offset + start * strides[axis];
-            newStrides[axis] = count == 1 ? strideTimes(strides[axis], step) : strides[axis] * step;
-        } else {
-            newStrides[axis] = strideTimes(strides[axis], step);
-        }
+        newStrides[axis] = Bounds.sliceStride(strides[axis], step, count);
+        long newOffset = count > 0 ? offset + slice[0] * strides[axis] : offset;
         return derive(newOffset, format, itemsize, newShape, newStrides, readOnly);
-    }
-
-    private static long strideTimes(long stride, long step) {
-        long hi = Math.multiplyHigh(stride, step);
-        long lo = stride * step;
-        return (hi == 0 && lo >= 0) || (hi == -1 && lo < 0) ? lo : stride;
-    }
-
-    /** {@code PySlice_AdjustIndices} for one bound. */
-    private static long adjust(long bound, long len, long step) {
-        if (bound < 0) {
-            bound += len;
-            if (bound < 0) {
-                bound = step < 0 ? -1 : 0;
-            }
-        } else if (bound >= len) {
-            bound = step < 0 ? len - 1 : len;
-        }
-        return bound;
     }
 
     private void checkAxis(int axis, String what) {
@@ -1418,20 +905,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public BufferView asIndex(int axis, long index) {
         ensureAlive();
         checkAxis(axis, "index");
-        long i = index < 0 ? index + shape[axis] : index;
-        if (i < 0 || i >= shape[axis]) {
-            throw new IndexOutOfBoundsException("index out of bounds: axis=" + axis + " index=" + index
-                    + " length=" + shape[axis]);
-        }
-        long[] newShape = new long[shape.length - 1];
-        long[] newStrides = new long[shape.length - 1];
-        for (int k = 0, j = 0; k < shape.length; k++) {
-            if (k != axis) {
-                newShape[j] = shape[k];
-                newStrides[j++] = strides[k];
-            }
-        }
-        return derive(offset + i * strides[axis], format, itemsize, newShape, newStrides, readOnly);
+        long i = Bounds.index(axis, index, shape[axis]);
+        return derive(offset + i * strides[axis], format, itemsize, Bounds.without(shape, axis),
+                Bounds.without(strides, axis), readOnly);
     }
 
     /**
@@ -1459,22 +935,12 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public BufferView asPermuted(int... axes) {
         ensureAlive();
-        if (axes.length != shape.length) {
-            throw new InvalidViewException("permutation has the wrong length: axes=" + Arrays.toString(axes)
-                    + " ndim=" + shape.length);
-        }
-        boolean[] seen = new boolean[axes.length];
+        Bounds.checkPermutation(axes, shape.length);
         long[] newShape = new long[axes.length];
         long[] newStrides = new long[axes.length];
         for (int k = 0; k < axes.length; k++) {
-            int a = axes[k];
-            if (a < 0 || a >= axes.length || seen[a]) {
-                throw new InvalidViewException("not a permutation of the axes: axes=" + Arrays.toString(axes)
-                        + " ndim=" + shape.length);
-            }
-            seen[a] = true;
-            newShape[k] = shape[a];
-            newStrides[k] = strides[a];
+            newShape[k] = shape[axes[k]];
+            newStrides[k] = strides[axes[k]];
         }
         return derive(offset, format, itemsize, newShape, newStrides, readOnly);
     }
@@ -1486,10 +952,11 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param format the new format: a native single-character format, optionally prefixed {@code @}
      *     (the result's {@link Format#text()} is this string as given)
      * @return a view sharing this view's memory and lifetime
-     * @throws InvalidViewException as CPython refuses: a view that is not C-contiguous; a view of
-     *     ndim other than 1 with a zero in its shape; a destination format that is not a native
-     *     single character; a cast between two non-byte formats; a length that is not a multiple of
-     *     the new itemsize
+     * @throws BufferException if the view is not C-contiguous (as {@link #asSegment()} and
+     *     {@link #getBuffer(int)} refuse it)
+     * @throws InvalidViewException as CPython refuses: a view of ndim other than 1 with a zero in
+     *     its shape; a destination format that is not a native single character; a cast between
+     *     two non-byte formats; a length that is not a multiple of the new itemsize
      * @throws IllegalStateException if the view has been released
      */
     public BufferView asCast(String format) {
@@ -1504,6 +971,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *     (the result's {@link Format#text()} is this string as given)
      * @param shape the new shape; its product times the new itemsize must be the byte length
      * @return a view sharing this view's memory and lifetime
+     * @throws BufferException if the view is not C-contiguous
      * @throws InvalidViewException as CPython refuses: the conditions of {@link #asCast(String)}, a
      *     zero in this view's shape, more than 64 dimensions, neither side 1-D, a dimension that is
      *     not positive, or {@code product(shape) * itemsize} not the byte length
@@ -1516,94 +984,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     private BufferView cast(String destination, long[] newShape) {
         ensureAlive();
         Objects.requireNonNull(destination, "format");
-        if (!cContiguous) {
-            throw new InvalidViewException("cast: casts are restricted to C-contiguous views: strides="
-                    + Arrays.toString(strides));
-        }
-        if ((newShape != null || shape.length != 1) && hasZero(shape)) {
-            throw new InvalidViewException("cast: cannot cast view with zeros in shape or strides: shape="
-                    + Arrays.toString(shape));
-        }
-        if (newShape != null) {
-            if (newShape.length > Bounds.MAX_NDIM) {
-                throw new InvalidViewException("cast: number of dimensions must not exceed 64: ndim=" + newShape.length);
-            }
-            if (shape.length != 1 && newShape.length != 1) {
-                throw new InvalidViewException("cast: cast must be 1D -> ND or ND -> 1D: from ndim=" + shape.length
-                        + " to ndim=" + newShape.length);
-            }
-        }
-        String dest = destination.startsWith("@") ? destination.substring(1) : destination;
-        long destSize = nativeCharSize(dest);
-        if (destSize < 0) {
-            throw new InvalidViewException("cast: destination format must be a native single character format"
-                    + " prefixed with an optional '@': format=" + quote(destination));
-        }
-        String src = format.text().startsWith("@") ? format.text().substring(1) : format.text();
-        boolean srcByte = nativeCharSize(src) > 0 && isByteCode(src);
-        if (!srcByte && !isByteCode(dest)) {
-            throw new InvalidViewException("cast: cannot cast between two non-byte formats: from="
-                    + quote(format.text()) + " to=" + quote(destination));
-        }
-        long length = byteLength();
-        if (length % destSize != 0) {
-            throw new InvalidViewException("cast: length is not a multiple of itemsize: length=" + length
-                    + " itemsize=" + destSize);
-        }
-        // the result keeps the format as given, "@h" included, as CPython's cast does
-        Format parsed = Format.of(destination);
-        long[] resultShape;
-        if (newShape == null) {
-            resultShape = new long[] {length / destSize};
-        } else {
-            long total = destSize;
-            for (long d : newShape) {
-                if (d <= 0) {
-                    throw new InvalidViewException("cast: elements of shape must be integers > 0: shape="
-                            + Arrays.toString(newShape));
-                }
-                if (d > Long.MAX_VALUE / total) {
-                    throw new InvalidViewException("cast: product(shape) > SSIZE_MAX: shape=" + Arrays.toString(newShape));
-                }
-                total *= d;
-            }
-            if (total != length) {
-                throw new InvalidViewException("cast: product(shape) * itemsize != buffer size: shape="
-                        + Arrays.toString(newShape) + " itemsize=" + destSize + " bytes=" + length);
-            }
-            resultShape = newShape.clone();
-        }
-        return derive(offset, parsed, destSize, resultShape, Bounds.cStrides(destSize, resultShape), readOnly);
-    }
-
-    private static boolean hasZero(long[] shape) {
-        for (long d : shape) {
-            if (d == 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isByteCode(String code) {
-        return code.equals("b") || code.equals("B") || code.equals("c");
-    }
-
-    /**
-     * CPython 3.11's {@code get_native_fmtchar}: the size of a native single-character format, or
-     * -1. ({@code e} joined the list in 3.12; the replayed oracle is 3.11.)
-     */
-    private static long nativeCharSize(String code) {
-        if (code.length() != 1) {
-            return -1;
-        }
-        return switch (code.charAt(0)) {
-            case 'c', 'b', 'B', '?' -> 1;
-            case 'h', 'H' -> 2;
-            case 'i', 'I', 'f' -> 4;
-            case 'l', 'L', 'q', 'Q', 'n', 'N', 'd', 'P' -> 8;
-            default -> -1;
-        };
+        Cast cast = Cast.of(format, shape, strides, cContiguous, byteLength(), destination, newShape);
+        return derive(offset, cast.format(), cast.itemsize(), cast.shape(),
+                Bounds.cStrides(cast.itemsize(), cast.shape()), readOnly);
     }
 
     // ---------------------------------------------------------------- exporter
@@ -1622,7 +1005,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     @Override
     public synchronized BufferView getBuffer(int flags) {
         ensureAlive();
-        checkRequest(flags, readOnly, cContiguous, fContiguous, format, shape, strides);
+        Requests.check(flags, readOnly, cContiguous, fContiguous, format, shape, strides);
         // The export is a new root: it and the views derived from it hold this view's memory, and
         // this view counts it as one export until the last of them is released.
         lifetime.retain();
@@ -1632,30 +1015,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
                     exports.decrementAndGet();
                     lifetime.release();
                 }));
-    }
-
-    static void checkRequest(int flags, boolean readOnly, boolean c, boolean f, Format format, long[] shape,
-            long[] strides) {
-        String refusal = null;
-        if (BufferFlags.isWritable(flags) && readOnly) {
-            refusal = "underlying buffer is not writable";
-        } else if ((flags & BufferFlags.C_CONTIGUOUS) == BufferFlags.C_CONTIGUOUS && !c) {
-            refusal = "underlying buffer is not C-contiguous";
-        } else if ((flags & BufferFlags.F_CONTIGUOUS) == BufferFlags.F_CONTIGUOUS && !f) {
-            refusal = "underlying buffer is not Fortran contiguous";
-        } else if ((flags & BufferFlags.ANY_CONTIGUOUS) == BufferFlags.ANY_CONTIGUOUS && !(c || f)) {
-            refusal = "underlying buffer is not contiguous";
-        } else if (!BufferFlags.fillsStrides(flags) && !c) {
-            refusal = "underlying buffer is not C-contiguous";
-        } else if (!BufferFlags.fillsShape(flags) && BufferFlags.fillsFormat(flags)) {
-            refusal = "cannot cast to unsigned bytes if the format flag is present";
-        }
-        if (refusal != null) {
-            // The layout goes into the message only when there is one: a granted request builds no string.
-            throw new BufferException(refusal + " (request=" + BufferFlags.name(flags) + " format=" + quote(format.text())
-                    + " shape=" + Arrays.toString(shape) + " strides=" + Arrays.toString(strides) + " readonly="
-                    + readOnly + ")");
-        }
     }
 
     /**
@@ -1692,8 +1051,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         }
         int live = exports.get();
         if (live > 0) {
-            throw new BufferException("view has " + live + " exported buffer" + (live == 1 ? "" : "s")
-                    + ": release them first (exports=" + live + ")");
+            throw new BufferException("view has exported buffers: release them first: exports=" + live);
         }
         released = true;
         lifetime.release();
@@ -1722,8 +1080,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * {@return the memory of a C-contiguous view as a {@link ByteBuffer} in native byte order,
      * read-only when the view is}; it shares this view's memory
      *
-     * @throws BufferException if the view is not C-contiguous, or its memory is a Java array other
-     *     than {@code byte[]} (a {@code ByteBuffer} can share only those)
+     * @throws BufferException if the view is not C-contiguous
+     * @throws UnsupportedOperationException if its memory is a Java array other than
+     *     {@code byte[]} (a {@code ByteBuffer} can share only those, as
+     *     {@link MemorySegment#asByteBuffer()} says)
      * @throws IllegalStateException if the view has been released
      */
     public ByteBuffer asByteBuffer() {
@@ -1731,128 +1091,106 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         try {
             return segment.asByteBuffer().order(ByteOrder.nativeOrder());
         } catch (UnsupportedOperationException e) {
-            throw new BufferException("asByteBuffer cannot share heap memory of a "
-                    + segment.heapBase().map(o -> o.getClass().getSimpleName()).orElse("?")
-                    + " (only byte[] and native memory): use asSegment() or toBytes()");
+            throw new UnsupportedOperationException("asByteBuffer shares only byte[] and native memory, use"
+                    + " asSegment() or toBytes(): memory="
+                    + segment.heapBase().map(o -> o.getClass().getSimpleName()).orElse("?"), e);
         }
     }
 
-    /** {@return a copy of the elements in C order, for a 1-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for a 1-byte integer format}
+     *
+     * @throws UnsupportedOperationException if the format is not a 1-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public byte[] toByteArray() {
         ensureAlive();
-        requireInteger(1, "toByteArray");
+        TypedAccess.integer(format, 1, "toByteArray");
         return toBytes();
     }
 
-    /** {@return a copy of the elements in C order, for a 2-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for a 2-byte integer format}
+     *
+     * @throws UnsupportedOperationException if the format is not a 2-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public short[] toShortArray() {
-        Scalar s = requireInteger(2, "toShortArray");
-        short[] out = new short[count("toShortArray")];
-        forEachC((i, pos) -> out[i] = (short) ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toShortArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units} */
+    /**
+     * {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units}
+     *
+     * @throws UnsupportedOperationException if the format is not a 2-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public char[] toCharArray() {
-        Scalar s = requireInteger(2, "toCharArray");
-        char[] out = new char[count("toCharArray")];
-        forEachC((i, pos) -> out[i] = (char) ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toCharArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for a 4-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for a 4-byte integer format}
+     *
+     * @throws UnsupportedOperationException if the format is not a 4-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public int[] toIntArray() {
-        Scalar s = requireInteger(4, "toIntArray");
-        int[] out = new int[count("toIntArray")];
-        forEachC((i, pos) -> out[i] = (int) ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toIntArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for an 8-byte integer format} */
+    /**
+     * {@return a copy of the elements in C order, for an 8-byte integer format}
+     *
+     * @throws UnsupportedOperationException if the format is not an 8-byte integer
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public long[] toLongArray() {
-        Scalar s = requireInteger(8, "toLongArray");
-        long[] out = new long[count("toLongArray")];
-        forEachC((i, pos) -> out[i] = ScalarCodec.readBits(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toLongArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for format {@code f} (any byte order)} */
+    /**
+     * {@return a copy of the elements in C order, for format {@code f} (any byte order)}
+     *
+     * @throws UnsupportedOperationException if the format is not {@code f}
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public float[] toFloatArray() {
-        Scalar s = requireKind(ScalarKind.FLOAT32, "toFloatArray");
-        float[] out = new float[count("toFloatArray")];
-        forEachC((i, pos) -> out[i] = (float) ScalarCodec.readReal(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toFloatArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for format {@code d} (any byte order)} */
+    /**
+     * {@return a copy of the elements in C order, for format {@code d} (any byte order)}
+     *
+     * @throws UnsupportedOperationException if the format is not {@code d}
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public double[] toDoubleArray() {
-        Scalar s = requireKind(ScalarKind.FLOAT64, "toDoubleArray");
-        double[] out = new double[count("toDoubleArray")];
-        forEachC((i, pos) -> out[i] = ScalarCodec.readReal(memory, pos, s));
-        return out;
+        ensureAlive();
+        return JavaArrays.toDoubleArray(memory, offset, shape, strides, format);
     }
 
-    /** {@return a copy of the elements in C order, for format {@code ?}} */
+    /**
+     * {@return a copy of the elements in C order, for format {@code ?}}
+     *
+     * @throws UnsupportedOperationException if the format is not {@code ?}
+     * @throws OutOfMemoryError if the elements do not fit a Java array
+     * @throws IllegalStateException if the view has been released
+     */
     public boolean[] toBooleanArray() {
-        Scalar s = requireKind(ScalarKind.BOOL, "toBooleanArray");
-        boolean[] out = new boolean[count("toBooleanArray")];
-        forEachC((i, pos) -> out[i] = ScalarCodec.readBits(memory, pos, s) != 0);
-        return out;
-    }
-
-    private Scalar requireInteger(int size, String what) {
         ensureAlive();
-        if (format.element() instanceof Scalar s && s.kind().isInteger() && s.size() == size) {
-            return s;
-        }
-        throw new InvalidViewException(what + " needs a " + size + "-byte integer format, found format="
-                + quote(format.text()));
-    }
-
-    private Scalar requireKind(ScalarKind kind, String what) {
-        ensureAlive();
-        if (format.element() instanceof Scalar s && s.kind() == kind) {
-            return s;
-        }
-        throw new InvalidViewException(what + " needs format " + quote(kind.code()) + " (any byte order), found format="
-                + quote(format.text()));
-    }
-
-    private int count(String what) {
-        long n = Bounds.elementCount(shape);
-        if (n < 0 || n > Integer.MAX_VALUE - 8) {
-            throw new OutOfMemoryError(what + ": view too large for a Java array: elements=" + (n < 0 ? "over 2^63" : n));
-        }
-        return (int) n;
-    }
-
-    @FunctionalInterface
-    private interface PositionConsumer {
-        void accept(int index, long position);
-    }
-
-    private void forEachC(PositionConsumer consumer) {
-        if (Bounds.elementCount(shape) == 0) {
-            return;
-        }
-        long[] index = new long[shape.length];
-        long pos = offset;
-        int i = 0;
-        while (true) {
-            consumer.accept(i++, pos);
-            int k = shape.length - 1;
-            while (k >= 0) {
-                if (++index[k] < shape[k]) {
-                    pos += strides[k];
-                    break;
-                }
-                pos -= (shape[k] - 1) * strides[k];
-                index[k] = 0;
-                k--;
-            }
-            if (k < 0) {
-                return;
-            }
-        }
+        return JavaArrays.toBooleanArray(memory, offset, shape, strides, format);
     }
 }

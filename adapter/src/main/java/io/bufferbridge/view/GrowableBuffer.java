@@ -58,8 +58,8 @@ public final class GrowableBuffer implements BufferExporter {
      */
     public synchronized void resize(int length) {
         if (exports > 0) {
-            throw new BufferException("Existing exports of data: object cannot be re-sized (exports=" + exports
-                    + " length=" + data.length + " requested=" + length + ")");
+            throw new BufferException("Existing exports of data: object cannot be re-sized: exports=" + exports
+                    + " length=" + data.length + " requested=" + length);
         }
         if (length < 0) {
             throw new IllegalArgumentException("negative length: length=" + length);

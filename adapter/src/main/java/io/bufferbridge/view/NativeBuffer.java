@@ -1,8 +1,9 @@
 package io.bufferbridge.view;
 
 import io.bufferbridge.format.Format;
-import io.bufferbridge.format.FormatException;
 import io.bufferbridge.internal.view.Bounds;
+import io.bufferbridge.internal.view.Messages;
+import io.bufferbridge.internal.view.Validity;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -57,14 +58,9 @@ public final class NativeBuffer implements BufferExporter, AutoCloseable {
      *     or {@code order} is {@link Order#A}
      */
     public static NativeBuffer allocate(String format, Order order, long... shape) {
-        Format parsed;
-        try {
-            parsed = Format.of(format);
-        } catch (FormatException e) {
-            throw new InvalidViewException("invalid format: " + e.getMessage(), e);
-        }
+        Format parsed = Validity.parse(format);
         if (order == Order.A) {
-            throw new InvalidViewException("array order must be C or F, found A");
+            throw new InvalidViewException("array order must be C or F: order=A");
         }
         long itemsize = parsed.isStructCompatible() ? parsed.itemsize() : parsed.paddedItemsize();
         long[] sh = shape.clone();
@@ -90,7 +86,7 @@ public final class NativeBuffer implements BufferExporter, AutoCloseable {
     @Override
     public synchronized BufferView getBuffer(int flags) {
         if (closed) {
-            throw new IllegalStateException("native buffer is closed: format=" + format.text());
+            throw new IllegalStateException("native buffer is closed: format=" + Messages.quote(format.text()));
         }
         BufferView view = BufferView.exported(memory, 0, format, itemsize, shape, strides, false, flags, this::released);
         exports++;

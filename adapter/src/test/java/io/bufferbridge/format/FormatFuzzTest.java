@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
- * Coverage-guided fuzzing of the format parser (Issue 8, target 1): any string gives a layout or a
+ * Coverage-guided fuzzing of the format parser (the first fuzz target of the README): any string gives a layout or a
  * {@link FormatException}, and a layout's canonical string parses back to an equal layout.
  *
  * <p>{@code mvn verify} replays the committed inputs in {@code FormatFuzzTestInputs/parse/};

@@ -30,7 +30,7 @@ class FormatOracleTest {
     }
 
     @Test
-    void oracleHasTheCountsTheIssueAsksFor() throws IOException {
+    void oracleHasTheCountsTheReadmeStates() throws IOException {
         List<JsonNode> rows = rows();
         long structRows = rows.stream().filter(r -> !r.get("origin").asText().equals("random-numpy")).count();
         long numpyRecords = rows.stream()

@@ -84,16 +84,16 @@ class FormatTest {
         assertEquals(4, rec.alignment());
         assertFalse(rec.isStructCompatible());
         Record r = (Record) rec.element();
-        assertEquals(new Field("b", true, 4, new Scalar(ScalarKind.UINT8, 1, 1, 1, ByteOrder.LITTLE_ENDIAN)), r.field("b"));
+        assertEquals(new Field("b", true, 4, new Scalar(ScalarKind.UINT8, 1, 1, 1, ByteOrder.LITTLE_ENDIAN)), r.field("b").orElseThrow());
 
         Format sub = Format.of("T{B:a:(2,3)=h:b:}");
-        SubArray b = (SubArray) ((Record) sub.element()).field("b").element();
+        SubArray b = (SubArray) ((Record) sub.element()).field("b").orElseThrow().element();
         assertEquals(List.of(2L, 3L), b.shape());
         assertEquals(new Scalar(ScalarKind.INT16, 1, 2, 1, ByteOrder.LITTLE_ENDIAN), b.element());
         assertEquals(13, sub.itemsize());
 
         Format order = Format.of("T{>i:a:h:b:}");
-        Scalar h = (Scalar) ((Record) order.element()).field("b").element();
+        Scalar h = (Scalar) ((Record) order.element()).field("b").orElseThrow().element();
         assertEquals(ByteOrder.BIG_ENDIAN, h.order(), "an order character stays in force");
         assertEquals(">i2", h.numpyDtype());
     }
@@ -135,5 +135,20 @@ class FormatTest {
         }
         assertEquals(100_000, parsed + refused);
         assertTrue(parsed > 1_000 && refused > 1_000, "parsed=" + parsed + " refused=" + refused);
+    }
+
+    @Test
+    void lookupsThatFindNothingSaySoWithAnEmptyOptional() {
+        assertEquals(java.util.Optional.of(ScalarKind.COMPLEX128), ScalarKind.ofCode("Zd"));
+        assertEquals(java.util.Optional.of(ScalarKind.INT32), ScalarKind.ofCode("i"));
+        assertEquals(java.util.Optional.empty(), ScalarKind.ofCode("y"));
+        assertEquals(java.util.Optional.empty(), ScalarKind.ofCode("ii"));
+        Record r = (Record) Format.of("T{i:a:h:b:}").element();
+        assertEquals("a", r.field("a").orElseThrow().name());
+        assertEquals(true, r.field("a").orElseThrow().named());
+        assertEquals(java.util.Optional.empty(), r.field("nope"));
+        Record unnamed = (Record) Format.of("ih").element();
+        assertEquals(4, unnamed.field("f1").orElseThrow().offset());
+        assertEquals(false, unnamed.field("f1").orElseThrow().named());
     }
 }

@@ -151,10 +151,10 @@ class BufferViewTest {
         assertEquals(5L, v.get(-1, -1));
         assertEquals("index out of bounds: axis=1 index=3 length=3",
                 assertThrows(IndexOutOfBoundsException.class, () -> v.get(0, 3)).getMessage());
-        assertEquals("index has 1 coordinates, view has ndim=2",
+        assertEquals("index has the wrong number of coordinates: coordinates=1 ndim=2",
                 assertThrows(IndexOutOfBoundsException.class, () -> v.get(0)).getMessage());
-        assertEquals("getDouble needs a real or integer format, found format='?'", assertThrows(
-                InvalidViewException.class, () -> BufferView.ofArray(new boolean[1]).getDouble(0)).getMessage());
+        assertEquals("getDouble needs a real or integer format: format='?'", assertThrows(
+                UnsupportedOperationException.class, () -> BufferView.ofArray(new boolean[1]).getDouble(0)).getMessage());
     }
 
     // ------------------------------------------------------------ derived views
@@ -218,7 +218,7 @@ class BufferViewTest {
         assertEquals("d", r.format().text());
         assertTrue(r.isReadOnly());
         assertEquals(List.of(2.0, 3.0), r.toList());
-        assertEquals("view is read-only: setDouble refused (format=d)",
+        assertEquals("view is read-only: setDouble refused: format='d'",
                 assertThrows(BufferException.class, () -> r.setDouble(0, 0)).getMessage());
         assertThrows(BufferException.class, () -> r.getBuffer(BufferFlags.WRITABLE));
     }
@@ -233,15 +233,15 @@ class BufferViewTest {
         assertArrayEquals(new float[] {0.5f}, BufferView.ofArray(new float[] {0.5f}).toFloatArray());
         assertArrayEquals(new double[] {2, 1}, BufferView.ofArray(new double[] {1, 2}).asSlice(1, Long.MIN_VALUE, -1).toDoubleArray());
         assertArrayEquals(new boolean[] {true, false}, BufferView.ofArray(new boolean[] {true, false}).toBooleanArray());
-        assertEquals("toIntArray needs a 4-byte integer format, found format='d'", assertThrows(
-                InvalidViewException.class, () -> BufferView.ofArray(new double[1]).toIntArray()).getMessage());
+        assertEquals("toIntArray needs a 4-byte integer format: format='d'", assertThrows(
+                UnsupportedOperationException.class, () -> BufferView.ofArray(new double[1]).toIntArray()).getMessage());
 
         byte[] backing = {1, 2, 3};
         ByteBuffer shared = BufferView.ofArray(backing).asByteBuffer();
         shared.put(1, (byte) 20);
         assertEquals(20, backing[1], "asByteBuffer shares the memory");
-        assertEquals("asByteBuffer cannot share heap memory of a int[] (only byte[] and native memory): use asSegment() or toBytes()",
-                assertThrows(BufferException.class, () -> BufferView.ofArray(new int[1]).asByteBuffer()).getMessage());
+        assertEquals("asByteBuffer shares only byte[] and native memory, use asSegment() or toBytes(): memory=int[]",
+                assertThrows(UnsupportedOperationException.class, () -> BufferView.ofArray(new int[1]).asByteBuffer()).getMessage());
         assertEquals("asSegment needs a C-contiguous view: shape=[3] strides=[-1]", assertThrows(BufferException.class,
                 () -> BufferView.ofArray(backing).asSlice(Long.MAX_VALUE, Long.MIN_VALUE, -1).asSegment()).getMessage());
     }
@@ -255,7 +255,7 @@ class BufferViewTest {
         BufferView tail = v.asSlice(1, 2, 1);
         v.close();
         BufferException e = assertThrows(BufferException.class, () -> g.resize(4));
-        assertEquals("Existing exports of data: object cannot be re-sized (exports=1 length=2 requested=4)", e.getMessage());
+        assertEquals("Existing exports of data: object cannot be re-sized: exports=1 length=2 requested=4", e.getMessage());
         tail.close();
         g.resize(4);
         try (BufferView w = g.getBuffer(BufferFlags.FULL_RO)) {
@@ -274,7 +274,7 @@ class BufferViewTest {
         v.close();
         n.close();
         n.close();
-        assertEquals("native buffer is closed: format=d",
+        assertEquals("native buffer is closed: format='d'",
                 assertThrows(IllegalStateException.class, () -> n.getBuffer(BufferFlags.SIMPLE)).getMessage());
     }
 
@@ -289,7 +289,7 @@ class BufferViewTest {
             java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
                     () -> other.submit(() -> v.get(0)).get(), "use after release from the other thread");
             assertTrue(e.getCause() instanceof IllegalStateException, e.getCause().toString());
-            assertEquals("operation on a released view: format=q shape=[2]", e.getCause().getMessage());
+            assertEquals("operation on a released view: format='q' shape=[2]", e.getCause().getMessage());
             other.submit(v::close).get();
         } finally {
             other.shutdownNow();

@@ -232,7 +232,7 @@ class ExporterContractTest {
         BufferView outer = k.exporter().getBuffer(BufferFlags.FULL_RO);
         BufferView inner = outer.getBuffer(BufferFlags.FULL_RO);
         BufferException e = assertThrows(BufferException.class, outer::close);
-        assertEquals("view has 1 exported buffer: release them first (exports=1)", e.getMessage());
+        assertEquals("view has exported buffers: release them first: exports=1", e.getMessage());
         assertTrue(outer.isAlive());
         inner.close();
         outer.close();

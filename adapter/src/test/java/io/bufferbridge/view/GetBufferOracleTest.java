@@ -40,10 +40,10 @@ import org.junit.jupiter.api.TestFactory;
 class GetBufferOracleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The 17 request flags the issue names, with CPython's values. */
-    private static final Map<String, Integer> ISSUE_FLAGS = issueFlags();
+    /** The 17 request flags of {@code PyObject_GetBuffer} (contract §1), with CPython's values. */
+    private static final Map<String, Integer> REQUEST_FLAGS = requestFlags();
 
-    private static Map<String, Integer> issueFlags() {
+    private static Map<String, Integer> requestFlags() {
         Map<String, Integer> m = new LinkedHashMap<>();
         m.put("PyBUF_SIMPLE", BufferFlags.SIMPLE);
         m.put("PyBUF_WRITABLE", BufferFlags.WRITABLE);
@@ -70,24 +70,24 @@ class GetBufferOracleTest {
     }
 
     @Test
-    void oracleHasTheCountsTheIssueAsksFor() throws IOException {
+    void oracleHasTheCountsTheReadmeStates() throws IOException {
         List<JsonNode> rows = rows();
         Map<String, Set<String>> flagsByLayout = new LinkedHashMap<>();
         for (JsonNode row : rows) {
             String name = row.get("flag_name").asText();
             int flag = row.get("flag").asInt();
             // the recorded value of every named flag is CPython's, and ours
-            if (ISSUE_FLAGS.containsKey(name)) {
-                assertEquals(ISSUE_FLAGS.get(name), flag, name);
+            if (REQUEST_FLAGS.containsKey(name)) {
+                assertEquals(REQUEST_FLAGS.get(name), flag, name);
             }
             flagsByLayout.computeIfAbsent(row.get("layout").asText(), k -> new TreeSet<>()).add(name);
         }
         List<String> complete = flagsByLayout.entrySet().stream()
-                .filter(e -> e.getValue().containsAll(ISSUE_FLAGS.keySet()))
+                .filter(e -> e.getValue().containsAll(REQUEST_FLAGS.keySet()))
                 .map(Map.Entry::getKey)
                 .collect(Collectors.toList());
-        assertTrue(complete.size() >= 12, "layouts with all 17 issue flags: " + complete);
-        assertEquals(flagsByLayout.keySet().size(), complete.size(), "every layout has every issue flag");
+        assertTrue(complete.size() >= 12, "layouts with all 17 request flags: " + complete);
+        assertEquals(flagsByLayout.keySet().size(), complete.size(), "every layout has every request flag");
         assertTrue(rows.stream().anyMatch(r -> !r.get("granted").asBoolean()), "some refusals");
         assertTrue(rows.stream().anyMatch(r -> r.get("granted").asBoolean()), "some grants");
     }

@@ -15,7 +15,7 @@ import java.math.BigInteger;
 import java.util.List;
 
 /**
- * Coverage-guided fuzzing of view construction (Issue 8, target 2): a fuzzed format, itemsize,
+ * Coverage-guided fuzzing of view construction (the second fuzz target of the README): a fuzzed format, itemsize,
  * shape, strides, offset and memory size. The memory is a segment of exactly that size, so an
  * element outside it makes FFM throw {@link IndexOutOfBoundsException}: that is a finding. An
  * accepted view must read every element ({@code toBytes()}, {@code toList()}); a refused one throws
@@ -74,7 +74,7 @@ class ViewFuzzTest {
                 assertTrue(refused.getMessage() != null && !refused.getMessage().isEmpty(), "refusal has a message");
                 return;
             }
-            // accepted: it must be valid by SPEC §1, then every element must be readable
+            // accepted: it must be valid by contract §1 (docs/contract.md), then every element must be readable
             assertEquals(shape.length, strides.length, "accepted with ndim != len(strides)");
             assertTrue(ndim <= 64, "accepted with ndim > 64");
             assertTrue(parsedItemsize >= 0, "accepted a format that does not parse: " + format);

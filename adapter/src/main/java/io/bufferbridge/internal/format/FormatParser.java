@@ -80,13 +80,16 @@ public final class FormatParser {
 
     static {
         for (char c = 0; c < KIND_OF_CHAR.length; c++) {
-            KIND_OF_CHAR[c] = ScalarKind.ofCode(String.valueOf(c));
+            KIND_OF_CHAR[c] = ScalarKind.ofCode(String.valueOf(c)).orElse(null);
         }
     }
 
-    /** {@return {@code ScalarKind.ofCode(String.valueOf(c))}, from a table} */
+    /**
+     * {@return {@code ScalarKind.ofCode(String.valueOf(c))}, from a table, or null for no kind}:
+     * null rather than an {@code Optional} because the parser asks once per character
+     */
     static ScalarKind kindOf(char c) {
-        return c < KIND_OF_CHAR.length ? KIND_OF_CHAR[c] : ScalarKind.ofCode(String.valueOf(c));
+        return c < KIND_OF_CHAR.length ? KIND_OF_CHAR[c] : null;
     }
 
     static boolean isDigit(char c) {

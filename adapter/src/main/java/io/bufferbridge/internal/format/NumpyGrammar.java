@@ -45,7 +45,7 @@ final class NumpyGrammar {
     ParsedFormat parse() {
         Body body = body(-1);
         List<Field> fields = body.fields();
-        if (fields.size() == 1 && !fields.get(0).isNamed() && fields.get(0).offset() == 0
+        if (fields.size() == 1 && !fields.get(0).named() && fields.get(0).offset() == 0
                 && fields.get(0).element().size() == body.size()) {
             Element root = fields.get(0).element();
             long itemsize = root instanceof Record r ? r.contentSize() : root.size();
@@ -133,7 +133,7 @@ final class NumpyGrammar {
                         throw new FormatException(s, codePos, "unknown complex code '" + code + "'"
                                 + (t == 'g' ? " in standard mode" : "") + " (expected Zf, Zd or native Zg)");
                     }
-                    kind = ScalarKind.ofCode(code);
+                    kind = ScalarKind.ofCode(code).orElseThrow();
                 } else {
                     String codes = nativeSizes ? NATIVE_CODES : STANDARD_CODES;
                     if (codes.indexOf(c) < 0) {
@@ -215,7 +215,7 @@ final class NumpyGrammar {
                     if (seen == null && fields.size() >= 16) {
                         seen = new HashSet<>();
                         for (Field f : fields) {
-                            if (f.isNamed()) {
+                            if (f.named()) {
                                 seen.add(f.name());
                             }
                         }
@@ -247,7 +247,7 @@ final class NumpyGrammar {
     private static List<Field> fixNames(List<Field> fields) {
         List<String> fixed = new ArrayList<>();
         for (Field f : fields) {
-            fixed.add(f.isNamed() ? f.name() : null);
+            fixed.add(f.named() ? f.name() : null);
         }
         for (int k = 0; k < fixed.size(); k++) {
             if (fixed.get(k) != null) {
@@ -308,7 +308,7 @@ final class NumpyGrammar {
     private static boolean isNamedIn(List<Field> fields, String name) {
         for (int k = 0; k < fields.size(); k++) {
             Field f = fields.get(k);
-            if (f.isNamed() && f.name().equals(name)) {
+            if (f.named() && f.name().equals(name)) {
                 return true;
             }
         }

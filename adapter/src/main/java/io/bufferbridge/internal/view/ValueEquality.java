@@ -1,18 +1,46 @@
 package io.bufferbridge.internal.view;
 
+import io.bufferbridge.format.Element;
 import io.bufferbridge.view.Complex;
+import java.lang.foreign.MemorySegment;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Python's {@code ==} between unpacked values: numbers compare by value across types
+ * Python's {@code ==} between views ({@code memoryview ==}) and between unpacked values: numbers compare by value across types
  * ({@code 1 == 1.0 == True}), NaN equals nothing, bytes equal only bytes, lists compare element
  * by element.
  */
 public final class ValueEquality {
     private ValueEquality() {}
+
+    /**
+     * {@return Python's {@code memoryview ==} for two views of one shape}: every pair of elements,
+     * in C order, unpacks to values Python finds equal
+     */
+    public static boolean contentEquals(long[] shape, MemorySegment ma, long oa, long[] sa, Element ea,
+            MemorySegment mb, long ob, long[] sb, Element eb) {
+        if (Bounds.elementCount(shape) == 0) {
+            return true;
+        }
+        long[] index = new long[shape.length];
+        while (true) {
+            if (!pythonEquals(ElementCodec.read(ma, Bounds.position(oa, shape, sa, index), ea),
+                    ElementCodec.read(mb, Bounds.position(ob, shape, sb, index), eb))) {
+                return false;
+            }
+            int k = shape.length - 1;
+            while (k >= 0 && ++index[k] == shape[k]) {
+                index[k] = 0;
+                k--;
+            }
+            if (k < 0) {
+                return true;
+            }
+        }
+    }
 
     /** {@return whether Python would find {@code a == b}} */
     public static boolean pythonEquals(Object a, Object b) {

@@ -1,22 +1,26 @@
 package io.bufferbridge.internal.view;
 
+import io.bufferbridge.format.Element;
+import io.bufferbridge.format.Record;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
+import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.Complex;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Reads and writes one scalar at a byte position, honouring its byte order; every access is
- * unaligned, because a field view need not be aligned.
+ * Reads and writes one element at a byte position: a scalar in its byte order, a record field by
+ * field, a sub-array in C order. Every access is unaligned, because a field view need not be
+ * aligned.
  */
-public final class ScalarCodec {
-    private ScalarCodec() {}
+public final class ElementCodec {
+    private ElementCodec() {}
 
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -34,6 +38,100 @@ public final class ScalarCodec {
         return s.order() == ByteOrder.BIG_ENDIAN;
     }
 
+    /**
+     * Reads an element as {@code memoryview.tolist()} or NumPy unpacks it: a scalar as
+     * {@link #read(MemorySegment, long, Scalar)}, a record as a {@code List} of its fields' values,
+     * a sub-array as nested {@code List}s in C order.
+     */
+    public static Object read(MemorySegment m, long pos, Element e) {
+        return switch (e) {
+            case Scalar s -> read(m, pos, s);
+            case Record r -> {
+                List<Object> values = new ArrayList<>(r.fields().size());
+                for (var f : r.fields()) {
+                    values.add(read(m, pos + f.offset(), f.element()));
+                }
+                yield values;
+            }
+            case SubArray a -> readSubArray(m, a, 0, pos);
+        };
+    }
+
+    /**
+     * {@return a view's values as {@code memoryview.tolist()} gives them}: the single value for a
+     * 0-d view, else one list level per dimension
+     */
+    public static Object toList(MemorySegment m, long offset, long[] shape, long[] strides, Element e) {
+        return shape.length == 0 ? read(m, offset, e) : toList(m, 0, offset, shape, strides, e);
+    }
+
+    private static List<Object> toList(MemorySegment m, int dim, long pos, long[] shape, long[] strides, Element e) {
+        List<Object> out = new ArrayList<>((int) Math.min(shape[dim], 1 << 16));
+        for (long i = 0; i < shape[dim]; i++) {
+            long at = pos + i * strides[dim];
+            out.add(dim + 1 == shape.length ? read(m, at, e) : toList(m, dim + 1, at, shape, strides, e));
+        }
+        return out;
+    }
+
+    private static Object readSubArray(MemorySegment m, SubArray a, int dim, long pos) {
+        long n = a.shape().get(dim);
+        long step = a.element().size();
+        for (int k = dim + 1; k < a.shape().size(); k++) {
+            step *= a.shape().get(k);
+        }
+        List<Object> values = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            long at = pos + i * step;
+            values.add(dim + 1 == a.shape().size() ? read(m, at, a.element()) : readSubArray(m, a, dim + 1, at));
+        }
+        return values;
+    }
+
+    /**
+     * Writes an element from a value of the type {@link #read(MemorySegment, long, Element)} gives.
+     *
+     * @throws IllegalArgumentException if the value does not fit the element
+     * @throws UnsupportedOperationException if a scalar of the element cannot be written
+     */
+    public static void write(MemorySegment m, long pos, Element e, Object value) {
+        switch (e) {
+            case Scalar s -> write(m, pos, s, value);
+            case Record r -> {
+                List<?> values = listOf(value, r.fields().size(), "record");
+                for (int k = 0; k < values.size(); k++) {
+                    write(m, pos + r.fields().get(k).offset(), r.fields().get(k).element(), values.get(k));
+                }
+            }
+            case SubArray a -> writeSubArray(m, a, 0, pos, value);
+        }
+    }
+
+    private static void writeSubArray(MemorySegment m, SubArray a, int dim, long pos, Object value) {
+        long n = a.shape().get(dim);
+        long step = a.element().size();
+        for (int k = dim + 1; k < a.shape().size(); k++) {
+            step *= a.shape().get(k);
+        }
+        List<?> values = listOf(value, n, "sub-array");
+        for (int i = 0; i < n; i++) {
+            long at = pos + i * step;
+            if (dim + 1 == a.shape().size()) {
+                write(m, at, a.element(), values.get(i));
+            } else {
+                writeSubArray(m, a, dim + 1, at, values.get(i));
+            }
+        }
+    }
+
+    private static List<?> listOf(Object value, long size, String what) {
+        if (!(value instanceof List<?> list) || list.size() != size) {
+            throw new IllegalArgumentException("a " + what + " takes a List of its values: expected=" + size
+                    + " found=" + (value instanceof List<?> l ? l.size() : typeName(value)));
+        }
+        return list;
+    }
+
     /** Reads the raw bits of an integer (or bool) scalar of 1, 2, 4 or 8 bytes, sign- or zero-extended. */
     public static long readBits(MemorySegment m, long pos, Scalar s) {
         boolean unsigned = s.kind().isUnsigned() || s.kind() == ScalarKind.BOOL || s.kind() == ScalarKind.CHAR;
@@ -48,7 +146,7 @@ public final class ScalarCodec {
                 yield unsigned ? Integer.toUnsignedLong(v) : v;
             }
             case 8 -> m.get(big(s) ? LONG_BE : LONG_LE, pos);
-            default -> throw new IllegalArgumentException("not an integer scalar: " + s);
+            default -> throw new IllegalArgumentException("not an integer scalar: format='" + s.kind().code() + "' size=" + s.size());
         };
     }
 
@@ -59,7 +157,7 @@ public final class ScalarCodec {
             case 2 -> m.set(big(s) ? SHORT_BE : SHORT_LE, pos, (short) bits);
             case 4 -> m.set(big(s) ? INT_BE : INT_LE, pos, (int) bits);
             case 8 -> m.set(big(s) ? LONG_BE : LONG_LE, pos, bits);
-            default -> throw new IllegalArgumentException("not an integer scalar: " + s);
+            default -> throw new IllegalArgumentException("not an integer scalar: format='" + s.kind().code() + "' size=" + s.size());
         }
     }
 
@@ -71,8 +169,17 @@ public final class ScalarCodec {
             case FLOAT64 -> m.get(big(s) ? DOUBLE_BE : DOUBLE_LE, pos);
             case LONG_DOUBLE -> x87ToDouble(m.get(big(s) ? LONG_BE : LONG_LE, pos),
                     Short.toUnsignedInt(m.get(big(s) ? SHORT_BE : SHORT_LE, pos + 8)));
-            default -> throw new IllegalArgumentException("not a real scalar: " + s);
+            default -> throw new IllegalArgumentException("not a real scalar: format='" + s.kind().code() + "'");
         };
+    }
+
+    /** Reads a real or integer scalar as a double; an unsigned 64-bit value above 2^63 is not negative. */
+    public static double readDouble(MemorySegment m, long pos, Scalar s) {
+        if (s.kind().isFloat()) {
+            return readReal(m, pos, s);
+        }
+        long bits = readBits(m, pos, s);
+        return s.kind().isUnsigned() && bits < 0 ? (double) (bits >>> 1) * 2.0 + (bits & 1) : bits;
     }
 
     /** Writes a real floating point scalar ({@code e f d}). */
@@ -81,7 +188,7 @@ public final class ScalarCodec {
             case FLOAT16 -> m.set(big(s) ? SHORT_BE : SHORT_LE, pos, Float.floatToFloat16((float) v));
             case FLOAT32 -> m.set(big(s) ? FLOAT_BE : FLOAT_LE, pos, (float) v);
             case FLOAT64 -> m.set(big(s) ? DOUBLE_BE : DOUBLE_LE, pos, v);
-            default -> throw new IllegalArgumentException("cannot write a double into " + s.kind().code());
+            default -> throw new IllegalArgumentException("cannot write a double: format='" + s.kind().code() + "'");
         }
     }
 
@@ -167,6 +274,8 @@ public final class ScalarCodec {
      * {@code c s p}.
      *
      * @throws IllegalArgumentException if the value does not fit the code
+     * @throws UnsupportedOperationException for a code that cannot be written ({@code w}, {@code g},
+     *     complex)
      */
     public static void write(MemorySegment m, long pos, Scalar s, Object value) {
         ScalarKind k = s.kind();
@@ -174,19 +283,19 @@ public final class ScalarCodec {
             case BOOL -> {
                 boolean b = value instanceof Boolean bool ? bool : value instanceof Number n && n.doubleValue() != 0;
                 if (!(value instanceof Boolean) && !(value instanceof Number)) {
-                    throw new IllegalArgumentException("format '?' takes a Boolean, found " + typeName(value));
+                    throw new IllegalArgumentException(unfit("?", "Boolean", typeName(value)));
                 }
                 m.set(ValueLayout.JAVA_BYTE, pos, (byte) (b ? 1 : 0));
             }
             case CHAR -> {
                 if (!(value instanceof byte[] bytes) || bytes.length != 1) {
-                    throw new IllegalArgumentException("format 'c' takes a byte[] of length 1, found " + describe(value));
+                    throw new IllegalArgumentException(unfit("c", "byte[1]", describe(value)));
                 }
                 m.set(ValueLayout.JAVA_BYTE, pos, bytes[0]);
             }
             case BYTES, PASCAL, PAD -> {
                 if (!(value instanceof byte[] bytes)) {
-                    throw new IllegalArgumentException("format '" + k.code() + "' takes a byte[], found " + typeName(value));
+                    throw new IllegalArgumentException(unfit(k.code(), "byte[]", typeName(value)));
                 }
                 MemorySegment target = m.asSlice(pos, s.size());
                 target.fill((byte) 0);
@@ -202,13 +311,13 @@ public final class ScalarCodec {
             }
             case FLOAT16, FLOAT32, FLOAT64 -> {
                 if (!(value instanceof Number n)) {
-                    throw new IllegalArgumentException("format '" + k.code() + "' takes a Number, found " + typeName(value));
+                    throw new IllegalArgumentException(unfit(k.code(), "Number", typeName(value)));
                 }
                 writeReal(m, pos, s, n.doubleValue());
             }
             default -> {
                 if (!k.isInteger()) {
-                    throw new IllegalArgumentException("writing format '" + k.code() + "' is not supported");
+                    throw new UnsupportedOperationException("writing the format is not supported: format='" + k.code() + "'");
                 }
                 BigInteger v;
                 if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
@@ -216,14 +325,14 @@ public final class ScalarCodec {
                 } else if (value instanceof BigInteger b) {
                     v = b;
                 } else {
-                    throw new IllegalArgumentException("format '" + k.code() + "' takes an integer, found " + typeName(value));
+                    throw new IllegalArgumentException(unfit(k.code(), "an integer", typeName(value)));
                 }
                 int bits = (int) s.size() * 8;
                 BigInteger min = k.isUnsigned() ? BigInteger.ZERO : BigInteger.ONE.shiftLeft(bits - 1).negate();
                 BigInteger max = k.isUnsigned() ? BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
                         : BigInteger.ONE.shiftLeft(bits - 1).subtract(BigInteger.ONE);
                 if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
-                    throw new IllegalArgumentException("value out of range for format '" + k.code() + "': value=" + v
+                    throw new IllegalArgumentException("value out of range for the format: format='" + k.code() + "' value=" + v
                             + " min=" + min + " max=" + max);
                 }
                 writeBits(m, pos, s, v.longValue());
@@ -235,21 +344,15 @@ public final class ScalarCodec {
         return m.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
     }
 
+    private static String unfit(String code, String expected, String found) {
+        return "value does not fit the format: format='" + code + "' expected=" + expected + " found=" + found;
+    }
+
     private static String typeName(Object value) {
         return value == null ? "null" : value.getClass().getSimpleName();
     }
 
     private static String describe(Object value) {
-        return value instanceof byte[] b ? "byte[" + b.length + "] " + Arrays.toString(b) : typeName(value);
-    }
-
-    /** {@return bytes as lower-case hex, for messages} */
-    public static String hex(byte[] bytes) {
-        return java.util.HexFormat.of().formatHex(bytes);
-    }
-
-    /** {@return UTF-8 bytes, for tests and messages} */
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        return value instanceof byte[] b ? "byte[" + b.length + "]" : typeName(value);
     }
 }

@@ -1,0 +1,338 @@
+package io.bufferbridge.internal.view;
+
+import io.bufferbridge.view.Order;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Copies a strided view's element bytes into a dense target in C or Fortran order
+ * ({@code memoryview.tobytes(order)}, {@code PyBuffer_ToContiguous}): a single bulk copy when the
+ * source is already dense in that order, tiles or blocks for a transpose or permutation, unrolled
+ * runs for steps. One copy is one instance; it holds the source geometry for the kernels.
+ */
+public final class StridedCopy {
+    private final MemorySegment memory;
+    private final long itemsize;
+    private final long[] shape;
+    private final long[] strides;
+
+    private StridedCopy(MemorySegment memory, long itemsize, long[] shape, long[] strides) {
+        this.memory = memory;
+        this.itemsize = itemsize;
+        this.shape = shape;
+        this.strides = strides;
+    }
+
+    /**
+     * Copies {@code length} bytes, the source's elements in {@code order}, to {@code target} at
+     * {@code targetOffset}; the caller has checked that they fit and that {@code length > 0}.
+     *
+     * @param memory the source memory
+     * @param offset byte offset of the source's element (0,…,0)
+     * @param itemsize bytes per element
+     * @param shape the source's dimensions
+     * @param strides the source's strides, in bytes
+     * @param cContiguous whether the source is C-contiguous
+     * @param fContiguous whether the source is Fortran-contiguous
+     * @param length the source's byte length, {@code product(shape) * itemsize}
+     * @param target where the bytes go
+     * @param targetOffset byte offset in {@code target}
+     * @param order C, F, or A (Fortran order when the source is Fortran- but not C-contiguous)
+     */
+    public static void copy(MemorySegment memory, long offset, long itemsize, long[] shape, long[] strides,
+            boolean cContiguous, boolean fContiguous, long length, MemorySegment target, long targetOffset,
+            Order order) {
+        new StridedCopy(memory, itemsize, shape, strides).copy(offset, cContiguous, fContiguous, length, target,
+                targetOffset, order);
+    }
+
+    private void copy(long offset, boolean cContiguous, boolean fContiguous, long length, MemorySegment target,
+            long targetOffset, Order order) {
+        boolean fortran = order == Order.F || (order == Order.A && fContiguous && !cContiguous);
+        if ((fortran ? fContiguous : cContiguous)) {
+            MemorySegment.copy(memory, offset, target, targetOffset, length);
+            return;
+        }
+        int n = shape.length;
+        int[] axes = new int[n];
+        for (int k = 0; k < n; k++) {
+            axes[k] = fortran ? n - 1 - k : k;
+        }
+        // Each axis's stride in the target: the target is dense in the requested order.
+        long[] targetStrides = new long[n];
+        long step = itemsize;
+        for (int k = n - 1; k >= 0; k--) {
+            targetStrides[axes[k]] = step;
+            step *= shape[axes[k]];
+        }
+        // When the innermost target axis jumps through memory and another axis is closer to
+        // dense in the source (a transpose, a permutation), copy those two axes in tiles, so that
+        // both the reads and the writes of a tile stay in cache; the other axes loop outside.
+        int inner = axes[n - 1];
+        int near = -1;
+        if (n >= 2 && Math.abs(strides[inner]) != itemsize && shape[inner] > 1) {
+            for (int k = 0; k < n; k++) {
+                if (k != inner && shape[k] > 1 && (near < 0 || Math.abs(strides[k]) < Math.abs(strides[near]))) {
+                    near = k;
+                }
+            }
+            if (near >= 0 && Math.abs(strides[near]) >= Math.abs(strides[inner])) {
+                near = -1;
+            }
+        }
+        if (near >= 0) {
+            int[] outer = new int[n - 2];
+            int m = 0;
+            for (int k = 0; k < n - 1; k++) {
+                if (axes[k] != near) {
+                    outer[m++] = axes[k];
+                }
+            }
+            // The blocked copy's buffers, once per copy: the outer axes call it many times.
+            Blocks blocks = strides[near] == itemsize && (itemsize == 4 || itemsize == 8) && shape[inner] >= BLOCK
+                    && shape[near] >= BLOCK ? new Blocks(itemsize == 4) : null;
+            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near, blocks);
+            return;
+        }
+        copyAxes(axes, 0, offset, target, targetOffset, targetStrides);
+    }
+
+    private void copyAxes(int[] axes, int level, long pos, MemorySegment target, long at, long[] targetStrides) {
+        int axis = axes[level];
+        long n = shape[axis];
+        long stride = strides[axis];
+        if (level == axes.length - 1) {
+            copyRun(pos, stride, target, at, itemsize, n);
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            copyAxes(axes, level + 1, pos + i * stride, target, at + i * targetStrides[axis], targetStrides);
+        }
+    }
+
+    /**
+     * A tile is {@value #TILE_RUN} elements along the source's nearly dense axis (a run: one
+     * read burst, {@value #TILE_RUN} target lines written) by {@value #TILE_ROWS} along the target's
+     * innermost axis (which fills those target lines). Shorter runs did better than square tiles
+     * on a 4096×4096 int32 transpose (benchmarks/RESULTS.md).
+     */
+    private static final long TILE_RUN = 8;
+    private static final long TILE_ROWS = 64;
+
+    private void copyTiles(int[] outer, int level, long pos, MemorySegment target, long at, long[] targetStrides,
+            int inner, int near, Blocks blocks) {
+        if (level < outer.length) {
+            int axis = outer[level];
+            for (long i = 0; i < shape[axis]; i++) {
+                copyTiles(outer, level + 1, pos + i * strides[axis], target, at + i * targetStrides[axis], targetStrides,
+                        inner, near, blocks);
+            }
+            return;
+        }
+        long ni = shape[inner];
+        long nn = shape[near];
+        long si = strides[inner];
+        long sn = strides[near];
+        long ti = targetStrides[inner];
+        long tn = targetStrides[near];
+        if (blocks != null) {
+            copyBlocks(pos, si, ni, nn, target, at, tn, blocks);
+            return;
+        }
+        for (long n0 = 0; n0 < nn; n0 += TILE_RUN) {
+            long runs = Math.min(TILE_RUN, nn - n0);
+            for (long i0 = 0; i0 < ni; i0 += TILE_ROWS) {
+                long rows = Math.min(TILE_ROWS, ni - i0);
+                long from = pos + i0 * si + n0 * sn;
+                long to = at + i0 * ti + n0 * tn;
+                if (runs == TILE_RUN && itemsize == 4) {
+                    tile4(memory, from, si, sn, target, to, ti, tn, rows);
+                } else if (runs == TILE_RUN && itemsize == 8) {
+                    tile8(memory, from, si, sn, target, to, ti, tn, rows);
+                } else {
+                    for (long i = 0; i < rows; i++) {
+                        copyRun(from + i * si, sn, target, to + i * ti, tn, runs);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Blocks of {@value #BLOCK}×{@value #BLOCK} elements for the 2-D copy whose near axis is dense in
+     * the source (a transpose, a permutation that moves the last axis). Rows of a block are read
+     * and written with bulk copies through two Java arrays, and transposed between them: with
+     * power-of-two strides (a 4096×4096 transpose, 16 KiB per row) direct element loads and
+     * stores of a block fall into the same few cache sets and evict each other, which the arrays
+     * avoid. On a 4096×4096 int32 transpose this took 230 ms to 71 ms on the 2-core Xeon VM of
+     * benchmarks/RESULTS.md, as fast as gcc -O2's blocked loop there.
+     */
+    private static final int BLOCK = 64;
+
+    /** The two Java arrays a block passes through, and their element layout. */
+    private record Blocks(ValueLayout layout, Object in, Object out) {
+        Blocks(boolean ints) {
+            this(ints ? ValueLayout.JAVA_INT_UNALIGNED : ValueLayout.JAVA_LONG_UNALIGNED,
+                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK],
+                    ints ? new int[BLOCK * BLOCK] : new long[BLOCK * BLOCK]);
+        }
+    }
+
+    private void copyBlocks(long pos, long si, long ni, long nn, MemorySegment target, long at, long tn,
+            Blocks blocks) {
+        ValueLayout e = blocks.layout();
+        Object in = blocks.in();
+        Object out = blocks.out();
+        for (long i0 = 0; i0 < ni; i0 += BLOCK) {
+            int bi = (int) Math.min(BLOCK, ni - i0);
+            for (long n0 = 0; n0 < nn; n0 += BLOCK) {
+                int bn = (int) Math.min(BLOCK, nn - n0);
+                for (int i = 0; i < bi; i++) {
+                    MemorySegment.copy(memory, e, pos + (i0 + i) * si + n0 * itemsize, in, i * BLOCK, bn);
+                }
+                transposeBlock(in, out, bi, bn);
+                for (int n = 0; n < bn; n++) {
+                    MemorySegment.copy(out, n * BLOCK, target, e, at + (n0 + n) * tn + i0 * itemsize, bi);
+                }
+            }
+        }
+    }
+
+    /** {@code out[n][i] = in[i][n]} for the {@code bi}×{@code bn} corner of two {@value #BLOCK}-wide blocks. */
+    private static void transposeBlock(Object in, Object out, int bi, int bn) {
+        if (in instanceof int[] a) {
+            int[] b = (int[]) out;
+            for (int i = 0; i < bi; i++) {
+                for (int n = 0; n < bn; n++) {
+                    b[n * BLOCK + i] = a[i * BLOCK + n];
+                }
+            }
+        } else {
+            long[] a = (long[]) in;
+            long[] b = (long[]) out;
+            for (int i = 0; i < bi; i++) {
+                for (int n = 0; n < bn; n++) {
+                    b[n * BLOCK + i] = a[i * BLOCK + n];
+                }
+            }
+        }
+    }
+
+    /** A full tile of 4-byte elements: each row a run of 8 along the source's nearly dense axis. */
+    private static void tile4(MemorySegment m, long from, long si, long sn, MemorySegment t, long to, long ti, long tn,
+            long rows) {
+        ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
+        for (long i = 0; i < rows; i++) {
+            long p = from + i * si;
+            long a = to + i * ti;
+            int v0 = m.get(e, p);
+            int v1 = m.get(e, p + sn);
+            int v2 = m.get(e, p + 2 * sn);
+            int v3 = m.get(e, p + 3 * sn);
+            int v4 = m.get(e, p + 4 * sn);
+            int v5 = m.get(e, p + 5 * sn);
+            int v6 = m.get(e, p + 6 * sn);
+            int v7 = m.get(e, p + 7 * sn);
+            t.set(e, a, v0);
+            t.set(e, a + tn, v1);
+            t.set(e, a + 2 * tn, v2);
+            t.set(e, a + 3 * tn, v3);
+            t.set(e, a + 4 * tn, v4);
+            t.set(e, a + 5 * tn, v5);
+            t.set(e, a + 6 * tn, v6);
+            t.set(e, a + 7 * tn, v7);
+        }
+    }
+
+    /** A full tile of 8-byte elements, as {@link #tile4}. */
+    private static void tile8(MemorySegment m, long from, long si, long sn, MemorySegment t, long to, long ti, long tn,
+            long rows) {
+        ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
+        for (long i = 0; i < rows; i++) {
+            long p = from + i * si;
+            long a = to + i * ti;
+            long v0 = m.get(e, p);
+            long v1 = m.get(e, p + sn);
+            long v2 = m.get(e, p + 2 * sn);
+            long v3 = m.get(e, p + 3 * sn);
+            long v4 = m.get(e, p + 4 * sn);
+            long v5 = m.get(e, p + 5 * sn);
+            long v6 = m.get(e, p + 6 * sn);
+            long v7 = m.get(e, p + 7 * sn);
+            t.set(e, a, v0);
+            t.set(e, a + tn, v1);
+            t.set(e, a + 2 * tn, v2);
+            t.set(e, a + 3 * tn, v3);
+            t.set(e, a + 4 * tn, v4);
+            t.set(e, a + 5 * tn, v5);
+            t.set(e, a + 6 * tn, v6);
+            t.set(e, a + 7 * tn, v7);
+        }
+    }
+
+    /** Copies {@code n} elements from {@code pos} (step {@code stride}) to {@code at} (step {@code targetStride}). */
+    private void copyRun(long pos, long stride, MemorySegment target, long at, long targetStride, long n) {
+        if (stride == itemsize && targetStride == itemsize) {
+            MemorySegment.copy(memory, pos, target, at, n * itemsize);
+            return;
+        }
+        MemorySegment m = memory;
+        switch ((int) itemsize) {
+            case 8 -> {
+                ValueLayout.OfLong e = ValueLayout.JAVA_LONG_UNALIGNED;
+                long i = 0;
+                // Four at a time: loads first, then stores (about 10% on a stepped copy).
+                for (; i + 4 <= n; i += 4) {
+                    long p = pos + i * stride;
+                    long a = at + i * targetStride;
+                    long v0 = m.get(e, p);
+                    long v1 = m.get(e, p + stride);
+                    long v2 = m.get(e, p + 2 * stride);
+                    long v3 = m.get(e, p + 3 * stride);
+                    target.set(e, a, v0);
+                    target.set(e, a + targetStride, v1);
+                    target.set(e, a + 2 * targetStride, v2);
+                    target.set(e, a + 3 * targetStride, v3);
+                }
+                for (; i < n; i++) {
+                    target.set(e, at + i * targetStride, m.get(e, pos + i * stride));
+                }
+            }
+            case 4 -> {
+                ValueLayout.OfInt e = ValueLayout.JAVA_INT_UNALIGNED;
+                long i = 0;
+                for (; i + 4 <= n; i += 4) {
+                    long p = pos + i * stride;
+                    long a = at + i * targetStride;
+                    int v0 = m.get(e, p);
+                    int v1 = m.get(e, p + stride);
+                    int v2 = m.get(e, p + 2 * stride);
+                    int v3 = m.get(e, p + 3 * stride);
+                    target.set(e, a, v0);
+                    target.set(e, a + targetStride, v1);
+                    target.set(e, a + 2 * targetStride, v2);
+                    target.set(e, a + 3 * targetStride, v3);
+                }
+                for (; i < n; i++) {
+                    target.set(e, at + i * targetStride, m.get(e, pos + i * stride));
+                }
+            }
+            case 2 -> {
+                for (long i = 0; i < n; i++) {
+                    target.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + i * targetStride,
+                            m.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + i * stride));
+                }
+            }
+            case 1 -> {
+                for (long i = 0; i < n; i++) {
+                    target.set(ValueLayout.JAVA_BYTE, at + i * targetStride, m.get(ValueLayout.JAVA_BYTE, pos + i * stride));
+                }
+            }
+            default -> {
+                for (long i = 0; i < n; i++) {
+                    MemorySegment.copy(m, pos + i * stride, target, at + i * targetStride, itemsize);
+                }
+            }
+        }
+    }
+}
