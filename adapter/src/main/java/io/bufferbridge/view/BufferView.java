@@ -8,7 +8,6 @@ import io.bufferbridge.internal.view.Bounds;
 import io.bufferbridge.internal.view.ByteEquality;
 import io.bufferbridge.internal.view.Cast;
 import io.bufferbridge.internal.view.ElementCodec;
-import io.bufferbridge.internal.view.Epochs;
 import io.bufferbridge.internal.view.JavaArrays;
 import io.bufferbridge.internal.view.Lifetime;
 import io.bufferbridge.internal.view.Messages;
@@ -58,16 +57,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CPython's {@code memoryview.release()} does. Native code given the memory's address (an Arrow
  * export) takes a {@link #hold()} instead, which keeps the memory but not the view.
  *
- * <p>Memory the view does not own ({@link #ofForeign}: an Arrow C data import, its copies, stream
- * imports, views of Arrow Java vectors) is guarded further: once the last view of it is released
- * and the release has taken effect, every {@link MemorySegment} and {@link ByteBuffer} obtained
- * from such a view ({@link #memory()}, {@link #asSegment()}, {@link #asByteBuffer()}, views built
- * on them) refuses access with {@link IllegalStateException}; a read racing the release on
- * another thread either completes on live memory or is refused; and only then does the producer's
- * release run, exactly once, on whichever thread completes the release. The release takes effect
- * at most about 1 ms after the last view is released, later only while a view of another import
- * made within the same 1 ms is alive, and at once on {@link #flushReleases()}; see
- * {@link #ofForeign} for what that costs and bounds. Memory the caller passes to
+ * <p>Memory the view does not own ({@link ForeignMemory}: an Arrow C data import, its copies,
+ * stream imports, views of Arrow Java vectors) is guarded further: once the last view of it is
+ * released and the release has taken effect, every {@link MemorySegment} and {@link ByteBuffer}
+ * obtained from such a view ({@link #memory()}, {@link #asSegment()}, {@link #asByteBuffer()},
+ * views built on them) refuses access with {@link IllegalStateException}, a read racing the
+ * release either completes on live memory or is refused, and only then does the producer's
+ * release run; {@link ForeignMemory} says when. Memory the caller passes to
  * {@link #of(MemorySegment, long, String, long, long[], long[], boolean)} keeps the caller's own
  * segment's guarantees (an arena's close, for instance).
  *
@@ -112,7 +108,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * path, so the JIT may hoist the check out of a loop: the releasing thread itself always sees
      * its release. Memory a release may free is never reached through a stale flag: a view's
      * release only lets its memory go after the last view of it (this one included) is released,
-     * and foreign memory ({@link #ofForeign}) only after its epoch's arena has closed, which the
+     * and foreign memory ({@link ForeignMemory}) only after its epoch's arena has closed, which the
      * segment's scope check sees on every thread.
      */
     private static final VarHandle RELEASED;
@@ -185,75 +181,18 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      */
     public static BufferView of(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, Runnable onRelease) {
-        return checked(memory, offset, format, itemsize, shape, strides, readOnly, onRelease, false);
-    }
-
-    /**
-     * Builds a view of memory the caller does not own — a C producer's buffer, a copy freed by
-     * {@code release} — with the lifetime guarantee of docs/contract.md ("Lifetime"): the view's
-     * {@link #memory()} is {@code memory} rescoped, so that once this view and every view derived
-     * from it have been released and the release has taken effect, every segment, {@code
-     * ByteBuffer} and view obtained from it refuses access with {@link IllegalStateException}, and
-     * a read racing the release on another thread either completes on live memory or is refused.
-     * Only then does {@code release} run, exactly once, on whichever thread completes the release.
-     *
-     * <p>The guarantee is a shared arena's close (a handshake with every Java thread, ~20 µs), which
-     * such views share in epochs: a release may run up to about 1 ms after the last view is
-     * released, and later while a view of another foreign import made within the same 1 ms is
-     * still alive; an epoch keeps at most 64 MiB of distinct memory (or one larger import) alive
-     * past its release. {@link #flushReleases()} runs the pending releases at once.
-     *
-     * @param memory the foreign memory every element lies in; never accessed through this
-     *     segment by the view
-     * @param offset byte offset in {@code memory} of element (0,…,0)
-     * @param format a PEP 3118 format string
-     * @param itemsize bytes per element: the format's {@code struct} or NumPy itemsize
-     * @param shape the dimensions
-     * @param strides bytes between neighbours along each axis
-     * @param readOnly whether writes are refused
-     * @param release frees or gives back {@code memory}; run once, after the guarantee holds
-     * @return a new root view
-     * @throws InvalidViewException under the conditions of
-     *     {@link #of(MemorySegment, long, String, long, long[], long[], boolean)}; then
-     *     {@code release} is not run
-     */
-    public static BufferView ofForeign(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
-            long[] strides, boolean readOnly, Runnable release) {
-        Objects.requireNonNull(release, "release");
-        return checked(memory, offset, format, itemsize, shape, strides, readOnly, release, true);
-    }
-
-    /**
-     * Runs now every pending release of {@link #ofForeign} views (imports of Arrow C data, among
-     * others) whose views have all been released; a release whose epoch still holds a live view
-     * of another import waits for it. For code that must know the releases have run: before
-     * closing an Arrow Java allocator whose vectors were imported, or in a test counting release
-     * callbacks. The view model calls it itself before refusing to release a view, free a
-     * {@link NativeBuffer} or resize a {@link GrowableBuffer} because of live exports.
-     *
-     * @return how many epochs were closed
-     */
-    public static int flushReleases() {
-        return Epochs.SHARED.flush();
-    }
-
-    /**
-     * Checks a view's geometry, then builds it over {@code memory}, or when {@code foreign} over
-     * {@code memory} rescoped by a foreign-memory epoch, joined only once nothing can be refused
-     * ({@code onRelease} then runs after the epoch's close).
-     */
-    private static BufferView checked(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
-            long[] strides, boolean readOnly, Runnable onRelease, boolean foreign) {
         long[] sh = Objects.requireNonNull(shape, "shape").clone();
         long[] st = Objects.requireNonNull(strides, "strides").clone();
         Format parsed = Validity.check(memory, offset, format, itemsize, sh, st, readOnly);
-        int flags = BufferFlags.FULL_RO | (readOnly ? 0 : BufferFlags.WRITABLE);
-        if (!foreign) {
-            return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, flags, new Lifetime(onRelease));
-        }
-        Epochs.Ticket ticket = Epochs.SHARED.join(memory.address(), memory.byteSize());
-        return new BufferView(ticket.scope(memory), offset, parsed, itemsize, sh, st, readOnly, flags,
-                Lifetime.foreign(ticket, onRelease));
+        return new BufferView(memory, offset, parsed, itemsize, sh, st, readOnly, BufferFlags.FULL_RO
+                | (readOnly ? 0 : BufferFlags.WRITABLE), new Lifetime(onRelease));
+    }
+
+    /** A root view of checked geometry, for {@link ForeignMemory}, which scopes the memory first. */
+    static BufferView ofChecked(MemorySegment memory, long offset, Format format, long itemsize, long[] shape,
+            long[] strides, boolean readOnly, Lifetime lifetime) {
+        return new BufferView(memory, offset, format, itemsize, shape, strides, readOnly, BufferFlags.FULL_RO
+                | (readOnly ? 0 : BufferFlags.WRITABLE), lifetime);
     }
 
     /**
@@ -1040,7 +979,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     public void close() {
         if (exports.get() > 0) {
             // An export may be waiting only for a deferred release (ours, imported by us again).
-            Epochs.SHARED.flush();
+            ForeignMemory.flushReleases();
         }
         release();
     }

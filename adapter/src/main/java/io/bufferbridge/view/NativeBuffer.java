@@ -111,7 +111,7 @@ public final class NativeBuffer implements BufferExporter, AutoCloseable {
     public void close() {
         if (exports() > 0) {
             // A view may be waiting only for a deferred release (an export of it, imported again).
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
         }
         free();
     }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link BufferView#ofForeign}: what stays readable, what refuses, and when the release runs. */
+/** {@link ForeignMemory#view}: what stays readable, what refuses, and when the release runs. */
 class ForeignViewTest {
     private Arena arena;
     private MemorySegment raw;
@@ -34,12 +34,12 @@ class ForeignViewTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         arena.close();
     }
 
     private BufferView foreign() {
-        return BufferView.ofForeign(raw, 0, "q", 8, new long[] {4}, new long[] {8}, false, released::incrementAndGet);
+        return ForeignMemory.view(raw, 0, "q", 8, new long[] {4}, new long[] {8}, false, released::incrementAndGet);
     }
 
     @Test
@@ -52,13 +52,13 @@ class ForeignViewTest {
         assertEquals(12, buffer.getLong(16));
         assertEquals(List.of(10L, 11L, 12L, 13L), rebuilt.toList());
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, released.get());
         assertThrows(IllegalStateException.class, () -> kept.getAtIndex(ValueLayout.JAVA_LONG, 1));
         assertThrows(IllegalStateException.class, () -> buffer.getLong(16));
         assertThrows(IllegalStateException.class, rebuilt::toList);
         IllegalStateException e = assertThrows(IllegalStateException.class, v::toList);
-        assertEquals("operation on a released view: format=q shape=[4]", e.getMessage());
+        assertEquals("operation on a released view: format='q' shape=[4]", e.getMessage());
         // The producer's memory itself was never touched after the release: it is still ours.
         assertEquals(11, raw.getAtIndex(ValueLayout.JAVA_LONG, 1));
     }
@@ -69,11 +69,11 @@ class ForeignViewTest {
         BufferView tail = v.asSlice(2, 4, 1);
         MemorySegment kept = tail.memory();
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, released.get(), "the slice still reads the memory");
         assertEquals(List.of(12L, 13L), tail.toList());
         tail.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, released.get());
         assertThrows(IllegalStateException.class, () -> kept.getAtIndex(ValueLayout.JAVA_LONG, 2));
     }
@@ -84,7 +84,7 @@ class ForeignViewTest {
         MemoryHold hold = v.hold();
         MemorySegment kept = v.memory();
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertFalse(v.isAlive(), "a hold does not stop the release of the view");
         assertThrows(IllegalStateException.class, () -> kept.getAtIndex(ValueLayout.JAVA_LONG, 0),
                 "a hold is not a reader: the segments refuse");
@@ -102,18 +102,18 @@ class ForeignViewTest {
         BufferView v = foreign();
         v.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, v::hold);
-        assertEquals("operation on a released view: format=q shape=[4]", e.getMessage());
-        BufferView.flushReleases();
+        assertEquals("operation on a released view: format='q' shape=[4]", e.getMessage());
+        ForeignMemory.flushReleases();
         assertEquals(1, released.get());
     }
 
     @Test
     void aRefusedForeignViewRunsNoRelease() {
-        InvalidViewException e = assertThrows(InvalidViewException.class, () -> BufferView.ofForeign(raw, 0, "q", 8,
+        InvalidViewException e = assertThrows(InvalidViewException.class, () -> ForeignMemory.view(raw, 0, "q", 8,
                 new long[] {5}, new long[] {8}, true, released::incrementAndGet));
         assertEquals("element bytes reach outside memory: lowest=0 highest=40 memory=32 offset=0 itemsize=8"
                 + " shape=[5] strides=[8]", e.getMessage());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, released.get(), "the caller still owns the memory");
     }
 
@@ -131,10 +131,10 @@ class ForeignViewTest {
         BufferView v = foreign();
         BufferView export = v.getBuffer(BufferFlags.FULL_RO);
         BufferException e = assertThrows(BufferException.class, v::close);
-        assertEquals("view has 1 exported buffer: release them first (exports=1)", e.getMessage());
+        assertEquals("view has exported buffers: release them first: exports=1", e.getMessage());
         export.close();
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, released.get());
     }
 }

@@ -6,6 +6,7 @@ import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.NativeBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
@@ -92,7 +93,7 @@ public class ExportImportBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         // Imports of Arrow Java's exports hold the vector's buffers until their epoch closes.
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         vector.close();
         allocator.close();
         structs.close();

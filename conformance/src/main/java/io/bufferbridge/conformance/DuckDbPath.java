@@ -4,6 +4,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.sql.Connection;
@@ -87,7 +88,7 @@ final class DuckDbPath implements RoundTripPath {
                 view.close();
                 // DuckDB's result was imported: its release waits for an epoch, and the
                 // allocator must not close before it ran.
-                BufferView.flushReleases();
+                ForeignMemory.flushReleases();
             }
         } catch (IllegalStateException e) {
             return Outcome.fail("Arrow memory left behind: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.bufferbridge.conformance;
 
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 
 /**
  * A snapshot of bufferbridge's export counters, taken before a case, so that a path can check
@@ -15,15 +16,15 @@ record ExportAccounting(long releases, long spurious, int live) {
 
     static ExportAccounting snapshot() {
         // Releases deferred by earlier cases' epochs run now, not inside this case's count.
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         return new ExportAccounting(ArrowExporter.releaseCount(), ArrowExporter.spuriousReleaseCount(),
                 ArrowExporter.liveCount());
     }
 
     /** {@return null when exactly one schema and one array release ran since the snapshot, else what differs} */
     String difference() {
-        // An import's release of our export waits for its epoch (BufferView.ofForeign): run it.
-        BufferView.flushReleases();
+        // An import's release of our export waits for its epoch (ForeignMemory.view): run it.
+        ForeignMemory.flushReleases();
         long ran = ArrowExporter.releaseCount() - releases;
         if (ran != 2) {
             return "release callbacks: expected=2 (schema and array) ran=" + ran;

@@ -5,6 +5,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -111,7 +112,7 @@ final class ExternalPeerPath implements RoundTripPath {
                 }
             }
             view.close();
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
         }
         if (difference == null) {
             difference = before.difference();

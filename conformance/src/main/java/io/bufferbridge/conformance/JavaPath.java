@@ -5,6 +5,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 
 /**
@@ -31,7 +32,7 @@ final class JavaPath implements RoundTripPath {
             difference = CaseChecks.imported(c, view, ArrowImporter.importPair(schema, array));
             view.close();
             // The case's memory (this arena) goes only after every deferred release of it ran.
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
         }
         if (difference == null) {
             difference = before.difference();

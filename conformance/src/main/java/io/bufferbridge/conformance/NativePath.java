@@ -6,6 +6,7 @@ import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.conformance.peer.NativePeer;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 
 /**
@@ -42,7 +43,7 @@ final class NativePath implements RoundTripPath {
             difference = CaseChecks.imported(c, view, ArrowImporter.importPair(outSchema, outArray));
             view.close();
             // The case's memory (this arena) goes only after every deferred release of it ran.
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
         }
         if (checked.status() == NativePeer.Status.MISMATCH) {
             return Outcome.fail("peer: " + checked.message());

@@ -11,6 +11,7 @@ import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -63,7 +64,7 @@ final class PyArrowPath implements RoundTripPath {
             } finally {
                 view.close();
                 // The case's memory (this arena) goes only after every deferred release of it ran.
-                BufferView.flushReleases();
+                ForeignMemory.flushReleases();
             }
         }
         if (outcome instanceof Outcome.Fail) {

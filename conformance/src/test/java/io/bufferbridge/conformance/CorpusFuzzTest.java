@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.InvalidViewException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -51,13 +52,13 @@ class CorpusFuzzTest {
         if (c.reject() || byteLength > 1 << 16) {
             return;
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         int live = ArrowImporter.liveCount();
         try (JavaPath path = new JavaPath()) {
             Outcome outcome = path.run(c);
             assertNotNull(outcome);
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(live, ArrowImporter.liveCount(), "the java path let go of its import");
     }
 }

@@ -16,6 +16,7 @@ import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ class PyArrowPeerTest {
 
     private static void importOne(String name) {
         long pyBefore = pyarrowAllocated();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         int importsBefore = ArrowImporter.liveCount();
         try (Arena arena = Arena.ofConfined()) {
             ArrowSchema schema = ArrowSchema.allocate(arena);
@@ -69,18 +70,18 @@ class PyArrowPeerTest {
             if (nulls > 0) {
                 ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importPair(schema, array));
                 assertTrue(e.getMessage().contains("null_count=" + nulls), e.getMessage());
-                BufferView.flushReleases();
+                ForeignMemory.flushReleases();
                 assertTrue(schema.isReleased() && array.isReleased(), "a refused import releases both structs");
             } else {
                 ImportedView imported = ArrowImporter.importPair(schema, array);
-                BufferView.flushReleases();
+                ForeignMemory.flushReleases();
                 assertTrue(schema.isReleased() && array.isReleased(), "the import moves both structs");
                 try (BufferView view = imported.view()) {
                     check(name, answer, imported, view);
                 }
             }
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount(), "imports left live");
         assertEquals(pyBefore, pyarrowAllocated(), "pyarrow memory left behind (its release did not run once)");
     }
@@ -120,7 +121,7 @@ class PyArrowPeerTest {
 
     @Test
     void thePyarrowPathRunsTheBuiltInCorpusWithoutFailures() throws IOException {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long releases = ArrowExporter.releaseCount();
         int live = ArrowExporter.liveCount();
         Results results;
@@ -134,7 +135,7 @@ class PyArrowPeerTest {
         assertEquals(List.of(), failed);
         long passed = results.rows().stream().filter(r -> r.outcomes().get("pyarrow") instanceof Outcome.Pass).count();
         assertTrue(passed >= 600, "passed=" + passed);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(ArrowExporter.releaseCount() > releases, "exports were released");
         assertEquals(live, ArrowExporter.liveCount(), "export memory left behind");
     }

@@ -13,6 +13,7 @@ import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.arrow.c.UnmappingProducer;
 import io.bufferbridge.conformance.peer.NativePeer;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -65,7 +66,7 @@ class SoakTest {
         // warm-up: the same work, not counted in the RSS comparison
         run(WARMUP, null);
 
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long exporterReleases = ArrowExporter.releaseCount();
         long spurious = ArrowExporter.spuriousReleaseCount();
         int exporterLive = ArrowExporter.liveCount();
@@ -82,7 +83,7 @@ class SoakTest {
         assertEquals(2L * CYCLES, cycles, "cycles run");
         long nativeCycles = CYCLES; // every other cycle of each thread
         // every export has a root schema and a root array, each released exactly once
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2 * cycles, ArrowExporter.releaseCount() - exporterReleases, "exporter root releases");
         assertEquals(spurious, ArrowExporter.spuriousReleaseCount(), "no release ran twice");
         assertEquals(exporterLive, ArrowExporter.liveCount(), "exporter live count back");
@@ -119,7 +120,7 @@ class SoakTest {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aReaderRacesTheReleaseOfAProducerThatUnmaps() throws Exception {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long exporterReleases = ArrowExporter.releaseCount();
         int importerLive = ArrowImporter.liveCount();
         ExecutorService reader = Executors.newSingleThreadExecutor();
@@ -167,7 +168,7 @@ class SoakTest {
                 v.close();
                 reads += reading.get(10, TimeUnit.SECONDS);
             }
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(RACE_ROUNDS, producer.releases(), "every round's pages unmapped once");
         } finally {
             reader.shutdownNow();
@@ -252,7 +253,7 @@ class SoakTest {
             }
             take(o, released, otherDone);
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(perThread, released[0], "views released by this thread");
         return null;
     }

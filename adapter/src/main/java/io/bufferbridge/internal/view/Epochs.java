@@ -1,5 +1,6 @@
 package io.bufferbridge.internal.view;
 
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -9,7 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The lifetime of memory a view does not own ({@code BufferView.ofForeign}; docs/contract.md,
+ * The lifetime of memory a view does not own ({@code ForeignMemory.view}; docs/contract.md,
  * "Lifetime"): every segment over a producer's buffer, and every copy an import hands out, is
  * scoped by a shared arena, so that
  * once the arena is closed each segment, {@code ByteBuffer} and view over it refuses access with

@@ -2,6 +2,7 @@ package io.bufferbridge.arrow.c;
 
 import io.bufferbridge.arrow.internal.ViewImport;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 
 /**
  * Imports an Arrow C data interface pair as a buffer view (SPEC §2–3).
@@ -37,7 +38,7 @@ import io.bufferbridge.view.BufferView;
  * epoch keeps at most 64 MiB (or one larger import) alive past its release. A view that lives
  * longer than 1 ms is released at once when it is closed. Code that must know the releases have
  * run — before closing an Arrow Java allocator whose vectors were imported, or in a test that
- * counts release callbacks — calls {@link BufferView#flushReleases()}.
+ * counts release callbacks — calls {@link ForeignMemory#flushReleases()}.
  */
 public final class ArrowImporter {
     private ArrowImporter() {

@@ -12,6 +12,7 @@ import io.bufferbridge.format.Record;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public final class ViewImport {
             BufferView view = build(root, plan, moved);
             return new ImportedView(view, plan.copy() || plan.exporterCopied());
         } catch (RuntimeException | Error e) {
-            // Nothing was handed out: BufferView.ofForeign takes the release only when it succeeds.
+            // Nothing was handed out: ForeignMemory.view takes the release only when it succeeds.
             moved.releaseAll();
             if (e instanceof ArrowImportException || e instanceof Error) {
                 throw e;
@@ -73,7 +74,7 @@ public final class ViewImport {
 
     /**
      * The moved structs: our own copies, whose producers' release callbacks run exactly once; the
-     * memory of a copied view, if the import copies. The view is {@link BufferView#ofForeign}'s,
+     * memory of a copied view, if the import copies. The view is {@link ForeignMemory#view}'s,
      * so {@link #releaseAll} runs only once no segment the view handed out can be read.
      */
     private static final class Moved {
@@ -393,7 +394,7 @@ public final class ViewImport {
             long address = n.data() + (n.offset() + index) * n.width();
             // The producer's memory, rescoped: after the release no segment over it can be read.
             MemorySegment memory = MemorySegment.ofAddress(address).reinterpret(bytes);
-            return BufferView.ofForeign(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(),
+            return ForeignMemory.view(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(),
                     plan.strides(), plan.readOnly(), moved::releaseAll);
         }
         MemorySegment dst = moved.allocateCopy(bytes);
@@ -401,7 +402,7 @@ public final class ViewImport {
         scatter(plan.elements(), plan.format().element(), dst, k -> k * itemsize, count, start);
         // A copy needs nothing more from the producer.
         moved.releaseArray();
-        return BufferView.ofForeign(dst, 0, plan.format().text(), itemsize, plan.shape(), plan.strides(),
+        return ForeignMemory.view(dst, 0, plan.format().text(), itemsize, plan.shape(), plan.strides(),
                 plan.readOnly(), moved::releaseAll);
     }
 

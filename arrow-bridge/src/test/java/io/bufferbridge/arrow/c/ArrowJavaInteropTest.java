@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -52,22 +53,22 @@ class ArrowJavaInteropTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         importsBefore = ArrowImporter.liveCount();
         allocator = new RootAllocator();
         arena = Arena.ofShared();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         releasesBefore = ArrowExporter.releaseCount();
         liveBefore = ArrowExporter.liveCount();
     }
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
         allocator.close();
         arena.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
     }
 
@@ -109,7 +110,7 @@ class ArrowJavaInteropTest {
             assertEquals(view.address(), iv.getDataBuffer().memoryAddress(), "Arrow Java reads our memory in place");
         }
         view.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "Arrow Java released both, once each");
     }
 
@@ -207,12 +208,12 @@ class ArrowJavaInteropTest {
             Field field = Data.importField(allocator, s, null);
             assertEquals(new ArrowType.Int(32, true), field.getType());
             assertEquals("2", field.getMetadata().get("bufferbridge.shape"));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(1, ArrowExporter.releaseCount() - releasesBefore, "importField released the schema");
             a.release();
         }
         view.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
     }
 
@@ -236,7 +237,7 @@ class ArrowJavaInteropTest {
             ImportedView imported = ArrowImporter.importPair(ArrowSchema.wrap(s.memoryAddress()), mine);
             lastCopied = imported.copied();
             BufferView view = imported.view();
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(mine.isReleased(), "moved");
             return view;
         }
@@ -262,10 +263,10 @@ class ArrowJavaInteropTest {
         assertEquals(address, view.address(), "zero-copy");
         assertFalse(lastCopied);
         assertArrayEquals(new int[] {10, -20, 30}, view.toIntArray());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(allocator.getAllocatedMemory() > 0, "the view holds Arrow Java's buffers");
         view.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, allocator.getAllocatedMemory(), "closing the view released Arrow Java's array");
     }
 
@@ -345,7 +346,7 @@ class ArrowJavaInteropTest {
                 org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator)) {
             assertThrows(IllegalStateException.class, () -> ArrowExporter.exportView(view,
                     ArrowSchema.wrap(s.memoryAddress()), ArrowArray.wrap(a.memoryAddress())));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(ArrowSchema.wrap(s.memoryAddress()).isReleased());
             assertTrue(ArrowArray.wrap(a.memoryAddress()).isReleased());
         }
@@ -362,7 +363,7 @@ class ArrowJavaInteropTest {
             v.setValueCount(10);
             view = importFromArrowJava(v, 1, 8);
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, allocator.getAllocatedMemory(), "a copy releases Arrow Java's array at once");
         assertEquals("?", view.format().text());
         assertTrue(lastCopied);
@@ -477,7 +478,7 @@ class ArrowJavaInteropTest {
             ArrowImportException e = assertThrows(ArrowImportException.class, () -> importFromArrowJava(v));
             assertTrue(e.getMessage().contains("null_count=1"), e.getMessage());
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, allocator.getAllocatedMemory());
     }
 

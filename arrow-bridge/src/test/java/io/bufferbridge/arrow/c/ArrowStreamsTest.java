@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,7 +60,7 @@ class ArrowStreamsTest {
     void open() {
         allocator = new RootAllocator();
         arena = Arena.ofShared();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         streamsBefore = ArrowStreams.liveCount();
         streamReleasesBefore = ArrowStreams.releaseCount();
         spuriousBefore = ArrowStreams.spuriousReleaseCount();
@@ -69,7 +70,7 @@ class ArrowStreamsTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(streamsBefore, ArrowStreams.liveCount(), "every stream released");
         assertEquals(spuriousBefore, ArrowStreams.spuriousReleaseCount(), "no stream released twice");
         assertEquals(exportsBefore, ArrowExporter.liveCount(), "every batch and schema freed");
@@ -99,7 +100,7 @@ class ArrowStreamsTest {
         // What DuckDB's registerArrowStream is handed: Arrow Java's struct wrapped at our address.
         try (ArrowReader reader = Data.importArrayStream(allocator,
                 org.apache.arrow.c.ArrowArrayStream.wrap(stream.address()))) {
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(stream.isReleased(), "Arrow Java moved the stream");
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             assertEquals(1, root.getSchema().getFields().size());
@@ -119,7 +120,7 @@ class ArrowStreamsTest {
         }
         assertEquals(List.of(List.of(1, 2, 3), List.of(4), List.of(), List.of(5, 6)), batches);
         assertEquals(a.address(), firstAddress, "zero-copy");
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore, "released once");
         for (BufferView v : List.of(a, b, empty, c)) {
             assertEquals(0, v.exports(), "every batch released its view");
@@ -163,7 +164,7 @@ class ArrowStreamsTest {
         ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
         ArrowStreams.exportViews(List.of(a, b), "col", stream);
         List<BufferView> views = ArrowStreams.importViews(stream, "col");
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(stream.isReleased(), "moved");
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(2, views.size());
@@ -209,7 +210,7 @@ class ArrowStreamsTest {
             Data.exportArrayStream(allocator, reader, theirs);
             ArrowArrayStream in = ArrowArrayStream.wrap(theirs.memoryAddress());
             views = ArrowStreams.importViews(in, "d");
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(in.isReleased(), "moved and released");
         }
         assertEquals(2, views.size());
@@ -217,7 +218,7 @@ class ArrowStreamsTest {
         assertEquals("d", views.get(0).format().text());
         assertArrayEquals(new double[] {0, 0.25, 0.5}, views.get(0).toDoubleArray());
         assertArrayEquals(new double[] {1, 1.25, 1.5}, views.get(1).toDoubleArray());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(allocator.getAllocatedMemory() > 0);
         views.forEach(BufferView::close);
     }
@@ -243,11 +244,11 @@ class ArrowStreamsTest {
         ArrowImportException e = assertThrows(ArrowImportException.class,
                 () -> ArrowStreams.importViews(stream, "y"));
         assertEquals("stream has no such column: path=stream column='y' columns=[x]", e.getMessage());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(0, a.exports());
         a.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertThrows(ArrowImportException.class, () -> ArrowStreams.importViews(stream), "already released");
     }
 
@@ -259,7 +260,7 @@ class ArrowStreamsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ArrowStreams.exportViews(List.of(a, b), "x", stream));
         assertTrue(e.getMessage().startsWith("stream chunks differ: chunk=1 format='q'"), e.getMessage());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(stream.isReleased());
         assertEquals(0, a.exports());
         assertThrows(IllegalArgumentException.class, () -> ArrowStreams.exportViews(List.of(), "x", stream));
@@ -277,13 +278,13 @@ class ArrowStreamsTest {
         ArrowArrayStream stale = ArrowArrayStream.allocate(arena);
         stale.segment().copyFrom(stream.segment());
         CALL_RELEASE.invokeExact(stream.release(), stream.segment());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(stream.isReleased());
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(0, a.exports(), "releasing the stream let go of the unread view");
         // A buggy consumer releasing again through its copy: counted, nothing freed twice.
         CALL_RELEASE.invokeExact(stale.release(), stale.segment());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, ArrowStreams.spuriousReleaseCount() - spuriousBefore);
         spuriousBefore = ArrowStreams.spuriousReleaseCount();
         a.close();
@@ -345,7 +346,7 @@ class ArrowStreamsTest {
             ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowStreams.importViews(in));
             assertTrue(e.getMessage().startsWith("get_next failed: errno="), e.getMessage());
             assertTrue(e.getMessage().contains("disk on fire"), e.getMessage());
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(in.isReleased());
         }
         // The first batch's view was released before the exception: the allocator is checked at zero.
@@ -417,7 +418,7 @@ class ArrowStreamsTest {
                 MemorySegment.class, MemorySegment.class));
         outer.release(stub("slicedRelease", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), void.class,
                 MemorySegment.class));
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long treeReleases = ArrowExporter.releaseCount();
         List<BufferView> views = ArrowStreams.importViews(outer);
         assertArrayEquals(new int[] {2, 3, 4}, views.get(0).toIntArray());
@@ -425,10 +426,10 @@ class ArrowStreamsTest {
         assertEquals(a.address() + 4, views.get(0).address(), "zero-copy, offset applied");
         // The stream schema; per batch the column's own schema (read by the producer and released
         // at once) and the batch struct, the column having been moved out into the view.
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1 + 2 * 2, ArrowExporter.releaseCount() - treeReleases);
         views.forEach(BufferView::close);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1 + 3 * 2, ArrowExporter.releaseCount() - treeReleases, "each column released with its view");
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         a.close();

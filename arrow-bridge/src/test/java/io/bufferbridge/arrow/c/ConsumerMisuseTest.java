@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +28,7 @@ class ConsumerMisuseTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         arena = Arena.ofShared();
         structs = Arena.ofConfined();
         liveBefore = ArrowExporter.liveCount();
@@ -37,7 +38,7 @@ class ConsumerMisuseTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
         structs.close();
         arena.close();
@@ -103,7 +104,7 @@ class ConsumerMisuseTest {
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(schema, array));
         assertEquals("ArrowSchema already released: path=root release=NULL", e.getMessage());
         view.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, memoryReleases.get());
     }
 

@@ -1,6 +1,7 @@
 package io.bufferbridge.arrow.c;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +43,7 @@ class ImportFindingsTest {
         ArrowSchema s = p.root(p.schema("l"));
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, a));
         assertTrue(e.getMessage().startsWith("size overflows: path=root format='l'"), e.getMessage());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.SCHEMA_RELEASES.get());
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
@@ -58,7 +59,7 @@ class ImportFindingsTest {
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, a));
         assertTrue(e.getMessage().startsWith("child too short for its parent's offset and length: path=root.0 length=2"),
                 e.getMessage());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
 

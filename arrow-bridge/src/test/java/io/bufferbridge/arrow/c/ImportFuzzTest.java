@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -385,7 +386,7 @@ class ImportFuzzTest {
         SCHEMA_RELEASES.set(0);
         ARRAY_RELEASES.set(0);
         CHILD_RELEASES.set(0);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         int liveBefore = ArrowImporter.liveCount();
         try (Producer p = new Producer()) {
             MemorySegment[] root = node(data, p, 0, data.consumeLong(0, 16));
@@ -403,7 +404,7 @@ class ImportFuzzTest {
                 imported = ArrowImporter.importPair(s, a);
             } catch (ArrowImportException refused) {
                 assertTrue(refused.getMessage() != null && !refused.getMessage().isEmpty(), "refusal has a message");
-                BufferView.flushReleases();
+                ForeignMemory.flushReleases();
                 assertTrue(s.isReleased() && a.isReleased(), "refused structs are released");
                 assertEquals(schemaLive ? 1 : 0, SCHEMA_RELEASES.get(), "schema release runs once");
                 assertEquals(1, ARRAY_RELEASES.get(), "array release runs once: " + refused.getMessage());
@@ -411,7 +412,7 @@ class ImportFuzzTest {
                 assertEquals(liveBefore, ArrowImporter.liveCount(), "a refused import holds nothing");
                 return;
             }
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(schemaLive, "imported a released schema");
             assertTrue(s.isReleased() && a.isReleased(), "imported structs are moved");
             assertEquals(1, SCHEMA_RELEASES.get(), "schema released once, at import");
@@ -442,7 +443,7 @@ class ImportFuzzTest {
             v.close();
             v.close();
             assertThrows(IllegalStateException.class, v::toBytes, "use after release");
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(1, ARRAY_RELEASES.get(), "array released once, after the view");
             assertEquals(0, CHILD_RELEASES.get(), "the consumer never releases a child");
             assertEquals(liveBefore, ArrowImporter.liveCount(), "the import let go");

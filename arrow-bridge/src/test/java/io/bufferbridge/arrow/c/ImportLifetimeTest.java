@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bufferbridge.arrow.vector.ArrowVectors;
 import io.bufferbridge.arrow.vector.VectorOfView;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -41,7 +42,7 @@ class ImportLifetimeTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         importsBefore = ArrowImporter.liveCount();
         producer = new UnmappingProducer();
         structs = Arena.ofShared();
@@ -49,7 +50,7 @@ class ImportLifetimeTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
         structs.close();
         producer.close();
@@ -80,12 +81,12 @@ class ImportLifetimeTest {
         MemorySegment sliceMemory = slice.memory();
         assertEquals(1 + 3 * 5, kept.getAtIndex(ValueLayout.JAVA_LONG, 5));
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, producer.releases(), "the slice, a derived view, still holds the memory");
         assertEquals(List.of(13L, 19L), slice.toList());
         assertEquals(1 + 3 * 7, buffer.getLong(56), "and so everything obtained from the import still reads");
         slice.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, producer.releases(), "released once the last view is gone");
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> kept.getAtIndex(ValueLayout.JAVA_LONG, 5));
@@ -111,7 +112,7 @@ class ImportLifetimeTest {
         MemorySegment kept = v.memory();
         assertEquals(-2, kept.get(ValueLayout.JAVA_LONG, 16 + 8));
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_LONG, 16 + 8));
         assertEquals(1, producer.releases());
     }
@@ -204,7 +205,7 @@ class ImportLifetimeTest {
         assertArrayEquals(new long[] {4, 5}, back.get(1).toLongArray());
         assertEquals(0, producer.releases(), "the imports hold the chunks' memory");
         back.forEach(BufferView::close);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(3, producer.releases(), "each chunk's memory let go once");
         for (MemorySegment m : kept) {
             assertThrows(IllegalStateException.class, () -> m.get(ValueLayout.JAVA_LONG, 0));
@@ -223,7 +224,7 @@ class ImportLifetimeTest {
             assertEquals(List.of(7L, 8L, 9L), view.toList(), "the view holds the vector's buffers");
             assertEquals(0, producer.releases());
             view.close();
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(1, producer.releases());
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_LONG, 0));
             assertEquals(0, allocator.getAllocatedMemory(), "allocator back at zero");
@@ -261,7 +262,7 @@ class ImportLifetimeTest {
         });
         Thread.sleep(50);
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         Thread.sleep(50);
         assertEquals(0, producer.releases(), "the arena stays open while a downcall uses the segment");
         MemorySegment eight = structs.allocate(ValueLayout.JAVA_LONG);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,14 +25,14 @@ class ImportRefusalTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         importsBefore = ArrowImporter.liveCount();
         p = new TestProducer();
     }
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
         p.close();
     }
@@ -69,7 +70,7 @@ class ImportRefusalTest {
     private void refused(ArrowSchema s, ArrowArray a, String fragment, int schemaReleases, int arrayReleases) {
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, a));
         assertTrue(e.getMessage().contains(fragment), "message: " + e.getMessage());
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(schemaReleases, TestProducer.SCHEMA_RELEASES.get(), "schema release callback runs");
         assertEquals(arrayReleases, TestProducer.ARRAY_RELEASES.get(), "array release callback runs");
         assertTrue(s.isReleased());
@@ -188,7 +189,7 @@ class ImportRefusalTest {
         ArrowSchema s = p.root(p.schema("i", bb("i", "3", "8", true, false)));
         ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, ints3()));
         assertTrue(e.getCause() instanceof io.bufferbridge.view.InvalidViewException, String.valueOf(e.getCause()));
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.SCHEMA_RELEASES.get());
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
@@ -357,7 +358,7 @@ class ImportRefusalTest {
         BufferView v = ArrowImporter.importView(p.root(p.schema("i")), a);
         assertArrayEquals(new int[] {2, 3}, v.toIntArray());
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
 
@@ -378,7 +379,7 @@ class ImportRefusalTest {
         ArrowSchema s = p.root(p.schema("i"));
         ArrowArray a = p.root(p.array(2, 3, fixed(data)));
         BufferView v = ArrowImporter.importView(s, a);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(s.isReleased() && a.isReleased(), "both moved");
         assertEquals(1, TestProducer.SCHEMA_RELEASES.get(), "schema released once read");
         assertEquals(0, TestProducer.ARRAY_RELEASES.get(), "zero-copy: array held by the view");
@@ -387,10 +388,10 @@ class ImportRefusalTest {
         assertTrue(v.isReadOnly());
         BufferView derived = v.asSlice(0, 1, 1);
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, TestProducer.ARRAY_RELEASES.get(), "a derived view still holds it");
         derived.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
 
@@ -407,7 +408,7 @@ class ImportRefusalTest {
         // Physical element (j, i) holds 6 + 2j + i; logical (i, j) is physical (j, i).
         assertArrayEquals(new int[] {6, 8, 10, 7, 9, 11}, v.toIntArray());
         v.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.ARRAY_RELEASES.get());
     }
 
@@ -424,7 +425,7 @@ class ImportRefusalTest {
         ArrowArray flags = p.array(3, 1, fixed(p.bytes(new byte[] {0b0100})));
         ArrowArray a = p.root(p.array(2, 1, nested(), xsa, flags));
         BufferView v = ArrowImporter.importView(s, a);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, TestProducer.ARRAY_RELEASES.get(), "a copy releases the array at once");
         assertEquals("T{(2)h:xy:?:ok:}", v.format().text());
         assertEquals(6, v.itemsize());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,7 +24,7 @@ class RandomLayoutRoundTripTest {
     @Test
     void slicedAndPermutedLayouts() {
         Random random = new Random(20261125);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long releases = ArrowExporter.releaseCount();
         int live = ArrowExporter.liveCount();
         int imports = ArrowImporter.liveCount();
@@ -101,7 +102,7 @@ class RandomLayoutRoundTripTest {
                 root.close();
             }
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(800, ArrowExporter.releaseCount() - releases, "two releases per round");
         assertEquals(live, ArrowExporter.liveCount());
         assertEquals(imports, ArrowImporter.liveCount());

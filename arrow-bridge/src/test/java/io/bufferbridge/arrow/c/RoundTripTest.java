@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.view.BufferException;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,10 +33,10 @@ class RoundTripTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         importsBefore = ArrowImporter.liveCount();
         arena = Arena.ofShared();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         releasesBefore = ArrowExporter.releaseCount();
         liveBefore = ArrowExporter.liveCount();
         spuriousBefore = ArrowExporter.spuriousReleaseCount();
@@ -43,10 +44,10 @@ class RoundTripTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
         arena.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
         assertEquals(spuriousBefore, ArrowExporter.spuriousReleaseCount(), "no export released twice");
     }
@@ -84,7 +85,7 @@ class RoundTripTest {
             ImportedView imported = ArrowImporter.importPair(schema, array);
             lastCopied = imported.copied();
             BufferView back = imported.view();
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(schema.isReleased(), "import moves the schema");
             assertTrue(array.isReleased(), "import moves the array");
             return back;
@@ -104,7 +105,7 @@ class RoundTripTest {
     }
 
     private void assertRoundTrip(BufferView source, boolean zeroCopy) {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long before = ArrowExporter.releaseCount();
         BufferView back = roundTrip(source);
         try {
@@ -134,7 +135,7 @@ class RoundTripTest {
             back.close();
             source.close();
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - before, "schema and array released exactly once");
     }
 
@@ -331,7 +332,7 @@ class RoundTripTest {
         source.close();
         assertEquals(77, back.getLong(1));
         back.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
     }
 
@@ -363,11 +364,11 @@ class RoundTripTest {
             ArrowSchema schema = ArrowSchema.allocate(structs);
             ArrowArray array = ArrowArray.allocate(structs);
             ArrowExporter.exportView(source, schema, array);
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(liveBefore + 2, ArrowExporter.liveCount());
             // A consumer releases through the callbacks; each runs once and NULLs release.
             callRelease(schema.release(), schema.segment());
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(schema.isReleased());
             assertEquals(1, ArrowExporter.releaseCount() - releasesBefore);
             assertEquals(liveBefore + 1, ArrowExporter.liveCount());
@@ -375,7 +376,7 @@ class RoundTripTest {
             assertEquals(0, memoryReleases.get(), "the array still holds the memory");
             callRelease(array.release(), array.segment());
             assertEquals(1, memoryReleases.get(), "the array's release lets the memory go");
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(array.isReleased());
             assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
         }

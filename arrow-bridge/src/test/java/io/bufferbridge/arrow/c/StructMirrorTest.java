@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +42,7 @@ class StructMirrorTest {
     @Test
     void allocatedStructsStartReleased() {
         try (Arena arena = Arena.ofConfined()) {
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(ArrowSchema.allocate(arena).isReleased());
             assertTrue(ArrowArray.allocate(arena).isReleased());
         }
@@ -51,7 +52,7 @@ class StructMirrorTest {
 
     @Test
     void aChildMovedOutByTheConsumerOutlivesItsParent() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         int live = ArrowExporter.liveCount();
         long spurious = ArrowExporter.spuriousReleaseCount();
         BufferView source = BufferView.ofArray(new int[] {1, 2, 3, 4});
@@ -68,24 +69,24 @@ class StructMirrorTest {
             long buffer = Structs.buffer(moved, 1);
             RoundTripTest.callRelease(array.release(), array.segment());
             RoundTripTest.callRelease(schema.release(), schema.segment());
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(live + 1, ArrowExporter.liveCount(), "the moved child keeps the array's memory");
             int[] values = MemorySegment.ofAddress(buffer).reinterpret(16).toArray(java.lang.foreign.ValueLayout.JAVA_INT);
             assertArrayEquals(new int[] {1, 2, 3, 4}, values);
             RoundTripTest.callRelease(moved.release(), moved.segment());
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertTrue(moved.isReleased());
             assertEquals(live, ArrowExporter.liveCount());
         }
         pairs.close();
         source.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(spurious, ArrowExporter.spuriousReleaseCount());
     }
 
     @Test
     void importedViewMayBeReleasedOnAnotherThread() throws Exception {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long before = ArrowExporter.releaseCount();
         BufferView source = BufferView.ofArray(new long[] {5, 6});
         BufferView back;
@@ -96,7 +97,7 @@ class StructMirrorTest {
             back = ArrowImporter.importView(schema, array);
         }
         CompletableFuture.runAsync(back::close).get();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - before);
     }
 
@@ -113,7 +114,7 @@ class StructMirrorTest {
             assertEquals(258, v.getLong(0));
             assertTrue(v.isReadOnly());
             v.close();
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(1, TestProducer.ARRAY_RELEASES.get());
 
             // "ic" is 5 or 8 bytes; the storage width decides.

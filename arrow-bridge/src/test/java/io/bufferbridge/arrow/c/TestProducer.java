@@ -1,6 +1,7 @@
 package io.bufferbridge.arrow.c;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -29,7 +30,7 @@ final class TestProducer implements AutoCloseable {
 
     TestProducer() {
         // A release an earlier test left waiting for its epoch must not count as this one's.
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         SCHEMA_RELEASES.set(0);
         ARRAY_RELEASES.set(0);
     }
@@ -163,7 +164,7 @@ final class TestProducer implements AutoCloseable {
     /** Frees the producer's memory, once every release waiting for an epoch has run. */
     @Override
     public void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         arena.close();
     }
 }

@@ -9,6 +9,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,13 +24,13 @@ class MallocArenaTest {
 
     @BeforeEach
     void count() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         blocksBefore = MallocArena.openBlocks();
     }
 
     @AfterEach
     void freed() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(blocksBefore, MallocArena.openBlocks(), "every C heap block freed");
     }
 
@@ -48,7 +49,7 @@ class MallocArenaTest {
                 }
                 s.fill((byte) 0x5a);
             }
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(blocksBefore + 1, MallocArena.openBlocks(), "seven small requests, one chunk");
         }
     }
@@ -64,7 +65,7 @@ class MallocArenaTest {
             assertEquals(small.address() + 16, next.address(), "the chunk serves the next small request");
             large.set(ValueLayout.JAVA_LONG, (1 << 20) - 8, -1L);
             assertEquals(0, large.get(ValueLayout.JAVA_LONG, 0));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(blocksBefore + 2, MallocArena.openBlocks());
         }
     }
@@ -76,7 +77,7 @@ class MallocArenaTest {
                 arena.allocate(1000, 8);
             }
             // 1000-byte requests: two per 2048-byte chunk, so five need three chunks.
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(blocksBefore + 3, MallocArena.openBlocks());
         }
     }
@@ -113,7 +114,7 @@ class MallocArenaTest {
             // Past what the C heap can give: calloc says NULL, and nothing is counted.
             OutOfMemoryError refused = assertThrows(OutOfMemoryError.class, () -> arena.allocate(1L << 62, 8));
             assertEquals("calloc returned NULL: size=" + ((1L << 62) + 7), refused.getMessage());
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(blocksBefore + 1, MallocArena.openBlocks(), "only the chunk of the first request");
         }
     }
@@ -135,7 +136,7 @@ class MallocArenaTest {
         arena.allocate(100, 8).fill((byte) 1);
         arena.allocate(10_000, 16).fill((byte) 2);
         CompletableFuture.runAsync(arena::close).get();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(blocksBefore, MallocArena.openBlocks());
     }
 
@@ -153,7 +154,7 @@ class MallocArenaTest {
                     ArrowSchema schema = ArrowSchema.allocate(structs);
                     ArrowArray array = ArrowArray.allocate(structs);
                     ArrowExporter.exportView(view, schema, array);
-                    BufferView.flushReleases();
+                    ForeignMemory.flushReleases();
                     assertTrue(MallocArena.openBlocks() > blocksBefore, "the export holds its blocks");
                     try (BufferView back = ArrowImporter.importView(schema, array)) {
                         assertEquals(3L * 1023 - 7, back.getLong(1023));

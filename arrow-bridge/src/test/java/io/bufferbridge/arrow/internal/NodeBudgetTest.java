@@ -9,6 +9,7 @@ import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -56,7 +57,7 @@ class NodeBudgetTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         arena.close();
     }
 

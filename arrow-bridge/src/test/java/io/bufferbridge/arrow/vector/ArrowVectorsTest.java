@@ -12,6 +12,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -69,10 +70,10 @@ class ArrowVectorsTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         spuriousBefore = ArrowExporter.spuriousReleaseCount();
         importsBefore = ArrowImporter.liveCount();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         exportsBefore = ArrowExporter.liveCount();
         allocator = new RootAllocator();
         arena = Arena.ofShared();
@@ -80,7 +81,7 @@ class ArrowVectorsTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
         assertEquals(exportsBefore, ArrowExporter.liveCount(), "every exported tree freed");
         assertEquals(spuriousBefore, ArrowExporter.spuriousReleaseCount(), "no export released twice");
@@ -198,17 +199,17 @@ class ArrowVectorsTest {
             view = ArrowVectors.asView(v);
             address = v.getDataBuffer().memoryAddress();
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(allocator.getAllocatedMemory() > 0, "the view holds the vector's buffers");
         assertEquals(address, view.address());
         assertArrayEquals(new int[] {0, 1, 4, 9}, view.toIntArray());
         BufferView derived = view.asSlice(1, 3, 1);
         view.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertTrue(allocator.getAllocatedMemory() > 0, "a derived view still holds them");
         assertArrayEquals(new int[] {1, 4}, derived.toIntArray());
         derived.close();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, allocator.getAllocatedMemory(), "the last release gave the buffers back");
     }
 
@@ -460,7 +461,7 @@ class ArrowVectorsTest {
     @Test
     void nullsAreRefusedNamingTheCount() {
         try (IntVector v = intsWithNulls()) {
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             long before = allocator.getAllocatedMemory();
             VectorHasNullsException e = assertThrows(VectorHasNullsException.class, () -> ArrowVectors.asView(v));
             assertTrue(e.getMessage().startsWith("vector has nulls: nullCount=3 length=10 field='n'"), e.getMessage());
@@ -557,7 +558,7 @@ class ArrowVectorsTest {
         AtomicInteger memoryReleases = new AtomicInteger();
         BufferView view = BufferView.of(m, 0, "i", 4, new long[] {4}, new long[] {4}, false,
                 memoryReleases::incrementAndGet);
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         long releases = ArrowExporter.releaseCount();
         try (VectorOfView vv = ArrowVectors.toVector(view, "col", allocator)) {
             assertFalse(vv.copied());
@@ -572,7 +573,7 @@ class ArrowVectorsTest {
             assertEquals(0, memoryReleases.get(), "the vector holds the view's memory");
             assertEquals(3, iv.get(1));
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(1, memoryReleases.get(), "closing the vector lets the memory go");
         assertEquals(2, ArrowExporter.releaseCount() - releases, "schema and array released once each");
     }

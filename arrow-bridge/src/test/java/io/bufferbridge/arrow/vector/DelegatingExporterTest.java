@@ -13,6 +13,7 @@ import io.bufferbridge.view.BufferException;
 import io.bufferbridge.view.BufferExporter;
 import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.NativeBuffer;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
@@ -51,9 +52,9 @@ class DelegatingExporterTest {
 
     @BeforeEach
     void open() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         importsBefore = ArrowImporter.liveCount();
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         exportsBefore = ArrowExporter.liveCount();
         releasesBefore = ArrowExporter.releaseCount();
         allocator = new RootAllocator();
@@ -61,7 +62,7 @@ class DelegatingExporterTest {
 
     @AfterEach
     void close() {
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(importsBefore, ArrowImporter.liveCount());
         assertEquals(exportsBefore, ArrowExporter.liveCount());
         assertEquals(0, allocator.getAllocatedMemory());
@@ -85,7 +86,7 @@ class DelegatingExporterTest {
                 assertEquals("b", v.getField().getMetadata().get("bufferbridge.format"));
             }
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "schema and array released once each");
         view.close();
         assertEquals(0, seq.exports());
@@ -129,7 +130,7 @@ class DelegatingExporterTest {
             assertEquals("cannot free memory with live exports: exports=1 bytes=3", e.getMessage());
             assertEquals((byte) 'y', vv.vector().getObject(1));
         }
-        BufferView.flushReleases();
+        ForeignMemory.flushReleases();
         assertEquals(0, owner.exports(), "closing the vector released it");
         assertTrue(address != 0);
         owner.close();

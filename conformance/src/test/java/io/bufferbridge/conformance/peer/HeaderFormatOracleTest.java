@@ -60,7 +60,7 @@ class HeaderFormatOracleTest {
         StringBuilder b = new StringBuilder("{" + r.size() + "/" + r.contentSize() + "@" + r.alignment() + ":");
         for (int i = 0; i < r.fields().size(); i++) {
             Field f = r.fields().get(i);
-            b.append(i == 0 ? "" : ",").append(f.isNamed() ? "" : "~").append(f.name()).append('+').append(f.offset())
+            b.append(i == 0 ? "" : ",").append(f.named() ? "" : "~").append(f.name()).append('+').append(f.offset())
                     .append('=').append(element(f.element()));
         }
         return b.append('}').toString();

@@ -1,6 +1,7 @@
 package io.bufferbridge.conformance.peer;
 
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.ForeignMemory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -608,7 +609,7 @@ class NativePeerTest {
             // Moved: the producer's structs are released in place, nothing was called yet.
             assertEquals(MemorySegment.NULL, s.get(ADDRESS, S_RELEASE));
             assertEquals(MemorySegment.NULL, a.get(ADDRESS, A_RELEASE));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(Map.of(), CStructs.SCHEMA_RELEASES);
             assertEquals(Map.of(), CStructs.ARRAY_RELEASES);
             // Shallow: the same format string, buffers and children, the peer's own release.
@@ -622,7 +623,7 @@ class NativePeerTest {
 
             CStructs.callRelease(os, S_RELEASE);
             assertEquals(MemorySegment.NULL, os.get(ADDRESS, S_RELEASE));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(Map.of(schemaId, 1, childId, 1), CStructs.SCHEMA_RELEASES);
             assertEquals(1, peer.schemaReleases());
             assertEquals(0, peer.arrayReleases());
@@ -630,14 +631,14 @@ class NativePeerTest {
 
             CStructs.callRelease(oa, A_RELEASE);
             assertEquals(MemorySegment.NULL, oa.get(ADDRESS, A_RELEASE));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(Map.of(arrayId, 1, leafId, 1), CStructs.ARRAY_RELEASES);
             assertEquals(1, peer.schemaReleases());
             assertEquals(1, peer.arrayReleases());
             assertEquals(2, peer.originalReleases());
 
             peer.resetCounts();
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(0, peer.schemaReleases());
             assertEquals(0, peer.arrayReleases());
             assertEquals(0, peer.originalReleases());
@@ -655,7 +656,7 @@ class NativePeerTest {
                 CStructs.callRelease(oa, A_RELEASE);
                 CStructs.callRelease(os, S_RELEASE);
             }
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(10, peer.schemaReleases());
             assertEquals(10, peer.arrayReleases());
             assertEquals(20, peer.originalReleases());
@@ -674,7 +675,7 @@ class NativePeerTest {
             MemorySegment oa = out.allocate(NativePeer.instance().arraySize(), 8);
             p[0].set(ADDRESS, S_RELEASE, MemorySegment.NULL);
             NativePeerException e = assertThrows(NativePeerException.class, () -> peer.reexport(p[0], p[1], os, oa));
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals("schema is released (release == NULL)", e.getMessage());
             assertEquals(c.arrayRelease, p[1].get(ADDRESS, A_RELEASE));
             e = assertThrows(NativePeerException.class, () -> peer.reexport(p[0], MemorySegment.NULL, os, oa));
@@ -682,7 +683,7 @@ class NativePeerTest {
             assertThrows(IllegalArgumentException.class, () -> peer.reexport(p[0], p[1], os.asSlice(0, 8), oa));
             // The producer still owns the array and releases it itself: exactly once, no peer count.
             CStructs.callRelease(p[1], A_RELEASE);
-            BufferView.flushReleases();
+            ForeignMemory.flushReleases();
             assertEquals(Map.of(CStructs.id(p[1], A_PRIVATE), 1), CStructs.ARRAY_RELEASES);
             assertEquals(0, peer.originalReleases());
             assertEquals(0, peer.schemaReleases() + peer.arrayReleases());
