@@ -43,6 +43,26 @@ public final class BatchExport {
         return new TypeNode("+s", "", Map.of(), children);
     }
 
+    /** Runs a live schema's release callback (a schema exported for a batch whose array failed). */
+    public static void release(ArrowSchema schema) {
+        if (!schema.isReleased()) {
+            Native.callRelease(schema.release(), schema.segment());
+        }
+    }
+
+    /**
+     * {@return what must agree between the batches of one stream for a column}: name, nullability,
+     * Arrow type and extension metadata, and the view's format, itemsize and read-only flag
+     * (the shape, strides and whether it was copied are per batch)
+     */
+    public static String streamKey(TypeNode column) {
+        Map<String, String> md = new LinkedHashMap<>(column.metadata());
+        md.remove(ViewExport.SHAPE);
+        md.remove(ViewExport.STRIDES);
+        md.remove(ViewExport.COPIED);
+        return "nullable=" + column.nullable() + " type=" + column.signature() + " metadata=" + md;
+    }
+
     /** Writes {@code type} into a released {@code out}, freed by its release callback. */
     public static void writeSchema(TypeNode type, ArrowSchema out) {
         if (!out.isReleased()) {

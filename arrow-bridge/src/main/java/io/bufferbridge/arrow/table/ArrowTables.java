@@ -81,8 +81,7 @@ public final class ArrowTables {
         try {
             BatchExport.writeArray(parts, table.rowCount(), false, array);
         } catch (RuntimeException | Error e) {
-            io.bufferbridge.arrow.c.ArrowStreams.class.getName();
-            releaseSchema(schema);
+            BatchExport.release(schema);
             throw e;
         }
     }
@@ -274,13 +273,6 @@ public final class ArrowTables {
             if (p.validity() != null) {
                 p.validity().close();
             }
-        }
-    }
-
-    private static void releaseSchema(ArrowSchema schema) {
-        if (!schema.isReleased()) {
-            java.lang.foreign.MemorySegment fn = schema.release();
-            io.bufferbridge.arrow.internal.NativeCalls.release(fn, schema.segment());
         }
     }
 
