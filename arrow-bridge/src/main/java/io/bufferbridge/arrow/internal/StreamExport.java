@@ -87,14 +87,22 @@ public final class StreamExport {
     }
 
     /**
-     * A stream struct that is written again each time a consumer moves it out, so that DuckDB
-     * (whose registered stream factory moves the struct it was given on every scan and leaves it
-     * released) can scan it any number of times. Each arming is a fresh stream over fresh views
+     * A stream that is written again each time a consumer moves it out of the struct it keeps, so
+     * that DuckDB (whose registered stream factory moves that struct out on every scan and leaves
+     * it released) can scan it any number of times. Each arming is a fresh stream over fresh views
      * from {@code source}.
+     *
+     * <p>The struct the consumer keeps ("home") is the first one that calls {@code get_schema} on
+     * the first arming: the target itself if the consumer reads it in place, or the consumer's own
+     * copy if it moved the target on registration (DuckDB's JDBC driver 2.x does, and asks for the
+     * schema to bind its view before any scan). Home is written only while it is released and
+     * before {@link #close()}, which the consumer must call while home is still its memory.
      */
     public static final class Rearm implements AutoCloseable {
-        private final ArrowArrayStream target;
         private final Supplier<Batches> source;
+        private final ArrowArrayStream target;
+        private long firstId;
+        private ArrowArrayStream home;
         private boolean closed;
 
         private Rearm(ArrowArrayStream target, Supplier<Batches> source) {
@@ -102,16 +110,23 @@ public final class StreamExport {
             this.source = source;
         }
 
-        /** Writes a fresh stream into the target if a consumer has moved the last one out. */
-        synchronized void check() {
-            if (!closed && target.isReleased()) {
-                arm(target, source.get(), this);
+        /** A callback of one of this rearm's streams ran on the struct at {@code stream}. */
+        synchronized void seen(MemorySegment stream, long id, boolean getSchema) {
+            if (closed) {
+                return;
+            }
+            if (home == null && getSchema && id == firstId) {
+                home = stream.address() == target.address() ? target
+                        : ArrowArrayStream.wrap(stream.reinterpret(ArrowArrayStream.LAYOUT.byteSize()));
+            }
+            if (home != null && home.isReleased()) {
+                arm(home, source.get(), this);
             }
         }
 
         /**
-         * Stops re-arming and releases the armed stream; streams consumers have moved out stay
-         * theirs until they release them.
+         * Stops re-arming and releases the armed streams (home's and the target's); streams a
+         * consumer has moved out stay its own until it releases them.
          */
         @Override
         public synchronized void close() {
@@ -119,8 +134,10 @@ public final class StreamExport {
                 return;
             }
             closed = true;
-            if (!target.isReleased()) {
-                release(target.segment());
+            for (ArrowArrayStream s : home == null || home == target ? List.of(target) : List.of(home, target)) {
+                if (!s.isReleased() && s.release().address() == RELEASE.address()) {
+                    release(s.segment());
+                }
             }
         }
     }
@@ -217,11 +234,14 @@ public final class StreamExport {
             throw new IllegalArgumentException("export target still holds a live stream: released=false");
         }
         Rearm rearm = new Rearm(target, source);
-        arm(target, source.get(), rearm);
+        synchronized (rearm) {
+            rearm.firstId = arm(target, source.get(), rearm);
+        }
         return rearm;
     }
 
-    private static void arm(ArrowArrayStream out, Batches batches, Rearm rearm) {
+    /** {@return the id of the stream written into {@code out}} */
+    private static long arm(ArrowArrayStream out, Batches batches, Rearm rearm) {
         long id = NEXT_ID.getAndIncrement();
         LIVE.put(id, new State(batches, rearm));
         out.getSchema(GET_SCHEMA);
@@ -229,13 +249,15 @@ public final class StreamExport {
         out.getLastError(GET_LAST_ERROR);
         out.privateData(MemorySegment.ofAddress(id));
         out.release(RELEASE);
+        return id;
     }
 
-    private static State state(MemorySegment stream) {
+    private static State state(MemorySegment stream, boolean getSchema) {
         ArrowArrayStream s = ArrowArrayStream.wrap(stream.reinterpret(ArrowArrayStream.LAYOUT.byteSize()));
-        State st = LIVE.get(s.privateData().address());
+        long id = s.privateData().address();
+        State st = LIVE.get(id);
         if (st != null && st.rearm != null) {
-            st.rearm.check();
+            st.rearm.seen(stream, id, getSchema);
         }
         return st;
     }
@@ -249,7 +271,7 @@ public final class StreamExport {
     static int getSchema(MemorySegment stream, MemorySegment out) {
         State st = null;
         try {
-            st = state(stream);
+            st = state(stream, true);
             if (st == null) {
                 return EINVAL;
             }
@@ -266,7 +288,7 @@ public final class StreamExport {
     static int getNext(MemorySegment stream, MemorySegment out) {
         State st = null;
         try {
-            st = state(stream);
+            st = state(stream, false);
             if (st == null) {
                 return EINVAL;
             }
@@ -297,7 +319,7 @@ public final class StreamExport {
 
     static MemorySegment getLastError(MemorySegment stream) {
         try {
-            State st = state(stream);
+            State st = state(stream, false);
             if (st == null) {
                 return MemorySegment.NULL;
             }
@@ -329,7 +351,7 @@ public final class StreamExport {
             }
             if (st.rearm != null) {
                 // A consumer that moved the struct out and released its copy without calling it.
-                st.rearm.check();
+                st.rearm.seen(pointer, -1, false);
             }
         } catch (Throwable t) {
             t.printStackTrace();
