@@ -3,6 +3,7 @@ package io.bufferbridge.conformance;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.table.DuckDbTables;
 import io.bufferbridge.view.BufferView;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -116,7 +117,10 @@ final class DuckDbPath implements RoundTripPath {
             Data.exportArrayStream(allocator, new OneBatch(allocator, batch), stream);
             ((DuckDBConnection) connection).registerArrowStream(table, stream);
             try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table);
-                    ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 1 << 20)) {
+                    // Batches capped in bytes, not rows: DuckDB's Arrow appender reserves rows × array
+                    // size elements up front, so 2^20 rows of a 65,536-element ARRAY ask for 512 GiB.
+                    ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator,
+                            DuckDbTables.rowsPerBatch(rs.getMetaData(), DuckDbTables.DEFAULT_BATCH_BYTES))) {
                 returned = reader.getVectorSchemaRoot().getSchema().getFields().get(0);
                 while (reader.loadNextBatch()) {
                     FieldVector column = reader.getVectorSchemaRoot().getVector(0);
