@@ -175,8 +175,8 @@ public final class DuckDbTables {
     /**
      * {@return how many rows of a result fit in {@code maxBatchBytes}, at least 1}: a row's width
      * is the sum of its columns' value widths from their DuckDB type names (an {@code ARRAY}
-     * type {@code T[a][b]} is {@code a × b} values of {@code T}; a type of no fixed width counts 16
-     * bytes), at most DuckDB's limit of 2^20 rows a batch would anyway hold well
+     * type {@code T[a][b]} is {@code a × b} values of {@code T}; a type of no fixed width, or an
+     * array of a size DuckDB does not name ({@code T[ANY]}), counts 16 bytes), at most DuckDB's limit of 2^20 rows a batch would anyway hold well
      *
      * @param metadata a DuckDB result's metadata
      * @param maxBatchBytes the byte budget, at least 1
@@ -197,8 +197,9 @@ public final class DuckDbTables {
         while (t.endsWith("]")) {
             int open = t.lastIndexOf('[');
             String digits = t.substring(open + 1, t.length() - 1);
-            if (digits.isEmpty()) {
-                // A LIST: its length varies; no PEP 3118 counterpart anyway.
+            if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit)) {
+                // A LIST (its length varies; no PEP 3118 counterpart anyway), or an ARRAY whose
+                // size DuckDB does not name ("[ANY]", as for an empty array): a width unknown.
                 return 16;
             }
             n = Math.multiplyExact(n, Long.parseLong(digits));

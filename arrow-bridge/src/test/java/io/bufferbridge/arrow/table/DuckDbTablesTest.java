@@ -186,6 +186,7 @@ class DuckDbTablesTest {
         assertEquals(16, DuckDbTables.typeWidth("INTEGER[2][2]"));
         assertEquals(16, DuckDbTables.typeWidth("DECIMAL(10,2)"));
         assertEquals(16, DuckDbTables.typeWidth("INTEGER[]"));
+        assertEquals(16, DuckDbTables.typeWidth("TINYINT[ANY]"), "an empty array's type, as DuckDB names it");
         assertEquals(800_000, DuckDbTables.typeWidth("BIGINT[100000]"));
     }
 }
