@@ -29,7 +29,6 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 
@@ -114,7 +113,7 @@ final class DuckDbPath implements RoundTripPath {
         Field returned;
         try (VectorSchemaRoot batch = new VectorSchemaRoot(List.of(vector));
                 ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
-            Data.exportArrayStream(allocator, new OneBatch(allocator, batch), stream);
+            Data.exportArrayStream(allocator, new OneBatchReader(allocator, batch), stream);
             ((DuckDBConnection) connection).registerArrowStream(table, stream);
             try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table);
                     // Batches capped in bytes, not rows: DuckDB's Arrow appender reserves rows × array
@@ -264,43 +263,5 @@ final class DuckDbPath implements RoundTripPath {
             // closing an in-memory database cannot lose data
         }
         root.close();
-    }
-
-    /** An {@link ArrowReader} of one batch that it does not own. */
-    private static final class OneBatch extends ArrowReader {
-        private final VectorSchemaRoot batch;
-        private boolean read;
-
-        OneBatch(BufferAllocator allocator, VectorSchemaRoot batch) {
-            super(allocator);
-            this.batch = batch;
-        }
-
-        @Override
-        public boolean loadNextBatch() {
-            if (read) {
-                return false;
-            }
-            read = true;
-            return true;
-        }
-
-        @Override
-        public VectorSchemaRoot getVectorSchemaRoot() {
-            return batch;
-        }
-
-        @Override
-        public long bytesRead() {
-            return 0;
-        }
-
-        @Override
-        protected void closeReadSource() {}
-
-        @Override
-        protected Schema readSchema() {
-            return batch.getSchema();
-        }
     }
 }

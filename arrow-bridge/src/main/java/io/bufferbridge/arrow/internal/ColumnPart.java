@@ -13,6 +13,14 @@ public record ColumnPart(String name, BufferView values, BufferView validity) {
 
     /** Releases the views. */
     void close() {
+        close(values, validity);
+    }
+
+    /**
+     * Releases a column's values and then its validity, which may be null; the validity is
+     * released even when releasing the values throws.
+     */
+    public static void close(BufferView values, BufferView validity) {
         try {
             values.close();
         } finally {

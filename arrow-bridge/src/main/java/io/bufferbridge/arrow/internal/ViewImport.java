@@ -71,13 +71,7 @@ public final class ViewImport {
     public record ImportedColumn(BufferView values, BufferView validity, boolean copied) {
         /** Releases both views. */
         public void close() {
-            try {
-                values.close();
-            } finally {
-                if (validity != null) {
-                    validity.close();
-                }
-            }
+            ColumnPart.close(values, validity);
         }
     }
 

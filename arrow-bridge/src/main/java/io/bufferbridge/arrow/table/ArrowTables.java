@@ -266,14 +266,8 @@ public final class ArrowTables {
         return parts;
     }
 
-    private static void closePart(ColumnPart p) {
-        try {
-            p.values().close();
-        } finally {
-            if (p.validity() != null) {
-                p.validity().close();
-            }
-        }
+    static void closePart(ColumnPart p) {
+        ColumnPart.close(p.values(), p.validity());
     }
 
     /** A table of an imported batch; on failure every column is released. */

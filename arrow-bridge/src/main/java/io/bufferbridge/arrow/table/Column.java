@@ -1,5 +1,6 @@
 package io.bufferbridge.arrow.table;
 
+import io.bufferbridge.arrow.internal.ColumnPart;
 import io.bufferbridge.view.BufferExporter;
 import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
@@ -154,13 +155,7 @@ public final class Column implements AutoCloseable {
      */
     @Override
     public void close() {
-        try {
-            values.close();
-        } finally {
-            if (validity != null) {
-                validity.close();
-            }
-        }
+        ColumnPart.close(values, validity);
     }
 
     @Override

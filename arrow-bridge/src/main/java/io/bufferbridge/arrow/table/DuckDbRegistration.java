@@ -53,12 +53,7 @@ public final class DuckDbRegistration implements AutoCloseable {
         try (Statement st = connection.createStatement()) {
             st.execute("DROP VIEW IF EXISTS " + DuckDbTables.identifier(name));
         } finally {
-            held.forEach(p -> {
-                p.values().close();
-                if (p.validity() != null) {
-                    p.validity().close();
-                }
-            });
+            held.forEach(ArrowTables::closePart);
             arena.close();
         }
     }

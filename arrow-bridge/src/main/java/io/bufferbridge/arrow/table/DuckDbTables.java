@@ -89,12 +89,7 @@ public final class DuckDbTables {
             if (rearm != null) {
                 rearm.close();
             }
-            held.forEach(p -> {
-                p.values().close();
-                if (p.validity() != null) {
-                    p.validity().close();
-                }
-            });
+            held.forEach(ArrowTables::closePart);
             arena.close();
             throw e;
         }

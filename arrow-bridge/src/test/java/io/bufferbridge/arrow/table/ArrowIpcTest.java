@@ -12,31 +12,13 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Tables through Arrow IPC streams and files written and read by Arrow Java's own writers and readers. */
-class ArrowIpcTest {
-    private BufferAllocator allocator;
-    private Leaks leaks;
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-        leaks = new Leaks();
-    }
-
-    @AfterEach
-    void close() {
-        leaks.assertAllReleased(allocator);
-        allocator.close();
-    }
+class ArrowIpcTest extends TableFixture {
 
     private static List<Table> tables() {
         return List.of(
@@ -70,28 +52,31 @@ class ArrowIpcTest {
 
     @Test
     void streamRoundTrip() throws IOException {
-        List<Table> tables = tables();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ArrowIpc.writeStream(tables, Channels.newChannel(bytes));
-        tables.forEach(Table::close);
-        List<Table> back = ArrowIpc.readStream(Channels.newChannel(new ByteArrayInputStream(bytes.toByteArray())),
-                allocator);
-        try {
-            assertBack(back);
-        } finally {
-            back.forEach(Table::close);
-        }
+        roundTrip(false);
     }
 
     @Test
     void fileRoundTrip() throws IOException {
+        roundTrip(true);
+    }
+
+    private void roundTrip(boolean file) throws IOException {
         List<Table> tables = tables();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ArrowIpc.writeFile(tables, Channels.newChannel(bytes));
+        if (file) {
+            ArrowIpc.writeFile(tables, Channels.newChannel(bytes));
+        } else {
+            ArrowIpc.writeStream(tables, Channels.newChannel(bytes));
+        }
         tables.forEach(Table::close);
-        byte[] file = bytes.toByteArray();
-        assertEquals("ARROW1", new String(file, 0, 6, java.nio.charset.StandardCharsets.US_ASCII));
-        List<Table> back = ArrowIpc.readFile(new ByteArrayReadableSeekableByteChannel(file), allocator);
+        byte[] written = bytes.toByteArray();
+        List<Table> back;
+        if (file) {
+            assertEquals("ARROW1", new String(written, 0, 6, java.nio.charset.StandardCharsets.US_ASCII));
+            back = ArrowIpc.readFile(new ByteArrayReadableSeekableByteChannel(written), allocator);
+        } else {
+            back = ArrowIpc.readStream(Channels.newChannel(new ByteArrayInputStream(written)), allocator);
+        }
         try {
             assertBack(back);
         } finally {

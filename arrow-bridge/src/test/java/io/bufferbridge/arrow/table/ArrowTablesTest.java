@@ -13,44 +13,22 @@ import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.Order;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.c.Data;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Tables through the C data and stream interfaces: bufferbridge to bufferbridge, and Arrow Java
  * reading what bufferbridge writes. Every test ends with everything released ({@link Leaks}).
  */
-class ArrowTablesTest {
-    private Arena arena;
-    private BufferAllocator allocator;
-    private Leaks leaks;
-
-    @BeforeEach
-    void open() {
-        arena = Arena.ofShared();
-        allocator = new RootAllocator();
-        leaks = new Leaks();
-    }
-
-    @AfterEach
-    void close() {
-        leaks.assertAllReleased(allocator);
-        allocator.close();
-        arena.close();
-    }
+class ArrowTablesTest extends TableFixture {
 
     private BufferView longs(long... values) {
         MemorySegment m = arena.allocate(ValueLayout.JAVA_LONG, Math.max(1, values.length));

@@ -20,13 +20,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,30 +30,12 @@ import org.junit.jupiter.api.Test;
  * {@code get_next} that fails, a column no view can hold, a producer batch with offsets at both
  * levels. Each is a typed exception naming the problem, with everything released.
  */
-class BadStreamsTest {
+class BadStreamsTest extends TableFixture {
     private static final MethodHandle CALL_GET = Linker.nativeLinker().downcallHandle(
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     /** The stream whose get_next the hybrid stream forwards to. */
     private static ArrowArrayStream nextFrom;
     private static MemorySegment lastError = MemorySegment.NULL;
-
-    private Arena arena;
-    private BufferAllocator allocator;
-    private Leaks leaks;
-
-    @BeforeEach
-    void open() {
-        arena = Arena.ofShared();
-        allocator = new RootAllocator();
-        leaks = new Leaks();
-    }
-
-    @AfterEach
-    void close() {
-        leaks.assertAllReleased(allocator);
-        allocator.close();
-        arena.close();
-    }
 
     static int forwardNext(MemorySegment stream, MemorySegment out) {
         try {

@@ -9,13 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bufferbridge.arrow.vector.ArrowVectors;
 import io.bufferbridge.arrow.vector.VectorOfView;
 import io.bufferbridge.view.BufferView;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -25,29 +22,10 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Tables to Arrow Java's {@link VectorSchemaRoot} and back, with nulls and field metadata. */
-class VectorSchemaRootTest {
-    private Arena arena;
-    private BufferAllocator allocator;
-    private Leaks leaks;
-
-    @BeforeEach
-    void open() {
-        arena = Arena.ofShared();
-        allocator = new RootAllocator();
-        leaks = new Leaks();
-    }
-
-    @AfterEach
-    void close() {
-        leaks.assertAllReleased(allocator);
-        allocator.close();
-        arena.close();
-    }
+class VectorSchemaRootTest extends TableFixture {
 
     private BufferView nativeLongs(long... values) {
         MemorySegment m = arena.allocate(ValueLayout.JAVA_LONG, values.length);
