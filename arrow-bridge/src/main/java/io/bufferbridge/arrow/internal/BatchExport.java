@@ -101,21 +101,18 @@ public final class BatchExport {
             for (int i = 0; i < n; i++) {
                 ColumnPart p = parts.get(i);
                 ArrowArray child = ArrowArray.allocate(arena);
-                try (Arena scratch = Arena.ofConfined()) {
-                    ArrowSchema childSchema = ArrowSchema.allocate(scratch);
-                    taken = i + 1;
-                    try {
-                        ViewExport.exportColumn(p.values(), p.name(), p.validity(), cOrder, childSchema, child, true);
-                    } catch (RuntimeException | Error e) {
-                        // Not adopted: the values are still ours to close.
-                        p.values().close();
-                        throw e;
-                    } finally {
-                        if (p.validity() != null) {
-                            p.validity().close();
-                        }
+                taken = i + 1;
+                try {
+                    // The field is the batch schema's: only the array is written.
+                    ViewExport.exportColumn(p.values(), p.name(), p.validity(), cOrder, null, child, true);
+                } catch (RuntimeException | Error e) {
+                    // Not adopted: the values are still ours to close.
+                    p.values().close();
+                    throw e;
+                } finally {
+                    if (p.validity() != null) {
+                        p.validity().close();
                     }
-                    Native.callRelease(childSchema.release(), childSchema.segment());
                 }
                 written.add(child);
                 children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());

@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * SPEC §5: a record batch (a {@code +s} schema and a struct array) read column by column. Each
  * column's array is moved out of the batch (the batch's release then skips it) and imported as
- * {@link ViewImport#importColumn} does, against a borrowed copy of its field in the schema.
+ * {@link ViewImport#importColumn} does, against its field as read with the batch's schema.
  */
 public final class BatchImport {
     /** The release of a borrowed schema copy: the memory is the importer's, so it only marks it released. */
@@ -71,7 +71,7 @@ public final class BatchImport {
                     throw new ArrowImportException("ArrowArray already released: path=batch release=NULL");
                 }
                 ImportedSchema root = readRoot(s, "batch");
-                return importColumns(s, root, a, "path=batch");
+                return importColumns(root, a, "path=batch");
             } finally {
                 if (!s.isReleased()) {
                     Native.callRelease(s.release(), s.segment());
@@ -98,32 +98,25 @@ public final class BatchImport {
     }
 
     /**
-     * Reads every column of {@code batch} (a struct array of {@code schema}) and releases it.
+     * Reads every column of {@code batch} (a struct array of the schema read as {@code root}) and
+     * releases it.
      *
      * @throws ArrowImportException naming the column that cannot be imported; the batch and the
      *     columns read so far have been released
      */
-    static ImportedBatch importColumns(ArrowSchema schema, ImportedSchema root, ArrowArray batch, String where) {
+    static ImportedBatch importColumns(ImportedSchema root, ArrowArray batch, String where) {
         int columns = root.children().size();
         List<ImportedColumn> out = new ArrayList<>();
         List<String> names = root.children().stream().map(ImportedSchema::name).toList();
-        MemorySegment fields = schema.children().reinterpret((long) columns * ValueLayout.ADDRESS.byteSize());
         try {
             checkBatch(batch, columns, where);
             for (int i = 0; i < columns; i++) {
                 try (Arena scratch = Arena.ofConfined()) {
                     ArrowArray moved = ArrowArray.allocate(scratch);
                     moveColumn(batch, i, columns, moved, where);
-                    ArrowSchema borrowed;
                     try {
-                        borrowed = ArrowSchema.wrap(copySchema(
-                                ArrowSchema.wrap(fields.getAtIndex(ValueLayout.ADDRESS, i).address()), scratch));
-                    } catch (RuntimeException | Error e) {
-                        Native.callRelease(moved.release(), moved.segment());
-                        throw e;
-                    }
-                    try {
-                        out.add(ViewImport.importColumn(borrowed, moved));
+                        // The field as read with the batch's schema, which outlives the import.
+                        out.add(ViewImport.importColumn(root.children().get(i), moved));
                     } catch (ArrowImportException e) {
                         throw new ArrowImportException("column cannot be imported: " + where + " column=" + i
                                 + " name='" + names.get(i) + "': " + e.getMessage(), e);

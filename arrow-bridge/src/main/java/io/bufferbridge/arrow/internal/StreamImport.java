@@ -83,7 +83,7 @@ public final class StreamImport {
      * @throws ArrowImportException as {@link #importViews}
      */
     public static List<ImportedBatch> importTables(ArrowArrayStream in) {
-        return importBatches(in, (schema, root) -> (batch, number) -> BatchImport.importColumns(schema, root, batch,
+        return importBatches(in, (schema, root) -> (batch, number) -> BatchImport.importColumns(root, batch,
                 "path=stream.batch" + number), ImportedBatch::close);
     }
 

@@ -65,6 +65,8 @@ public final class ViewExport {
      * {@link #exportAdopting} when {@code adopt}, else as {@link #export}.
      *
      * @param validity a 1-D {@code ?} view of {@code shape[0]} values, or null; read, not held
+     * @param schema receives the field; null when only the array is wanted (a batch's column, whose
+     *     field the batch's schema holds)
      * @param cOrder whether a tensor column must be C-ordered to be zero-copy (every batch of a
      *     stream must have the schema's permutation, the identity)
      * @throws IllegalArgumentException if a struct is still live or the view is 0-d
@@ -165,12 +167,13 @@ public final class ViewExport {
 
     private static void export(BufferView view, Column column, ArrowSchema schema, ArrowArray array,
             boolean adopt) {
-        if (!schema.isReleased() || !array.isReleased()) {
+        boolean schemaReleased = schema == null || schema.isReleased();
+        if (!schemaReleased || !array.isReleased()) {
             throw new IllegalArgumentException("export target still holds a live struct: schema.released="
-                    + schema.isReleased() + " array.released=" + array.isReleased());
+                    + schemaReleased + " array.released=" + array.isReleased());
         }
         // Freed by a release callback, on whatever thread the consumer releases from.
-        Arena schemaArena = new MallocArena();
+        Arena schemaArena = schema == null ? null : new MallocArena();
         Arena arrayArena = new MallocArena();
         BufferView held = null;
         boolean adoptedCopy = false;
@@ -216,21 +219,25 @@ public final class ViewExport {
 
             // Registered only once both trees are written, so a failure above leaves no entry behind;
             // no consumer can call a release before this method returns.
-            long schemaId = ExportReleases.nextId();
             long arrayId = ExportReleases.nextId();
-            writeSchema(top, schema, schemaArena, schemaId, true);
+            if (schema != null) {
+                long schemaId = ExportReleases.nextId();
+                writeSchema(top, schema, schemaArena, schemaId, true);
+                ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
+            }
             writeArray(topData, nulls, array, arrayArena, arrayId, true);
-            ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
             ExportReleases.register(arrayId, arrayArena, held, topData.structs());
             adoptedCopy = adopt && held == null;
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arenas about to be freed: hand them back released.
-            schema.release(MemorySegment.NULL);
+            if (schema != null) {
+                schema.release(MemorySegment.NULL);
+                schemaArena.close();
+            }
             array.release(MemorySegment.NULL);
             if (held != null && !adopt) {
                 held.close();
             }
-            schemaArena.close();
             arrayArena.close();
             throw e;
         }

@@ -45,7 +45,7 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
-        ImportedColumn c = importView(schema, array, false);
+        ImportedColumn c = importView(null, schema, array, false);
         return new ImportedView(c.values(), c.copied());
     }
 
@@ -58,7 +58,15 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedColumn importColumn(ArrowSchema schema, ArrowArray array) {
-        return importView(schema, array, true);
+        return importView(null, schema, array, true);
+    }
+
+    /**
+     * As {@link #importColumn(ArrowSchema, ArrowArray)}, for a field already read (a batch's child,
+     * read with the batch's schema, which the caller releases).
+     */
+    static ImportedColumn importColumn(ImportedSchema field, ArrowArray array) {
+        return importView(field, null, array, true);
     }
 
     /**
@@ -75,17 +83,23 @@ public final class ViewImport {
         }
     }
 
-    private static ImportedColumn importView(ArrowSchema schema, ArrowArray array, boolean column) {
+    /**
+     * Imports a pair, or an array of a field already read ({@code read} not null, {@code schema}
+     * null).
+     */
+    private static ImportedColumn importView(ImportedSchema read, ArrowSchema schema, ArrowArray array,
+            boolean column) {
         Moved moved = new Moved(schema, array);
         try {
-            if (moved.schema == null) {
+            if (read == null && moved.schema == null) {
                 throw new ArrowImportException("ArrowSchema already released: path=root release=NULL");
             }
+            String path = read == null ? "root" : read.path();
             if (moved.array == null) {
-                throw new ArrowImportException("ArrowArray already released: path=root release=NULL");
+                throw new ArrowImportException("ArrowArray already released: path=" + path + " release=NULL");
             }
-            ImportedSchema s = ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
-            ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), "root", 0);
+            ImportedSchema s = read != null ? read : ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
+            ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), path, 0);
             ImportNode root = ImportNode.pair(s, a, column);
             Plan plan = s.metadata().containsKey(ViewExport.FORMAT) ? bufferbridgePlan(root, column)
                     : foreignPlan(root);
@@ -127,7 +141,7 @@ public final class ViewImport {
         Moved(ArrowSchema s, ArrowArray a) {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
-            if (!s.isReleased()) {
+            if (s != null && !s.isReleased()) {
                 schema = structs.allocate(ArrowSchema.LAYOUT);
                 schema.copyFrom(s.segment());
                 s.release(MemorySegment.NULL);

@@ -126,7 +126,7 @@ class BadStreamsTest extends TableFixture {
                 ArrowImportException e = assertThrows(ArrowImportException.class,
                         () -> ArrowTables.fromVectorSchemaRoot(root));
                 assertEquals("column cannot be imported: path=batch column=1 name='label': unsupported Arrow format:"
-                        + " path=root format='u'", e.getMessage());
+                        + " path=batch.1 format='u'", e.getMessage());
             }
         }
     }
