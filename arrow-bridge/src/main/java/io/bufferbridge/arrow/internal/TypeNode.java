@@ -21,9 +21,34 @@ public record TypeNode(String format, String name, Map<String, String> metadata,
         boolean nullable) {
 
     public TypeNode {
-        // Most nodes have no metadata: no map copied for them.
-        metadata = metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        // Most nodes have no metadata: no map copied for them; nor for the map of another node
+        // (named, withNullable), which is already an immutable copy.
+        metadata = metadata.isEmpty() ? Map.of() : metadata instanceof Frozen ? metadata : new Frozen(metadata);
         children = List.copyOf(children);
+    }
+
+    /** An immutable copy of a metadata map, in its order. */
+    private static final class Frozen extends java.util.AbstractMap<String, String> {
+        private final Map<String, String> map;
+
+        Frozen(Map<String, String> from) {
+            map = Collections.unmodifiableMap(new LinkedHashMap<>(from));
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, String>> entrySet() {
+            return map.entrySet();
+        }
+
+        @Override
+        public String get(Object key) {
+            return map.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return map.containsKey(key);
+        }
     }
 
     /** A node that is not nullable: every node of a single view's export. */

@@ -82,7 +82,7 @@ public final class ViewExport {
      * the schema of a stream of such columns
      */
     public static TypeNode columnType(BufferView view, String name, boolean nullable, boolean cOrder) {
-        return layout(view, new Column(name, null, cOrder)).top().named(name).withNullable(nullable);
+        return topType(view, layout(view, new Column(name, null, cOrder))).named(name).withNullable(nullable);
     }
 
     /** How a view is exported as a table column; null for a single view. */
@@ -90,10 +90,10 @@ public final class ViewExport {
     }
 
     /**
-     * What the export writes: the element's type, the top type (with the metadata), the physical
-     * axis order of the memory written, and whether it is the view's own memory.
+     * What the export writes: the element's type, the physical axis order of the memory written,
+     * and whether it is the view's own memory.
      */
-    private record Layout(TypeNode element, TypeNode top, int[] phys, boolean zeroCopy, long count, long bytes) {
+    private record Layout(TypeNode element, int[] phys, boolean zeroCopy, long count, long bytes) {
     }
 
     private static Layout layout(BufferView view, Column column) {
@@ -118,6 +118,15 @@ public final class ViewExport {
         if (!zeroCopy) {
             phys = identity(ndim);
         }
+        return new Layout(element, phys, zeroCopy, count, bytes);
+    }
+
+    /** {@return the type of the whole export, with the view's metadata (SPEC §3)} */
+    private static TypeNode topType(BufferView view, Layout layout) {
+        TypeNode element = layout.element();
+        int[] phys = layout.phys();
+        long[] shape = view.shape();
+        int ndim = shape.length;
         TypeNode top;
         if (ndim <= 1) {
             top = element;
@@ -139,17 +148,17 @@ public final class ViewExport {
             for (int j = 0; j < ndim; j++) {
                 physShape[j] = shape[phys[j]];
             }
-            top = TypeNode.extension("+w:" + count, Extensions.FIXED_SHAPE_TENSOR,
+            top = TypeNode.extension("+w:" + layout.count(), Extensions.FIXED_SHAPE_TENSOR,
                     Extensions.tensorJson(physShape, Layouts.inverse(phys)), List.of(element.named("item")));
         }
         Map<String, String> md = new LinkedHashMap<>();
-        md.put(FORMAT, format.text());
+        md.put(FORMAT, view.format().text());
         md.put(SHAPE, Layouts.join(shape));
-        md.put(STRIDES, Layouts.join(strides));
+        md.put(STRIDES, Layouts.join(view.strides()));
         md.put(READONLY, Boolean.toString(view.isReadOnly()));
-        md.put(COPIED, Boolean.toString(!zeroCopy));
-        md.put(ITEMSIZE, Long.toString(itemsize));
-        return new Layout(element, top.withMetadata(md), phys, zeroCopy, count, bytes);
+        md.put(COPIED, Boolean.toString(!layout.zeroCopy()));
+        md.put(ITEMSIZE, Long.toString(view.itemsize()));
+        return top.withMetadata(md);
     }
 
     private static boolean isIdentity(int[] p) {
@@ -204,10 +213,13 @@ public final class ViewExport {
             } else {
                 topData = new ExportData(1, List.of(MemorySegment.NULL), List.of(elementData));
             }
-            TypeNode top = layout.top();
+            // The type is written only with a schema (a batch's column has its field in the batch's).
+            TypeNode top = schema == null ? null : topType(view, layout);
             long nulls = 0;
             if (column != null) {
-                top = top.named(column.name()).withNullable(column.validity() != null);
+                if (top != null) {
+                    top = top.named(column.name()).withNullable(column.validity() != null);
+                }
                 if (column.validity() != null) {
                     MemorySegment bitmap = arrayArena.allocate(Math.max(1, (shape[0] + 7) / 8), 8);
                     nulls = Bitmaps.pack(column.validity(), bitmap);
