@@ -129,12 +129,22 @@ public final class StreamExport {
          * consumer has moved out stay its own until it releases them.
          */
         @Override
-        public synchronized void close() {
+        public void close() {
+            close(true);
+        }
+
+        /**
+         * Stops re-arming and releases the armed target; home's stream too when {@code homeAlive}
+         * (false when the consumer may have freed its struct, as a closed DuckDB connection has:
+         * what home's stream holds is then released only if the consumer releases it).
+         */
+        public synchronized void close(boolean homeAlive) {
             if (closed) {
                 return;
             }
             closed = true;
-            for (ArrowArrayStream s : home == null || home == target ? List.of(target) : List.of(home, target)) {
+            boolean withHome = homeAlive && home != null && home != target;
+            for (ArrowArrayStream s : withHome ? List.of(home, target) : List.of(target)) {
                 if (!s.isReleased() && s.release().address() == RELEASE.address()) {
                     release(s.segment());
                 }

@@ -36,7 +36,9 @@ public final class DuckDbRegistration implements AutoCloseable {
 
     /**
      * Drops the view and releases the table's memory (a scan still running keeps what it reads
-     * until DuckDB releases it). Idempotent.
+     * until DuckDB releases it). Idempotent. Close it before the connection: after the connection
+     * has closed, the stream DuckDB kept is left alone (its struct may be gone), and the views it
+     * holds stay alive.
      *
      * @throws SQLException if DuckDB refuses to drop the view; the memory is released all the same
      *     once no scan holds it
@@ -47,11 +49,14 @@ public final class DuckDbRegistration implements AutoCloseable {
             return;
         }
         closed = true;
-        // First, while DuckDB's copy of the stream struct is still its factory's memory: release
-        // the armed stream and stop re-arming.
-        rearm.close();
-        try (Statement st = connection.createStatement()) {
-            st.execute("DROP VIEW IF EXISTS " + DuckDbTables.identifier(name));
+        // DuckDB keeps its own copy of the stream struct, freed with the connection: touched only
+        // while the connection is open, and first, before the view that owns it is dropped.
+        boolean open = !connection.isClosed();
+        rearm.close(open);
+        try (Statement st = open ? connection.createStatement() : null) {
+            if (st != null) {
+                st.execute("DROP VIEW IF EXISTS " + DuckDbTables.identifier(name));
+            }
         } finally {
             held.forEach(ArrowTables::closePart);
             arena.close();
