@@ -4,6 +4,7 @@ import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowArrayStream;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.arrow.internal.ArrowJavaStructs;
 import io.bufferbridge.arrow.internal.BatchExport;
 import io.bufferbridge.arrow.internal.BatchImport;
 import io.bufferbridge.arrow.internal.BatchImport.ImportedBatch;
@@ -307,18 +308,11 @@ public final class ArrowTables {
         Objects.requireNonNull(allocator, "allocator");
         try (org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
                 org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator)) {
-            ArrowSchema schema = ArrowSchema.wrap(s.memoryAddress());
-            ArrowArray array = ArrowArray.wrap(a.memoryAddress());
-            exportBatch(table, schema, array);
+            exportBatch(table, ArrowSchema.wrap(s.memoryAddress()), ArrowArray.wrap(a.memoryAddress()));
             try {
                 return Data.importVectorSchemaRoot(allocator, a, s, null);
             } catch (RuntimeException | Error e) {
-                if (!schema.isReleased()) {
-                    s.release();
-                }
-                if (!array.isReleased()) {
-                    a.release();
-                }
+                ArrowJavaStructs.releaseLive(s, a);
                 throw e;
             }
         }

@@ -5,6 +5,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.internal.ArrowJavaStructs;
 import io.bufferbridge.arrow.internal.ViewExport;
 import io.bufferbridge.view.BufferExporter;
 import io.bufferbridge.view.BufferFlags;
@@ -448,12 +449,7 @@ public final class ArrowVectors {
             try {
                 vector = Data.importVector(allocator, a, s, null);
             } catch (RuntimeException | Error e) {
-                if (!schema.isReleased()) {
-                    s.release();
-                }
-                if (!array.isReleased()) {
-                    a.release();
-                }
+                ArrowJavaStructs.releaseLive(s, a);
                 throw e;
             }
             boolean copied = !"false".equals(vector.getField().getMetadata().get(ViewExport.COPIED));
