@@ -32,9 +32,10 @@ import org.duckdb.DuckDBResultSet;
  * factory <em>moves</em> the struct it was given out on every scan and leaves it released, so a
  * plain stream can be queried once ("This stream has been released" after); the registration
  * writes a fresh stream into the struct as soon as DuckDB calls into the one it moved, so every
- * query scans the table again (a query that starts two scans of it before reading either, such as
- * a self-join planned that way, can still see it released). The data stay in the table's memory:
- * DuckDB reads the views' buffers, nothing is copied in. No Arrow Java reader is involved, so
+ * query scans the table again. A query that starts two scans of it before reading from either
+ * (a {@code UNION ALL} of two, two scalar subqueries; a join is fine, its sides run one after the
+ * other) still finds it released: {@link #copyInto} makes a DuckDB table for such queries. The
+ * data stay in the table's memory: DuckDB reads the views' buffers, nothing is copied in. No Arrow Java reader is involved, so
  * Arrow Java's rule that a reader handed to {@code Data.exportArrayStream} belongs to the stream
  * (closing it too gives a NullPointerException and "Memory was leaked") does not arise.
  *
@@ -94,6 +95,25 @@ public final class DuckDbTables {
             throw e;
         }
     }
+
+    /**
+     * Copies {@code table} into a DuckDB table {@code name} (replacing one of that name): DuckDB's
+     * own storage, which any query may scan any number of times at once, nulls kept, tensor
+     * columns as {@code ARRAY} columns (DuckDB drops the shape beyond the first level). A copy: the
+     * table may be closed afterwards.
+     *
+     * @throws SQLException if the connection is not DuckDB's or DuckDB refuses the table
+     */
+    public static void copyInto(Connection connection, String name, Table table) throws SQLException {
+        Objects.requireNonNull(name, "name");
+        String scratch = "bufferbridge_copy_" + COPIES.incrementAndGet();
+        try (DuckDbRegistration r = register(connection, scratch, table);
+                Statement st = connection.createStatement()) {
+            st.execute("CREATE OR REPLACE TABLE " + identifier(name) + " AS SELECT * FROM " + identifier(scratch));
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong COPIES = new java.util.concurrent.atomic.AtomicLong();
 
     /** Views derived from the registration's, for one scan's stream to own. */
     private static List<ColumnPart> derived(List<ColumnPart> held) {

@@ -180,6 +180,26 @@ class DuckDbTablesTest {
     }
 
     @Test
+    void twoScansStartedTogetherNeedACopy() throws SQLException {
+        String twice = "SELECT count(*)::BIGINT AS n FROM %s UNION ALL SELECT count(*)::BIGINT FROM %s";
+        try (Table small = Table.of(Column.of("x", BufferView.ofArray(new long[] {1, 2, 3, 3})));
+                DuckDbRegistration r = DuckDbTables.register(connection, "small", small)) {
+            // A join runs its sides one after the other: the registration re-arms in between.
+            try (Table join = DuckDbTables.query(connection,
+                    "SELECT count(*)::BIGINT AS n FROM small a JOIN small b ON a.x = b.x")) {
+                assertEquals(6L, join.column("n").values().getLong(0));
+            }
+            SQLException e = assertThrows(SQLException.class,
+                    () -> DuckDbTables.query(connection, twice.formatted("small", "small")));
+            assertTrue(e.getMessage().contains("This stream has been released"), e.getMessage());
+            DuckDbTables.copyInto(connection, "copied", small);
+        }
+        try (Table both = DuckDbTables.query(connection, twice.formatted("copied", "copied"))) {
+            assertArrayEquals(new long[] {4, 4}, both.column("n").values().toLongArray());
+        }
+    }
+
+    @Test
     void batchWidthsFromDuckDbTypeNames() {
         assertEquals(8, DuckDbTables.typeWidth("BIGINT"));
         assertEquals(64, DuckDbTables.typeWidth("FLOAT[16]"));
