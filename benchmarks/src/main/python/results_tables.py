@@ -5,6 +5,7 @@ JSON of numpy_materialize.py and the JSON of the C reference (src/main/c/strided
 Every ratio in RESULTS.md is computed here from numbers of one run.
 
 Usage: python3 results_tables.py JMH_JSON NUMPY_JSON C_JSON CORPUS_CASES
+       python3 results_tables.py --tables JMH_TABLES_JSON   (benchmarks 7 and 8, a run of their own)
 """
 import json
 import sys
@@ -26,9 +27,9 @@ def load(path):
     return rows
 
 
-def get(rows, name, **params):
+def get(table, name, **params):
     key = (name,) + tuple(sorted((k, str(v)) for k, v in params.items()))
-    return rows[key]
+    return table[key]
 
 
 def seconds(r):
@@ -153,5 +154,39 @@ def main():
     print("\n".join(out))
 
 
+def tables(path):
+    rows = load(path)
+    out = ["### 7. Table export + import, 10 columns (int64, float64), through C structs\n",
+           "| rows | bufferbridge (ns/op) | Arrow Java (ns/op) | ours / Arrow | ≤ 1.25× at 1 K | alloc ours (B/op) | alloc Arrow (B/op) |",
+           "|---:|---:|---:|---:|---|---:|---:|"]
+    sizes = [1024, 1048576]
+    for n in sizes:
+        a = get(rows, "TableExportImportBenchmark.bufferbridge", rows=n)
+        c = get(rows, "TableExportImportBenchmark.arrowJava", rows=n)
+        ratio = a["score"] / c["score"]
+        target = yes(ratio <= 1.25) if n == 1024 else "—"
+        out.append(f"| {n:,} | {a['score']:,.0f}{err(a)} | {c['score']:,.0f}{err(c)} | {ratio:.3g}× | {target} | "
+                   f"{a['alloc']:,.0f} | {c['alloc']:,.0f} |")
+    small = get(rows, "TableExportImportBenchmark.bufferbridge", rows=1024)
+    big = get(rows, "TableExportImportBenchmark.bufferbridge", rows=1048576)
+    scale = big["score"] / small["score"]
+    spread = abs(big["alloc"] - small["alloc"]) / small["alloc"]
+    out.append("")
+    out.append(f"- 1 M time / 1 K time (bufferbridge): {scale:.2f}×; allocation {small['alloc']:,.0f} / "
+               f"{big['alloc']:,.0f} B/op (spread {100 * spread:.1f}%) — independent of the row count: "
+               f"{yes(scale <= 2 and spread <= 0.05)}")
+    out.append("")
+    out.append("### 8. DuckDB: register a 10 M-row table (int64, float64), `SELECT sum(a)`, drop\n")
+    a = get(rows, "DuckDbTableBenchmark.bufferbridge")
+    c = get(rows, "DuckDbTableBenchmark.arrowJava")
+    out.append("| bufferbridge (ms/op) | Arrow Java stream export (ms/op) | ours / Arrow |")
+    out.append("|---:|---:|---:|")
+    out.append(f"| {a['score']:,.1f}{err(a)} | {c['score']:,.1f}{err(c)} | {a['score'] / c['score']:.3g}× |")
+    print("\n".join(out))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--tables"]:
+        tables(sys.argv[2])
+    else:
+        main()

@@ -12,6 +12,15 @@ Requests (``fn``):
   made               the names of the arrays ``export`` makes from NumPy arrays
   export             make one of them and export it to (schema, array); answer what NumPy says
                      the data is (canonical format, shape, strides, bytes in C order, null count)
+  table_read         Java exported a table as one record batch to (schema, array): import it as
+                     pa.RecordBatch, then as a pa.Table; answer what pyarrow sees (names, nullable
+                     flags, field metadata, values with None for nulls)
+  table_stream       export to (stream) a pa.Table of several chunks, sliced so that every batch
+                     has a non-zero offset, with nulls; answer its rows per batch and values
+  ipc_read           open the IPC stream or file Java wrote at (path) with pa.ipc.open_stream /
+                     open_file; answer what pyarrow sees, as table_read does, and the batch count
+  ipc_write          write the table of table_stream to (path) as an IPC stream or file; answer its
+                     values
 """
 
 import gc
@@ -456,3 +465,67 @@ def canonical_format(dt):
         return "%ds" % dt.itemsize
     return {("i", 1): "b", ("u", 1): "B", ("i", 2): "h", ("u", 2): "H", ("i", 4): "i", ("u", 4): "I",
             ("i", 8): "q", ("u", 8): "Q", ("f", 2): "e", ("f", 4): "f", ("f", 8): "d"}[(dt.kind, dt.itemsize)]
+
+
+def _seen(table, batches):
+    """What pyarrow sees of a table: per field its name, nullability, metadata and values."""
+    fields = []
+    for i, field in enumerate(table.schema):
+        md = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
+        column = table.column(i)
+        if isinstance(field.type, pa.FixedShapeTensorType):
+            values = [s.to_numpy().tolist() if s.is_valid else None for s in column]
+        else:
+            values = column.to_pylist()
+        fields.append({"name": field.name, "nullable": field.nullable, "type": str(field.type), "metadata": md,
+                       "null_count": column.null_count, "values": values})
+    return {"rows": table.num_rows, "batches": batches, "fields": fields}
+
+
+def fn_table_read(request):
+    batch = pa.RecordBatch._import_from_c(request["array"], request["schema"])
+    batch.validate(full=True)
+    table = pa.Table.from_batches([batch])
+    return _seen(table, 1)
+
+
+def _chunked_table():
+    """Two chunks (the second itself a slice), sliced from row 1: batches of 3 and 2 rows, both at
+    offset 1."""
+    first = pa.record_batch([pa.array([0, 1, None, 3], pa.int64()), pa.array([0.5, 1.5, 2.5, None]),
+                             pa.array([10, 11, 12, 13], pa.int32())], names=["a", "b", "c"])
+    second = pa.record_batch([pa.array([9, 4, None, 6, 7], pa.int64()), pa.array([9.5, 4.5, 5.5, None, 7.5]),
+                              pa.array([19, 14, 15, 16, 17], pa.int32())], names=["a", "b", "c"]).slice(1)
+    return pa.Table.from_batches([first, second]).slice(1, 5)
+
+
+def fn_table_stream(request):
+    table = _chunked_table()
+    batches = table.to_batches()
+    reader = pa.RecordBatchReader.from_batches(table.schema, batches)
+    reader._export_to_c(request["stream"])
+    return {"rows_per_batch": [b.num_rows for b in batches], "offsets": [b.column(0).offset for b in batches],
+            "values": {name: table.column(name).to_pylist() for name in table.column_names}}
+
+
+def fn_ipc_read(request):
+    if request["format"] == "file":
+        reader = pa.ipc.open_file(request["path"])
+        batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
+        table = pa.Table.from_batches(batches, reader.schema)
+    else:
+        reader = pa.ipc.open_stream(request["path"])
+        table = reader.read_all()
+    table.validate(full=True)
+    return _seen(table, table.column(0).num_chunks if table.num_columns else 0)
+
+
+def fn_ipc_write(request):
+    table = _chunked_table()
+    if request["format"] == "file":
+        with pa.ipc.new_file(request["path"], table.schema) as w:
+            w.write_table(table)
+    else:
+        with pa.ipc.new_stream(request["path"], table.schema) as w:
+            w.write_table(table)
+    return {"values": {name: table.column(name).to_pylist() for name in table.column_names}}

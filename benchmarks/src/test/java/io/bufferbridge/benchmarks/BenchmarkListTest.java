@@ -38,7 +38,11 @@ class BenchmarkListTest {
             "io.bufferbridge.benchmarks.FormatParseBenchmark.parseUncached",
             "io.bufferbridge.benchmarks.FormatParseBenchmark.ofFreshText",
             "io.bufferbridge.benchmarks.FormatParseBenchmark.ofCached",
-            "io.bufferbridge.benchmarks.CorpusBenchmark.javaPath");
+            "io.bufferbridge.benchmarks.CorpusBenchmark.javaPath",
+            "io.bufferbridge.benchmarks.TableExportImportBenchmark.bufferbridge",
+            "io.bufferbridge.benchmarks.TableExportImportBenchmark.arrowJava",
+            "io.bufferbridge.benchmarks.DuckDbTableBenchmark.bufferbridge",
+            "io.bufferbridge.benchmarks.DuckDbTableBenchmark.arrowJava");
 
     private static List<BenchmarkListEntry> entries() throws IOException {
         try (InputStream in = BenchmarkListTest.class.getResourceAsStream(BenchmarkList.BENCHMARK_LIST)) {

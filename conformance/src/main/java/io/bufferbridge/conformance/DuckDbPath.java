@@ -3,6 +3,7 @@ package io.bufferbridge.conformance;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.table.DuckDbTables;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 
@@ -117,10 +117,13 @@ final class DuckDbPath implements RoundTripPath {
         Field returned;
         try (VectorSchemaRoot batch = new VectorSchemaRoot(List.of(vector));
                 ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
-            Data.exportArrayStream(allocator, new OneBatch(allocator, batch), stream);
+            Data.exportArrayStream(allocator, new OneBatchReader(allocator, batch), stream);
             ((DuckDBConnection) connection).registerArrowStream(table, stream);
             try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table);
-                    ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 1 << 20)) {
+                    // Batches capped in bytes, not rows: DuckDB's Arrow appender reserves rows × array
+                    // size elements up front, so 2^20 rows of a 65,536-element ARRAY ask for 512 GiB.
+                    ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator,
+                            DuckDbTables.rowsPerBatch(rs.getMetaData(), DuckDbTables.DEFAULT_BATCH_BYTES))) {
                 returned = reader.getVectorSchemaRoot().getSchema().getFields().get(0);
                 while (reader.loadNextBatch()) {
                     FieldVector column = reader.getVectorSchemaRoot().getVector(0);
@@ -264,43 +267,5 @@ final class DuckDbPath implements RoundTripPath {
             // closing an in-memory database cannot lose data
         }
         root.close();
-    }
-
-    /** An {@link ArrowReader} of one batch that it does not own. */
-    private static final class OneBatch extends ArrowReader {
-        private final VectorSchemaRoot batch;
-        private boolean read;
-
-        OneBatch(BufferAllocator allocator, VectorSchemaRoot batch) {
-            super(allocator);
-            this.batch = batch;
-        }
-
-        @Override
-        public boolean loadNextBatch() {
-            if (read) {
-                return false;
-            }
-            read = true;
-            return true;
-        }
-
-        @Override
-        public VectorSchemaRoot getVectorSchemaRoot() {
-            return batch;
-        }
-
-        @Override
-        public long bytesRead() {
-            return 0;
-        }
-
-        @Override
-        protected void closeReadSource() {}
-
-        @Override
-        protected Schema readSchema() {
-            return batch.getSchema();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.bufferbridge.conformance;
 
+import io.bufferbridge.view.ForeignMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,9 +37,11 @@ class HeaderExportCorpusTest {
     private String released(ExportAccounting before, long viewReleasesBefore, long cExports) {
         String d = before.difference();
         if (d == null && ArrowImporter.liveCount() != 0) {
+            ForeignMemory.flushReleases();
             d = "live Java imports: " + ArrowImporter.liveCount();
         }
         if (d == null && peer.viewReleases() != viewReleasesBefore + cExports) {
+            ForeignMemory.flushReleases();
             d = "C exports released: expected=" + cExports + " found=" + (peer.viewReleases() - viewReleasesBefore);
         }
         return d;
@@ -54,6 +57,7 @@ class HeaderExportCorpusTest {
             }
             cases++;
             ExportAccounting before = ExportAccounting.snapshot();
+            ForeignMemory.flushReleases();
             long viewReleases = peer.viewReleases();
             try (Arena arena = Arena.ofConfined()) {
                 BufferView view = c.view(arena);
@@ -93,6 +97,7 @@ class HeaderExportCorpusTest {
     @Test
     void aRefusalReleasesWhatWasMoved() {
         ExportAccounting before = ExportAccounting.snapshot();
+        ForeignMemory.flushReleases();
         long viewReleases = peer.viewReleases();
         try (Arena arena = Arena.ofConfined()) {
             BufferView view = BufferView.ofArray(new int[] {1, 2, 3});
@@ -107,6 +112,7 @@ class HeaderExportCorpusTest {
                     e.getMessage());
             view.close();
         }
+        ForeignMemory.flushReleases();
         assertNull(released(before, viewReleases, 0));
     }
 }

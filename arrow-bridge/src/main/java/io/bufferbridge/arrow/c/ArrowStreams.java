@@ -34,7 +34,8 @@ import java.util.Objects;
  *
  * <h2>Import</h2>
  * {@link #importViews} moves a stream in, reads one column of every batch as a read-only view
- * (zero-copy where {@link ArrowImporter} is), and releases the stream once.
+ * (zero-copy where {@link ArrowImporter} is), and releases the stream once. For every column, with
+ * nulls, see {@link io.bufferbridge.arrow.table.ArrowTables#importStream}.
  */
 public final class ArrowStreams {
     private ArrowStreams() {
@@ -50,8 +51,9 @@ public final class ArrowStreams {
      * @param views the chunks, at least one; not released by this call
      * @param column the column's name
      * @param out receives the stream; must be released (its {@code release} NULL)
-     * @throws IllegalArgumentException if {@code out} is live, {@code views} is empty, or the views
-     *     differ in format, itemsize, ndim or {@code shape[1:]}
+     * @throws IllegalArgumentException if {@code out} is live, {@code views} is empty, a view is 0-d
+     *     (a chunk's {@code shape[0]} is its length), or the views differ in format, itemsize, ndim or
+     *     {@code shape[1:]}
      * @throws IllegalStateException if a view has been released
      */
     public static void exportViews(List<BufferView> views, String column, ArrowArrayStream out) {

@@ -3,8 +3,6 @@ package io.bufferbridge.arrow.internal;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.format.FormatException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,6 +56,16 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
      * @throws ArrowImportException naming the first problem found
      */
     static ImportNode pair(ImportedSchema s, ImportedArray a) {
+        return pair(s, a, false);
+    }
+
+    /**
+     * Pairs and checks a whole tree; the root may have nulls when {@code rootNulls} (a table
+     * column, whose validity the caller reads), no other node may.
+     *
+     * @throws ArrowImportException naming the first problem found
+     */
+    static ImportNode pair(ImportedSchema s, ImportedArray a, boolean rootNulls) {
         String f = s.format();
         String where = "path=" + s.path() + " format='" + f + "'";
         Kind kind;
@@ -108,7 +116,7 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
         }
         // null_count -1 ("not computed") is counted from the bitmap below, once every length and
         // child has been checked: the bitmap is the first buffer read, and only within a checked extent
-        if (a.buffers()[0] != 0 && a.nullCount() != 0 && a.nullCount() != -1) {
+        if (!rootNulls && a.buffers()[0] != 0 && a.nullCount() != 0 && a.nullCount() != -1) {
             throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
                     + " null_count=" + a.nullCount());
         }
@@ -135,28 +143,15 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             }
             children.add(child);
         }
-        if (a.buffers()[0] != 0 && a.nullCount() == -1) {
+        if (!rootNulls && a.buffers()[0] != 0 && a.nullCount() == -1) {
             // "Not computed": count the cleared bits of the range the array covers.
-            long nulls = countNulls(a.buffers()[0], a.offset(), end);
+            long nulls = Bitmaps.countNulls(a.buffers()[0], a.offset(), end);
             if (nulls != 0) {
                 throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
                         + " null_count=-1 nulls=" + nulls);
             }
         }
         return new ImportNode(s, a, kind, width, listSize, canonical, children);
-    }
-
-    /** Cleared bits in [offset, end) of a bitmap; {@code end} is the checked offset + length. */
-    private static long countNulls(long bitmap, long offset, long end) {
-        MemorySegment bits = MemorySegment.ofAddress(bitmap)
-                .reinterpret(end / 8 + (end % 8 == 0 ? 0 : 1));
-        long nulls = 0;
-        for (long i = offset; i < end; i++) {
-            if ((bits.get(ValueLayout.JAVA_BYTE, i >>> 3) >>> (i & 7) & 1) == 0) {
-                nulls++;
-            }
-        }
-        return nulls;
     }
 
     /** {@return canonical PEP 3118 format and byte width of a fixed-width leaf} */

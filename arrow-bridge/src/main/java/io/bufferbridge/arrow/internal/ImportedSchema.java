@@ -17,9 +17,13 @@ import java.util.Map;
  * @param name the name, or null
  * @param metadata decoded metadata
  * @param children child schemas
+ * @param flags the {@code flags} field ({@code ARROW_FLAG_NULLABLE} is 2)
  */
 record ImportedSchema(String path, String format, String name, Map<String, String> metadata,
-        List<ImportedSchema> children) {
+        List<ImportedSchema> children, long flags) {
+
+    /** {@code ARROW_FLAG_NULLABLE} of the C data interface. */
+    static final long NULLABLE = 2;
 
     static final int MAX_DEPTH = 64;
     static final long MAX_CHILDREN = 1 << 16;
@@ -79,7 +83,11 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
             }
             children.add(seen);
         }
-        return new ImportedSchema(path, format, name, metadata, children);
+        return new ImportedSchema(path, format, name, metadata, children, s.flags());
+    }
+
+    boolean isNullable() {
+        return (flags & NULLABLE) != 0;
     }
 
     String extensionName() {

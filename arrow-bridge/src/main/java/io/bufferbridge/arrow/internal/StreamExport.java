@@ -5,7 +5,6 @@ import io.bufferbridge.arrow.c.ArrowArrayStream;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
-import io.bufferbridge.view.Order;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -19,17 +18,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
- * A sequence of views exported as an {@code ArrowArrayStream}: a chunked column, one record batch
- * (a {@code +s} struct array with one child) per view. The callbacks are FFM upcalls; the stream's
- * state is registered under the id stored in {@code private_data}.
+ * Record batches exported as an {@code ArrowArrayStream} (SPEC §5): a chunked column (one batch of
+ * one column per view) or a table's batches. The callbacks are FFM upcalls; the stream's state is
+ * registered under the id stored in {@code private_data}.
  *
- * <p>Every chunk must have the same format, itemsize, ndim and {@code shape[1:]}, so that every
- * batch has the stream's type. A chunk of ndim ≥ 2 that is not C-contiguous is copied into C order
- * first (its tensor permutation would otherwise differ from the schema's). The schema's column
- * carries the Arrow type and extension metadata but no {@code bufferbridge.*} keys: those describe
- * one view (its shape, strides, whether it was copied), and a stream column has many.
+ * <p>Every batch has the stream's type: a tensor column of ndim ≥ 2 that is not C-contiguous is
+ * copied into C order when its batch is taken (its tensor permutation would otherwise differ from
+ * the schema's). A chunked column's schema carries the Arrow type and extension metadata but no
+ * {@code bufferbridge.*} keys (those describe one view, and the column has many); a table's
+ * schema carries its first batch's, and an importer takes the row count from each batch.
  */
 public final class StreamExport {
     static final int EINVAL = 22;
@@ -57,19 +57,98 @@ public final class StreamExport {
     private StreamExport() {
     }
 
-    /** One stream: the chunks not yet handed out, the column's type, the last error. */
+    /**
+     * What a stream hands out: its schema, and its batches, each a list of columns and a row count.
+     * The stream owns every view in it.
+     *
+     * @param schema the {@code +s} type every batch has
+     * @param batches the columns of each batch
+     * @param rows each batch's row count
+     */
+    public record Batches(TypeNode schema, List<List<ColumnPart>> batches, long[] rows) {
+    }
+
+    /** One stream: the batches not yet handed out, the schema, the last error. */
     private static final class State {
-        final String column;
-        final List<BufferView> chunks;
-        final ImportedSchema column0;
+        final TypeNode schema;
+        final List<List<ColumnPart>> batches;
+        final long[] rows;
+        final Rearm rearm;
         final Arena errors = Arena.ofShared();
         int next;
         MemorySegment lastError = MemorySegment.NULL;
 
-        State(String column, List<BufferView> chunks, ImportedSchema column0) {
-            this.column = column;
-            this.chunks = chunks;
-            this.column0 = column0;
+        State(Batches b, Rearm rearm) {
+            this.schema = b.schema();
+            this.batches = new ArrayList<>(b.batches());
+            this.rows = b.rows();
+            this.rearm = rearm;
+        }
+    }
+
+    /**
+     * A stream that is written again each time a consumer moves it out of the struct it keeps, so
+     * that DuckDB (whose registered stream factory moves that struct out on every scan and leaves
+     * it released) can scan it any number of times. Each arming is a fresh stream over fresh views
+     * from {@code source}.
+     *
+     * <p>The struct the consumer keeps ("home") is the first one that calls {@code get_schema} on
+     * the first arming: the target itself if the consumer reads it in place, or the consumer's own
+     * copy if it moved the target on registration (DuckDB's JDBC driver 2.x does, and asks for the
+     * schema to bind its view before any scan). Home is written only while it is released and
+     * before {@link #close()}, which the consumer must call while home is still its memory.
+     */
+    public static final class Rearm implements AutoCloseable {
+        private final Supplier<Batches> source;
+        private final ArrowArrayStream target;
+        private long firstId;
+        private ArrowArrayStream home;
+        private boolean closed;
+
+        private Rearm(ArrowArrayStream target, Supplier<Batches> source) {
+            this.target = target;
+            this.source = source;
+        }
+
+        /** A callback of one of this rearm's streams ran on the struct at {@code stream}. */
+        synchronized void seen(MemorySegment stream, long id, boolean getSchema) {
+            if (closed) {
+                return;
+            }
+            if (home == null && getSchema && id == firstId) {
+                home = stream.address() == target.address() ? target
+                        : ArrowArrayStream.wrap(stream.reinterpret(ArrowArrayStream.LAYOUT.byteSize()));
+            }
+            if (home != null && home.isReleased()) {
+                arm(home, source.get(), this);
+            }
+        }
+
+        /**
+         * Stops re-arming and releases the armed streams (home's and the target's); streams a
+         * consumer has moved out stay its own until it releases them.
+         */
+        @Override
+        public void close() {
+            close(true);
+        }
+
+        /**
+         * Stops re-arming and releases the armed target; home's stream too when {@code homeAlive}
+         * (false when the consumer may have freed its struct, as a closed DuckDB connection has:
+         * what home's stream holds is then released only if the consumer releases it).
+         */
+        public synchronized void close(boolean homeAlive) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            boolean withHome = homeAlive && home != null && home != target;
+            for (ArrowArrayStream s : withHome ? List.of(home, target) : List.of(target)) {
+                if (!s.isReleased() && s.release().address() == RELEASE.address()) {
+                    release(s.segment());
+                }
+            }
         }
     }
 
@@ -89,11 +168,12 @@ public final class StreamExport {
     }
 
     /**
-     * Exports {@code views} as a stream into {@code out}. Each view is held (a {@code getBuffer}
-     * view of it) from now until its batch is released, or the stream is released unread.
+     * Exports {@code views} as a stream of one column into {@code out}. Each view is held (a
+     * {@code getBuffer} view of it) from now until its batch is released, or the stream is
+     * released unread. The schema's column carries no {@code bufferbridge.*} keys.
      *
-     * @throws IllegalArgumentException if {@code out} is live, there is no view, or the views differ
-     *     in format, itemsize, ndim or {@code shape[1:]}
+     * @throws IllegalArgumentException if {@code out} is live, there is no view, a view is 0-d, or
+     *     the views differ in format, itemsize, ndim or {@code shape[1:]}
      * @throws IllegalStateException if a view has been released
      */
     public static void export(List<BufferView> views, String column, ArrowArrayStream out) {
@@ -106,13 +186,17 @@ public final class StreamExport {
         }
         BufferView first = views.get(0);
         long[] firstShape = first.shape();
-        for (int i = 1; i < views.size(); i++) {
+        for (int i = 0; i < views.size(); i++) {
             BufferView v = views.get(i);
             long[] shape = v.shape();
+            if (shape.length == 0) {
+                throw new IllegalArgumentException("a stream chunk needs ndim>=1 (shape[0] is its length): chunk="
+                        + i + " shape=[]");
+            }
             boolean same = v.format().text().equals(first.format().text()) && v.itemsize() == first.itemsize()
-                    && shape.length == firstShape.length && (shape.length == 0 || Arrays.equals(
+                    && shape.length == firstShape.length && Arrays.equals(
                             Arrays.copyOfRange(shape, 1, shape.length),
-                            Arrays.copyOfRange(firstShape, 1, firstShape.length)));
+                            Arrays.copyOfRange(firstShape, 1, firstShape.length));
             if (!same) {
                 throw new IllegalArgumentException("stream chunks differ: chunk=" + i + " format='" + v.format().text()
                         + "' itemsize=" + v.itemsize() + " shape=" + Arrays.toString(shape) + " expected format='"
@@ -121,61 +205,72 @@ public final class StreamExport {
                                 firstShape.length)).substring(1) : "]"));
             }
         }
-        ImportedSchema type = columnType(first);
-        List<BufferView> held = new ArrayList<>();
+        List<List<ColumnPart>> batches = new ArrayList<>();
+        long[] rows = new long[views.size()];
         try {
-            for (BufferView v : views) {
-                held.add(v.getBuffer(BufferFlags.FULL_RO));
+            for (int i = 0; i < views.size(); i++) {
+                BufferView v = views.get(i);
+                batches.add(List.of(new ColumnPart(column, v.getBuffer(BufferFlags.FULL_RO), null)));
+                rows[i] = v.shape()[0];
             }
         } catch (RuntimeException | Error e) {
-            held.forEach(BufferView::close);
+            batches.forEach(b -> b.forEach(ColumnPart::close));
             throw e;
         }
+        TypeNode schema = BatchExport.schemaType(batches.get(0), false, true);
+        arm(out, new Batches(schema, batches, rows), null);
+    }
+
+    /**
+     * Exports batches of columns into {@code out}, taking every view in them.
+     *
+     * @throws IllegalArgumentException if {@code out} is live; the views have been closed then
+     */
+    public static void exportBatches(Batches batches, ArrowArrayStream out) {
+        if (!out.isReleased()) {
+            batches.batches().forEach(b -> b.forEach(ColumnPart::close));
+            throw new IllegalArgumentException("export target still holds a live stream: released=false");
+        }
+        arm(out, batches, null);
+    }
+
+    /**
+     * Arms {@code target} with a stream of {@code source}'s batches, and arms it again, with a fresh
+     * call to {@code source}, whenever a consumer has moved it out and calls into its copy.
+     *
+     * @return stops re-arming and releases what is armed
+     */
+    public static Rearm exportRearming(ArrowArrayStream target, Supplier<Batches> source) {
+        if (!target.isReleased()) {
+            throw new IllegalArgumentException("export target still holds a live stream: released=false");
+        }
+        Rearm rearm = new Rearm(target, source);
+        synchronized (rearm) {
+            rearm.firstId = arm(target, source.get(), rearm);
+        }
+        return rearm;
+    }
+
+    /** {@return the id of the stream written into {@code out}} */
+    private static long arm(ArrowArrayStream out, Batches batches, Rearm rearm) {
         long id = NEXT_ID.getAndIncrement();
-        LIVE.put(id, new State(column, held, type));
+        LIVE.put(id, new State(batches, rearm));
         out.getSchema(GET_SCHEMA);
         out.getNext(GET_NEXT);
         out.getLastError(GET_LAST_ERROR);
         out.privateData(MemorySegment.ofAddress(id));
         out.release(RELEASE);
+        return id;
     }
 
-    /** The Arrow type of a chunk, read back from a throwaway export of it. */
-    private static ImportedSchema columnType(BufferView view) {
-        try (Arena arena = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(arena);
-            ArrowArray a = ArrowArray.allocate(arena);
-            BufferView normal = normalized(view);
-            try {
-                ViewExport.export(normal, s, a);
-            } finally {
-                if (normal != view) {
-                    normal.close();
-                }
-            }
-            try {
-                return ImportedSchema.read(s, "root", 0);
-            } finally {
-                Native.callRelease(s.release(), s.segment());
-                Native.callRelease(a.release(), a.segment());
-            }
-        }
-    }
-
-    /** {@return the view itself, or for ndim ≥ 2 and not C-contiguous a C-order copy on the heap} */
-    private static BufferView normalized(BufferView view) {
-        if (view.ndim() < 2 || view.isCContiguous()) {
-            return view;
-        }
-        byte[] bytes = view.toBytes(Order.C);
-        long[] shape = view.shape();
-        return BufferView.of(MemorySegment.ofArray(bytes), 0, view.format().text(), view.itemsize(), shape,
-                Layouts.cStrides(view.itemsize(), shape), true);
-    }
-
-    private static State state(MemorySegment stream) {
+    private static State state(MemorySegment stream, boolean getSchema) {
         ArrowArrayStream s = ArrowArrayStream.wrap(stream.reinterpret(ArrowArrayStream.LAYOUT.byteSize()));
-        return LIVE.get(s.privateData().address());
+        long id = s.privateData().address();
+        State st = LIVE.get(id);
+        if (st != null && st.rearm != null) {
+            st.rearm.seen(stream, id, getSchema);
+        }
+        return st;
     }
 
     private static void fail(State st, String message) {
@@ -187,23 +282,11 @@ public final class StreamExport {
     static int getSchema(MemorySegment stream, MemorySegment out) {
         State st = null;
         try {
-            st = state(stream);
+            st = state(stream, true);
             if (st == null) {
                 return EINVAL;
             }
-            ArrowSchema schema = ArrowSchema.wrap(out.reinterpret(ArrowSchema.LAYOUT.byteSize()));
-            Arena arena = new MallocArena();
-            try {
-                TypeNode column = TypeNode.of(st.column0).named(st.column);
-                TypeNode root = new TypeNode("+s", "", Map.of(), List.of(column));
-                long id = ExportReleases.nextId();
-                ViewExport.writeSchema(root, schema, arena, id, true);
-                ExportReleases.register(id, arena, null, ViewExport.countStructs(root));
-            } catch (RuntimeException | Error e) {
-                schema.release(MemorySegment.NULL);
-                arena.close();
-                throw e;
-            }
+            BatchExport.writeSchema(st.schema, ArrowSchema.wrap(out.reinterpret(ArrowSchema.LAYOUT.byteSize())));
             return 0;
         } catch (Throwable t) {
             if (st != null) {
@@ -216,62 +299,26 @@ public final class StreamExport {
     static int getNext(MemorySegment stream, MemorySegment out) {
         State st = null;
         try {
-            st = state(stream);
+            st = state(stream, false);
             if (st == null) {
                 return EINVAL;
             }
             ArrowArray array = ArrowArray.wrap(out.reinterpret(ArrowArray.LAYOUT.byteSize()));
-            BufferView chunk;
+            List<ColumnPart> batch;
+            long rows;
             synchronized (st) {
-                if (st.next == st.chunks.size()) {
+                if (st.next == st.batches.size()) {
                     // End of stream: a released array.
                     array.release(MemorySegment.NULL);
                     return 0;
                 }
-                chunk = st.chunks.get(st.next);
-                st.chunks.set(st.next, null);
+                batch = st.batches.get(st.next);
+                rows = st.rows[st.next];
+                st.batches.set(st.next, null);
                 st.next++;
             }
-            Arena arena = new MallocArena();
-            ArrowArray child = null;
-            try (Arena scratch = Arena.ofConfined()) {
-                BufferView normal = normalized(chunk);
-                child = ArrowArray.allocate(arena);
-                ArrowSchema childSchema = ArrowSchema.allocate(scratch);
-                // The batch owns the chunk's hold from here: released with the batch (or at once
-                // after a copy).
-                ViewExport.exportAdopting(normal, childSchema, child);
-                if (normal != chunk) {
-                    chunk.close();
-                }
-                chunk = null;
-                Native.callRelease(childSchema.release(), childSchema.segment());
-                MemorySegment buffers = arena.allocate(ValueLayout.ADDRESS, 1);
-                MemorySegment children = arena.allocate(ValueLayout.ADDRESS, 1);
-                children.setAtIndex(ValueLayout.ADDRESS, 0, child.segment());
-                long id = ExportReleases.nextId();
-                array.length(child.length());
-                array.nullCount(0);
-                array.offset(0);
-                array.nBuffers(1);
-                array.nChildren(1);
-                array.buffers(buffers);
-                array.children(children);
-                array.dictionary(MemorySegment.NULL);
-                array.privateData(MemorySegment.ofAddress(id));
-                ExportReleases.register(id, arena, null, 1);
-                array.release(ExportReleases.ARRAY_ROOT);
-            } catch (RuntimeException | Error e) {
-                array.release(MemorySegment.NULL);
-                if (child != null && !child.isReleased()) {
-                    Native.callRelease(child.release(), child.segment());
-                }
-                arena.close();
-                if (chunk != null) {
-                    chunk.close();
-                }
-                throw e;
-            }
+            // The batch owns the views from here: released with it (or at once after a copy).
+            BatchExport.writeArray(batch, rows, true, array);
             return 0;
         } catch (Throwable t) {
             if (st != null) {
@@ -283,7 +330,7 @@ public final class StreamExport {
 
     static MemorySegment getLastError(MemorySegment stream) {
         try {
-            State st = state(stream);
+            State st = state(stream, false);
             if (st == null) {
                 return MemorySegment.NULL;
             }
@@ -306,19 +353,21 @@ public final class StreamExport {
             RELEASES.incrementAndGet();
             s.release(MemorySegment.NULL);
             synchronized (st) {
-                for (BufferView v : st.chunks) {
-                    if (v != null) {
-                        v.close();
+                for (List<ColumnPart> b : st.batches) {
+                    if (b != null) {
+                        b.forEach(ColumnPart::close);
                     }
                 }
                 st.errors.close();
+            }
+            if (st.rearm != null) {
+                // A consumer that moved the struct out and released its copy without calling it.
+                st.rearm.seen(pointer, -1, false);
             }
         } catch (Throwable t) {
             t.printStackTrace();
         }
     }
-
-    /** The column's type as a TypeNode, with the per-view {@code bufferbridge.*} keys left out. */
 
     private static MemorySegment upcall(String name, FunctionDescriptor descriptor, MethodType type) {
         try {

@@ -15,13 +15,45 @@ import java.util.function.Function;
  * @param name the field name
  * @param metadata key/value metadata in order
  * @param children child types
+ * @param nullable the {@code ARROW_FLAG_NULLABLE} flag: set for a table column with a validity (SPEC §5)
  */
-public record TypeNode(String format, String name, Map<String, String> metadata, List<TypeNode> children) {
+public record TypeNode(String format, String name, Map<String, String> metadata, List<TypeNode> children,
+        boolean nullable) {
 
     public TypeNode {
-        // Most nodes have no metadata: no map copied for them.
-        metadata = metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        // Most nodes have no metadata: no map copied for them; nor for the map of another node
+        // (named, withNullable), which is already an immutable copy.
+        metadata = metadata.isEmpty() ? Map.of() : metadata instanceof Frozen ? metadata : new Frozen(metadata);
         children = List.copyOf(children);
+    }
+
+    /** An immutable copy of a metadata map, in its order. */
+    private static final class Frozen extends java.util.AbstractMap<String, String> {
+        private final Map<String, String> map;
+
+        Frozen(Map<String, String> from) {
+            map = Collections.unmodifiableMap(new LinkedHashMap<>(from));
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, String>> entrySet() {
+            return map.entrySet();
+        }
+
+        @Override
+        public String get(Object key) {
+            return map.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return map.containsKey(key);
+        }
+    }
+
+    /** A node that is not nullable: every node of a single view's export. */
+    public TypeNode(String format, String name, Map<String, String> metadata, List<TypeNode> children) {
+        this(format, name, metadata, children, false);
     }
 
     static TypeNode leaf(String format) {
@@ -36,13 +68,17 @@ public record TypeNode(String format, String name, Map<String, String> metadata,
     }
 
     TypeNode named(String newName) {
-        return new TypeNode(format, newName, metadata, children);
+        return new TypeNode(format, newName, metadata, children, nullable);
+    }
+
+    TypeNode withNullable(boolean value) {
+        return new TypeNode(format, name, metadata, children, value);
     }
 
     TypeNode withMetadata(Map<String, String> more) {
         Map<String, String> md = new LinkedHashMap<>(metadata);
         md.putAll(more);
-        return new TypeNode(format, name, md, children);
+        return new TypeNode(format, name, md, children, nullable);
     }
 
     /**
@@ -62,7 +98,7 @@ public record TypeNode(String format, String name, Map<String, String> metadata,
         for (ImportedSchema c : s.children()) {
             children.add(of(c));
         }
-        return new TypeNode(s.format(), s.name() == null ? "" : s.name(), md, children);
+        return new TypeNode(s.format(), s.name() == null ? "" : s.name(), md, children, s.isNullable());
     }
 
     /** {@return the extension name, or null} */

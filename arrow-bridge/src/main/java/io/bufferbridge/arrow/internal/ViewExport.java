@@ -60,96 +60,199 @@ public final class ViewExport {
         export(view, schema, array, true);
     }
 
+    /**
+     * Exports {@code view} as one column of a record batch (SPEC §5): an array of {@code shape[0]}
+     * rows, a tensor column as {@code arrow.fixed_shape_tensor} of {@code shape[1:]} (copied into
+     * C order unless axis 0 has the largest stride and the layout is dense), named {@code name},
+     * nullable with {@code validity} as its bitmap when one is given. Ownership as
+     * {@link #exportAdopting} when {@code adopt}, else as {@link #export}.
+     *
+     * @param validity a 1-D {@code ?} view of {@code shape[0]} values, or null; read, not held
+     * @param schema receives the field; null when only the array is wanted (a batch's column, whose
+     *     field the batch's schema holds)
+     * @param cOrder whether a tensor column must be C-ordered to be zero-copy (every batch of a
+     *     stream must have the schema's permutation, the identity)
+     * @throws IllegalArgumentException if a struct is still live or the view is 0-d
+     * @throws IllegalStateException if the view has been released
+     */
+    public static void exportColumn(BufferView view, String name, BufferView validity, boolean cOrder,
+            ArrowSchema schema, ArrowArray array, boolean adopt) {
+        export(view, new Column(name, validity, cOrder), schema, array, adopt);
+    }
+
+    /**
+     * {@return the type {@link #exportColumn} writes for {@code view}}, without exporting it:
+     * the schema of a stream of such columns
+     */
+    public static TypeNode columnType(BufferView view, String name, boolean nullable, boolean cOrder) {
+        return topType(view, layout(view, new Column(name, null, cOrder))).named(name).withNullable(nullable);
+    }
+
+    /** How a view is exported as a table column; null for a single view. */
+    private record Column(String name, BufferView validity, boolean cOrder) {
+    }
+
+    /**
+     * What the export writes: the element's type, the physical axis order of the memory written,
+     * and whether it is the view's own memory.
+     */
+    private record Layout(TypeNode element, int[] phys, boolean zeroCopy, long count, long bytes) {
+    }
+
+    private static Layout layout(BufferView view, Column column) {
+        Format format = view.format();
+        long itemsize = view.itemsize();
+        long[] shape = view.shape();
+        long[] strides = view.strides();
+        int ndim = shape.length;
+        if (column != null && ndim == 0) {
+            throw new IllegalArgumentException("a column needs ndim>=1 (shape[0] is the row count): column='"
+                    + column.name() + "' shape=[]");
+        }
+        long count = view.elementCount();
+        long bytes = Math.multiplyExact(count, itemsize);
+        TypeNode element = ElementMapping.map(format, itemsize);
+        int[] phys = Layouts.denseOrder(itemsize, shape, strides);
+        boolean zeroCopy = phys != null && bytes > 0 && view.isNative() && !element.containsStruct();
+        if (zeroCopy && column != null && ndim >= 2 && (phys[0] != 0 || column.cOrder() && !isIdentity(phys))) {
+            // SPEC §5: rows of a tensor column are the array's elements, so axis 0 must be outermost.
+            zeroCopy = false;
+        }
+        if (!zeroCopy) {
+            phys = identity(ndim);
+        }
+        return new Layout(element, phys, zeroCopy, count, bytes);
+    }
+
+    /** {@return the type of the whole export, with the view's metadata (SPEC §3)} */
+    private static TypeNode topType(BufferView view, Layout layout) {
+        TypeNode element = layout.element();
+        int[] phys = layout.phys();
+        long[] shape = view.shape();
+        int ndim = shape.length;
+        TypeNode top;
+        if (ndim <= 1) {
+            top = element;
+        } else if (phys[0] == 0) {
+            // Rows: axis 0 is outermost in memory, so each row is one tensor of the other axes.
+            int[] rest = new int[ndim - 1];
+            for (int j = 1; j < ndim; j++) {
+                rest[j - 1] = phys[j] - 1;
+            }
+            long[] physShape = new long[ndim - 1];
+            for (int j = 0; j < ndim - 1; j++) {
+                physShape[j] = shape[rest[j] + 1];
+            }
+            long size = Layouts.product(shape, 1);
+            top = TypeNode.extension("+w:" + size, Extensions.FIXED_SHAPE_TENSOR,
+                    Extensions.tensorJson(physShape, Layouts.inverse(rest)), List.of(element.named("item")));
+        } else {
+            long[] physShape = new long[ndim];
+            for (int j = 0; j < ndim; j++) {
+                physShape[j] = shape[phys[j]];
+            }
+            top = TypeNode.extension("+w:" + layout.count(), Extensions.FIXED_SHAPE_TENSOR,
+                    Extensions.tensorJson(physShape, Layouts.inverse(phys)), List.of(element.named("item")));
+        }
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put(FORMAT, view.format().text());
+        md.put(SHAPE, Layouts.join(shape));
+        // The metadata describes the buffer as exported: a copy is C-contiguous.
+        md.put(STRIDES, Layouts.join(layout.zeroCopy() ? view.strides() : Layouts.cStrides(view.itemsize(), shape)));
+        md.put(READONLY, Boolean.toString(view.isReadOnly()));
+        md.put(COPIED, Boolean.toString(!layout.zeroCopy()));
+        md.put(ITEMSIZE, Long.toString(view.itemsize()));
+        return top.withMetadata(md);
+    }
+
+    private static boolean isIdentity(int[] p) {
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void export(BufferView view, ArrowSchema schema, ArrowArray array, boolean adopt) {
+        export(view, null, schema, array, adopt);
+    }
+
+    private static void export(BufferView view, Column column, ArrowSchema schema, ArrowArray array,
+            boolean adopt) {
         JvmFlags.requireNativeAccess();
-        if (!schema.isReleased() || !array.isReleased()) {
+        boolean schemaReleased = schema == null || schema.isReleased();
+        if (!schemaReleased || !array.isReleased()) {
             throw new IllegalArgumentException("export target still holds a live struct: schema.released="
-                    + schema.isReleased() + " array.released=" + array.isReleased());
+                    + schemaReleased + " array.released=" + array.isReleased());
         }
         // Freed by a release callback, on whatever thread the consumer releases from.
-        Arena schemaArena = new MallocArena();
+        Arena schemaArena = schema == null ? null : new MallocArena();
         Arena arrayArena = new MallocArena();
         MemoryHold held = null;
         try {
-            Format format = view.format();
+            Layout layout = layout(view, column);
             long itemsize = view.itemsize();
             long[] shape = view.shape();
-            long[] strides = view.strides();
             int ndim = shape.length;
-            long count = view.elementCount();
-            long bytes = Math.multiplyExact(count, itemsize);
-            TypeNode element = ElementMapping.map(format, itemsize);
-
-            int[] phys = Layouts.denseOrder(itemsize, shape, strides);
-            boolean zeroCopy = phys != null && bytes > 0 && view.isNative() && !element.containsStruct();
+            long count = layout.count();
+            long bytes = layout.bytes();
             MemorySegment base;
-            if (zeroCopy) {
+            if (layout.zeroCopy()) {
                 // The export holds the memory (not a view of it: see Lifetime), so the memory
                 // outlives the caller's view until the consumer releases the array.
                 held = view.hold();
                 base = MemorySegment.ofAddress(view.address()).reinterpret(bytes);
             } else {
-                phys = identity(ndim);
                 base = arrayArena.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
                 view.copyTo(base, 0, Order.C);
             }
-            ExportData elementData = ExportData.gather(element, format.element(), base, k -> k * itemsize, count, true,
-                    arrayArena);
-
-            TypeNode top;
+            ExportData elementData = ExportData.gather(layout.element(), view.format().element(), base,
+                    k -> k * itemsize, count, true, arrayArena);
             ExportData topData;
             if (ndim <= 1) {
-                top = element;
                 topData = elementData;
-            } else if (phys[0] == 0) {
-                // Rows: axis 0 is outermost in memory, so each row is one tensor of the other axes.
-                int[] rest = new int[ndim - 1];
-                for (int j = 1; j < ndim; j++) {
-                    rest[j - 1] = phys[j] - 1;
-                }
-                long[] physShape = new long[ndim - 1];
-                for (int j = 0; j < ndim - 1; j++) {
-                    physShape[j] = shape[rest[j] + 1];
-                }
-                long size = Layouts.product(shape, 1);
-                top = TypeNode.extension("+w:" + size, Extensions.FIXED_SHAPE_TENSOR,
-                        Extensions.tensorJson(physShape, Layouts.inverse(rest)), List.of(element.named("item")));
+            } else if (layout.phys()[0] == 0) {
                 topData = new ExportData(shape[0], List.of(MemorySegment.NULL), List.of(elementData));
             } else {
-                long[] physShape = new long[ndim];
-                for (int j = 0; j < ndim; j++) {
-                    physShape[j] = shape[phys[j]];
-                }
-                top = TypeNode.extension("+w:" + count, Extensions.FIXED_SHAPE_TENSOR,
-                        Extensions.tensorJson(physShape, Layouts.inverse(phys)), List.of(element.named("item")));
                 topData = new ExportData(1, List.of(MemorySegment.NULL), List.of(elementData));
             }
-            Map<String, String> md = new LinkedHashMap<>();
-            md.put(FORMAT, format.text());
-            md.put(SHAPE, Layouts.join(shape));
-            // The metadata describes the buffer as exported: a copy is C-contiguous.
-            md.put(STRIDES, Layouts.join(zeroCopy ? strides : Layouts.cStrides(itemsize, shape)));
-            md.put(READONLY, Boolean.toString(view.isReadOnly()));
-            md.put(COPIED, Boolean.toString(!zeroCopy));
-            md.put(ITEMSIZE, Long.toString(itemsize));
-            top = top.withMetadata(md);
+            // The type is written only with a schema (a batch's column has its field in the batch's).
+            TypeNode top = schema == null ? null : topType(view, layout);
+            long nulls = 0;
+            if (column != null) {
+                if (top != null) {
+                    top = top.named(column.name()).withNullable(column.validity() != null);
+                }
+                if (column.validity() != null) {
+                    MemorySegment bitmap = arrayArena.allocate(Math.max(1, (shape[0] + 7) / 8), 8);
+                    nulls = Bitmaps.pack(column.validity(), bitmap);
+                    List<MemorySegment> buffers = new java.util.ArrayList<>(topData.buffers());
+                    buffers.set(0, bitmap);
+                    topData = new ExportData(topData.length(), buffers, topData.children());
+                }
+            }
 
             // Registered only once both trees are written, so a failure above leaves no entry behind;
             // no consumer can call a release before this method returns.
-            long schemaId = ExportReleases.nextId();
             long arrayId = ExportReleases.nextId();
-            writeSchema(top, schema, schemaArena, schemaId, true);
-            writeArray(topData, array, arrayArena, arrayId, true);
-            ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
+            if (schema != null) {
+                long schemaId = ExportReleases.nextId();
+                writeSchema(top, schema, schemaArena, schemaId, true);
+                ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
+            }
+            writeArray(topData, nulls, array, arrayArena, arrayId, true);
             ExportReleases.register(arrayId, arrayArena, held, topData.structs());
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arenas about to be freed: hand them back released.
-            schema.release(MemorySegment.NULL);
+            if (schema != null) {
+                schema.release(MemorySegment.NULL);
+                schemaArena.close();
+            }
             array.release(MemorySegment.NULL);
             if (held != null) {
                 held.close();
             }
-            schemaArena.close();
             arrayArena.close();
             throw e;
         }
@@ -188,8 +291,8 @@ public final class ViewExport {
         s.format(Native.cString(arena, t.format()));
         s.name(Native.cString(arena, t.name()));
         s.metadata(MetadataBlob.encode(arena, t.metadata()));
-        // Not nullable: a buffer view has no nulls, and no validity bitmap is exported.
-        s.flags(0);
+        // A single view has no nulls; a table column with a validity is nullable (SPEC §5).
+        s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
         s.nChildren(n);
         s.children(children);
         s.dictionary(MemorySegment.NULL);
@@ -198,12 +301,13 @@ public final class ViewExport {
         s.release(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
     }
 
-    private static void writeArray(ExportData d, ArrowArray a, Arena arena, long id, boolean root) {
+    /** Writes an array tree; {@code nullCount} is the root's (its bitmap is {@code d.buffers().get(0)}). */
+    static void writeArray(ExportData d, long nullCount, ArrowArray a, Arena arena, long id, boolean root) {
         int n = d.children().size();
         MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
         for (int i = 0; i < n; i++) {
             ArrowArray child = ArrowArray.allocate(arena);
-            writeArray(d.children().get(i), child, arena, id, false);
+            writeArray(d.children().get(i), 0, child, arena, id, false);
             children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
         }
         MemorySegment buffers = arena.allocate(ValueLayout.ADDRESS, d.buffers().size());
@@ -211,7 +315,7 @@ public final class ViewExport {
             buffers.setAtIndex(ValueLayout.ADDRESS, i, d.buffers().get(i));
         }
         a.length(d.length());
-        a.nullCount(0);
+        a.nullCount(nullCount);
         a.offset(0);
         a.nBuffers(d.buffers().size());
         a.nChildren(n);

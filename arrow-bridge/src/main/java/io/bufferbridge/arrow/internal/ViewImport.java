@@ -45,23 +45,76 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
+        ImportedColumn c = importView(null, schema, array, false);
+        return new ImportedView(c.values(), c.copied());
+    }
+
+    /**
+     * A column of a record batch (SPEC §5): its values as {@link #importView} reads them, with
+     * {@code shape[0]} the array's length whatever {@code bufferbridge.shape} says (a stream's
+     * schema describes its first batch, a slice keeps its parent's metadata), and, when the field
+     * is nullable or the array has nulls, its validity bitmap read into a {@code ?} view (a copy).
+     *
+     * @throws ArrowImportException if the pair cannot be imported; both structs are released first
+     */
+    public static ImportedColumn importColumn(ArrowSchema schema, ArrowArray array) {
+        return importView(null, schema, array, true);
+    }
+
+    /**
+     * As {@link #importColumn(ArrowSchema, ArrowArray)}, for a field already read (a batch's child,
+     * read with the batch's schema, which the caller releases).
+     */
+    static ImportedColumn importColumn(ImportedSchema field, ArrowArray array) {
+        return importView(field, null, array, true);
+    }
+
+    /**
+     * A column as {@link #importColumn} reads it.
+     *
+     * @param values the values; zero-copy where {@link #importView} is
+     * @param validity a 1-D {@code ?} view of the rows, or null when the column has none
+     * @param copied whether {@code values} is a copy
+     */
+    public record ImportedColumn(BufferView values, BufferView validity, boolean copied) {
+        /** Releases both views. */
+        public void close() {
+            ColumnPart.close(values, validity);
+        }
+    }
+
+    /**
+     * Imports a pair, or an array of a field already read ({@code read} not null, {@code schema}
+     * null).
+     */
+    private static ImportedColumn importView(ImportedSchema read, ArrowSchema schema, ArrowArray array,
+            boolean column) {
         JvmFlags.requireNativeAccess();
         Moved moved = new Moved(schema, array);
         try {
-            if (moved.schema == null) {
+            if (read == null && moved.schema == null) {
                 throw new ArrowImportException("ArrowSchema already released: path=root release=NULL");
             }
+            String path = read == null ? "root" : read.path();
             if (moved.array == null) {
-                throw new ArrowImportException("ArrowArray already released: path=root release=NULL");
+                throw new ArrowImportException("ArrowArray already released: path=" + path + " release=NULL");
             }
-            ImportedSchema s = ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
-            ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), "root", 0);
-            ImportNode root = ImportNode.pair(s, a);
-            Plan plan = s.metadata().containsKey(ViewExport.FORMAT) ? bufferbridgePlan(root) : foreignPlan(root);
+            ImportedSchema s = read != null ? read : ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
+            ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), path, 0);
+            ImportNode root = ImportNode.pair(s, a, column);
+            Plan plan = s.metadata().containsKey(ViewExport.FORMAT) ? bufferbridgePlan(root, column)
+                    : foreignPlan(root);
             // Everything needed from the schema has been read.
             moved.releaseSchema();
+            BufferView validity = null;
+            if (column && (s.isNullable() || a.nullCount() != 0 && a.buffers()[0] != 0)) {
+                long bitmap = a.buffers()[0];
+                byte[] valid = bitmap == 0 ? ones(root.length()) : Bitmaps.unpack(bitmap, root.offset(), root.length());
+                validity = BufferView.of(MemorySegment.ofArray(valid), 0, "?", 1, new long[] {valid.length},
+                        new long[] {1}, true);
+            }
             BufferView view = build(root, plan, moved);
-            return new ImportedView(view, plan.copy() || plan.exporterCopied());
+            return new ImportedColumn(view, validity, plan.copy() || plan.exporterCopied());
         } catch (RuntimeException | Error e) {
             // Nothing was handed out: ForeignMemory.view takes the release only when it succeeds.
             moved.releaseAll();
@@ -88,7 +141,7 @@ public final class ViewImport {
         Moved(ArrowSchema s, ArrowArray a) {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
-            if (!s.isReleased()) {
+            if (s != null && !s.isReleased()) {
                 schema = structs.allocate(ArrowSchema.LAYOUT);
                 schema.copyFrom(s.segment());
                 s.release(MemorySegment.NULL);
@@ -146,7 +199,13 @@ public final class ViewImport {
 
     // ------------------------------------------------------------ bufferbridge metadata (SPEC §3)
 
-    private static Plan bufferbridgePlan(ImportNode root) {
+    private static byte[] ones(long n) {
+        byte[] b = new byte[Math.toIntExact(n)];
+        Arrays.fill(b, (byte) 1);
+        return b;
+    }
+
+    private static Plan bufferbridgePlan(ImportNode root, boolean column) {
         Map<String, String> md = root.schema().metadata();
         String text = md.get(ViewExport.FORMAT);
         Format format;
@@ -169,6 +228,17 @@ public final class ViewImport {
         }
         boolean readOnly = bool(md, ViewExport.READONLY);
         boolean copied = bool(md, ViewExport.COPIED);
+        if (column) {
+            // The rows are the array's: the metadata may describe another batch, or the unsliced parent.
+            if (shape.length == 0) {
+                // A 0-d view's element is a column of one row; its strides are C strides (set below).
+                shape = new long[] {root.length()};
+                strides = new long[] {0};
+                copied = true;
+            } else {
+                shape[0] = root.length();
+            }
+        }
         long itemsize;
         if (md.containsKey(ViewExport.ITEMSIZE)) {
             long[] v = longs(md, ViewExport.ITEMSIZE);

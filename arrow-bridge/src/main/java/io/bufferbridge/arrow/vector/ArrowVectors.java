@@ -5,6 +5,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.internal.ArrowJavaStructs;
 import io.bufferbridge.arrow.internal.JvmFlags;
 import io.bufferbridge.arrow.internal.ViewExport;
 import io.bufferbridge.view.BufferExporter;
@@ -385,33 +386,73 @@ public final class ArrowVectors {
         }
     }
 
+    /**
+     * {@return a nullable Arrow Java vector of {@code values}, null where {@code validity} is false}:
+     * the vector {@link #toVector(BufferView, String, BufferAllocator)} gives, of
+     * {@code values.shape()[0]} elements (a tensor view gives rows of {@code shape[1:]}, zero-copy
+     * when axis 0 is outermost in a dense layout, else copied into C order), with the validity
+     * packed into its validity buffer (a copy) and its field nullable. The bytes of null elements
+     * are whatever {@code values} holds there.
+     *
+     * @param values the values, ndim ≥ 1; not released, and held until the vector is closed
+     * @param validity a 1-D {@code ?} view of {@code values.shape()[0]} values; read, not held
+     * @param name the vector's field name
+     * @param allocator accounts the vector's buffers
+     * @throws IllegalArgumentException if {@code values} is 0-d, or {@code validity} is not a 1-D
+     *     {@code ?} view of {@code values.shape()[0]} values
+     * @throws IllegalStateException if a view has been released
+     */
+    public static VectorOfView toVector(BufferView values, BufferView validity, String name,
+            BufferAllocator allocator) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(validity, "validity");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(allocator, "allocator");
+        long[] shape = values.shape();
+        String f = validity.format().text();
+        if (shape.length == 0 || validity.ndim() != 1 || validity.itemsize() != 1 || !f.endsWith("?")
+                || f.length() > 2 || validity.shape()[0] != shape[0]) {
+            throw new IllegalArgumentException("validity is not a 1-D '?' view of the values' rows: format='" + f
+                    + "' shape=" + java.util.Arrays.toString(validity.shape()) + " values.shape="
+                    + java.util.Arrays.toString(shape) + " expected format='?' shape=["
+                    + (shape.length == 0 ? "ndim>=1" : shape[0]) + "]");
+        }
+        return importExported(allocator, (schema, array) -> ViewExport.exportColumn(values, name, validity, false,
+                schema, array, false), null);
+    }
+
     private static VectorOfView convert(BufferView view, String name, BufferAllocator allocator, boolean adopt) {
         JvmFlags.requireArrowJava();
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(allocator, "allocator");
-        try (org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
-                org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator);
-                Arena arena = Arena.ofConfined()) {
-            ArrowSchema schema = ArrowSchema.wrap(s.memoryAddress());
-            ArrowArray array = ArrowArray.wrap(a.memoryAddress());
+        return importExported(allocator, (schema, array) -> {
             if (adopt) {
                 ViewExport.exportAdopting(view, schema, array);
             } else {
                 ArrowExporter.exportView(view, schema, array);
             }
-            // Arrow Java reads the name into a String during the import; the export's release
-            // frees its own arena and never reads the name pointer.
-            schema.name(arena.allocateFrom(name, StandardCharsets.UTF_8));
+        }, name);
+    }
+
+    /** Writes a pair with {@code export}, then imports it with Arrow Java; {@code name} replaces the field's. */
+    private static VectorOfView importExported(BufferAllocator allocator,
+            java.util.function.BiConsumer<ArrowSchema, ArrowArray> export, String name) {
+        try (org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
+                org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator);
+                Arena arena = Arena.ofConfined()) {
+            ArrowSchema schema = ArrowSchema.wrap(s.memoryAddress());
+            ArrowArray array = ArrowArray.wrap(a.memoryAddress());
+            export.accept(schema, array);
+            if (name != null) {
+                // Arrow Java reads the name into a String during the import; the export's release
+                // frees its own arena and never reads the name pointer.
+                schema.name(arena.allocateFrom(name, StandardCharsets.UTF_8));
+            }
             FieldVector vector;
             try {
                 vector = Data.importVector(allocator, a, s, null);
             } catch (RuntimeException | Error e) {
-                if (!schema.isReleased()) {
-                    s.release();
-                }
-                if (!array.isReleased()) {
-                    a.release();
-                }
+                ArrowJavaStructs.releaseLive(s, a);
                 throw e;
             }
             boolean copied = !"false".equals(vector.getField().getMetadata().get(ViewExport.COPIED));
