@@ -58,6 +58,32 @@ public final class ForeignMemory {
      */
     public static BufferView view(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
             long[] strides, boolean readOnly, Runnable release) {
+        return view(memory, offset, format, itemsize, shape, strides, readOnly, () -> { }, release);
+    }
+
+    /**
+     * Builds a view of foreign memory whose producer also holds things the view's segments never
+     * reach (structs, metadata): those can go at once, without waiting for the epoch.
+     *
+     * @param memory the foreign memory every element lies in
+     * @param offset byte offset in {@code memory} of element (0,…,0)
+     * @param format a PEP 3118 format string
+     * @param itemsize bytes per element: the format's {@code struct} or NumPy itemsize
+     * @param shape the dimensions
+     * @param strides bytes between neighbours along each axis
+     * @param readOnly whether writes are refused
+     * @param unreached run once, at once, when the view and every view derived from it have been
+     *     released, on that thread: it may free anything but {@code memory}
+     * @param release frees or gives back {@code memory}; run once, after the guarantee holds, and
+     *     after {@code unreached}
+     * @return a new root view
+     * @throws InvalidViewException under the conditions of
+     *     {@link BufferView#of(MemorySegment, long, String, long, long[], long[], boolean)}; then
+     *     neither runnable is run and nothing is kept
+     */
+    public static BufferView view(MemorySegment memory, long offset, String format, long itemsize, long[] shape,
+            long[] strides, boolean readOnly, Runnable unreached, Runnable release) {
+        Objects.requireNonNull(unreached, "unreached");
         Objects.requireNonNull(release, "release");
         long[] sh = Objects.requireNonNull(shape, "shape").clone();
         long[] st = Objects.requireNonNull(strides, "strides").clone();
@@ -65,7 +91,7 @@ public final class ForeignMemory {
         // Joined only once nothing can be refused: a refused view leaves no member in an epoch.
         Epochs.Ticket ticket = Epochs.SHARED.join(memory.address(), memory.byteSize());
         return BufferView.ofChecked(ticket.scope(memory), offset, parsed, itemsize, sh, st, readOnly,
-                Lifetime.foreign(ticket, release));
+                Lifetime.foreign(ticket, unreached, release));
     }
 
     /**

@@ -1,8 +1,11 @@
 package io.bufferbridge.conformance;
 
+import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowExporter;
+import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
+import java.lang.foreign.Arena;
 
 /**
  * A snapshot of bufferbridge's export counters, taken before a case, so that a path can check
@@ -34,5 +37,35 @@ record ExportAccounting(long releases, long spurious, int live) {
         }
         int left = ArrowExporter.liveCount() - live;
         return left == 0 ? null : "export memory left behind: live=" + left;
+    }
+
+    /** What a path does with a case's export: the first difference found, or null. */
+    @FunctionalInterface
+    interface Exchange {
+        String run(BufferView view, ArrowSchema schema, ArrowArray array, Arena arena);
+    }
+
+    /**
+     * {@return the outcome of a path that exports the case's view and hands the pair to
+     * {@code exchange}}: the case's memory and the structs live in one arena, freed only after the
+     * view is released and every deferred release of it has run; then every release callback must
+     * have run exactly once
+     */
+    static Outcome exported(Case c, Exchange exchange) {
+        ExportAccounting before = snapshot();
+        String difference;
+        try (Arena arena = Arena.ofConfined()) {
+            BufferView view = c.view(arena);
+            ArrowSchema schema = ArrowSchema.allocate(arena);
+            ArrowArray array = ArrowArray.allocate(arena);
+            ArrowExporter.exportView(view, schema, array);
+            difference = exchange.run(view, schema, array, arena);
+            view.close();
+            ForeignMemory.flushReleases();
+        }
+        if (difference == null) {
+            difference = before.difference();
+        }
+        return difference == null ? Outcome.pass() : Outcome.fail(difference);
     }
 }

@@ -1,11 +1,9 @@
 package io.bufferbridge.conformance;
 
 import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
-import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -78,46 +76,38 @@ final class ExternalPeerPath implements RoundTripPath {
 
     @Override
     public Outcome run(Case c) {
-        ExportAccounting before = ExportAccounting.snapshot();
+        return ExportAccounting.exported(c, (view, schema, array, arena) -> exchange(c, view, schema, array, arena));
+    }
+
+    private String exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
+        ArrowSchema outSchema = ArrowSchema.allocate(arena);
+        ArrowArray outArray = ArrowArray.allocate(arena);
+        MemorySegment error = arena.allocate(ERROR_SIZE);
+        int rc;
+        try {
+            rc = (int) peer.invokeExact(schema.segment(), array.segment(), outSchema.segment(), outArray.segment(),
+                    error);
+        } catch (Throwable t) {
+            throw new IllegalStateException("peer " + name + " could not be called: " + t, t);
+        }
         String difference;
-        try (Arena arena = Arena.ofConfined()) {
-            BufferView view = c.view(arena);
-            ArrowSchema schema = ArrowSchema.allocate(arena);
-            ArrowArray array = ArrowArray.allocate(arena);
-            ArrowSchema outSchema = ArrowSchema.allocate(arena);
-            ArrowArray outArray = ArrowArray.allocate(arena);
-            MemorySegment error = arena.allocate(ERROR_SIZE);
-            ArrowExporter.exportView(view, schema, array);
-            int rc;
-            try {
-                rc = (int) peer.invokeExact(schema.segment(), array.segment(), outSchema.segment(),
-                        outArray.segment(), error);
-            } catch (Throwable t) {
-                throw new IllegalStateException("peer " + name + " could not be called: " + t, t);
-            }
-            if (rc != 0) {
-                difference = "peer " + name + " returned " + rc + ": " + error.getString(0, StandardCharsets.UTF_8);
-            } else if (outSchema.isReleased() || outArray.isReleased()) {
-                difference = "peer " + name + " returned 0 but no pair: schema.released=" + outSchema.isReleased()
-                        + " array.released=" + outArray.isReleased();
-            } else {
-                difference = CaseChecks.imported(c, view, ArrowImporter.importPair(outSchema, outArray));
-            }
-            // A peer must take the pair over, whatever it answered; one that did not is wrong, and
-            // the pair is released here so that nothing leaks.
-            if (!schema.isReleased() || !array.isReleased()) {
-                difference = difference != null ? difference : "peer " + name + " did not take the exported pair over";
-                if (!schema.isReleased()) {
-                    ArrowImporter.importPair(schema, array).view().close();
-                }
-            }
-            view.close();
-            ForeignMemory.flushReleases();
+        if (rc != 0) {
+            difference = "peer " + name + " returned " + rc + ": " + error.getString(0, StandardCharsets.UTF_8);
+        } else if (outSchema.isReleased() || outArray.isReleased()) {
+            difference = "peer " + name + " returned 0 but no pair: schema.released=" + outSchema.isReleased()
+                    + " array.released=" + outArray.isReleased();
+        } else {
+            difference = CaseChecks.imported(c, view, ArrowImporter.importPair(outSchema, outArray));
         }
-        if (difference == null) {
-            difference = before.difference();
+        // A peer must take the pair over, whatever it answered; one that did not is wrong, and the
+        // pair is released here so that nothing leaks.
+        if (!schema.isReleased() || !array.isReleased()) {
+            difference = difference != null ? difference : "peer " + name + " did not take the exported pair over";
+            if (!schema.isReleased()) {
+                ArrowImporter.importPair(schema, array).view().close();
+            }
         }
-        return difference == null ? Outcome.pass() : Outcome.fail(difference);
+        return difference;
     }
 
     @Override

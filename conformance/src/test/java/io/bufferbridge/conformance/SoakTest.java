@@ -10,7 +10,6 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
-import io.bufferbridge.arrow.c.UnmappingProducer;
 import io.bufferbridge.conformance.peer.NativePeer;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
@@ -125,7 +124,8 @@ class SoakTest {
         int importerLive = ArrowImporter.liveCount();
         ExecutorService reader = Executors.newSingleThreadExecutor();
         long reads = 0;
-        try (UnmappingProducer producer = new UnmappingProducer(); Arena structs = Arena.ofShared()) {
+        UnmappedPages producer = new UnmappedPages();
+        try (Arena structs = Arena.ofShared()) {
             ArrowSchema schema = ArrowSchema.allocate(structs);
             ArrowArray array = ArrowArray.allocate(structs);
             ArrowSchema outSchema = ArrowSchema.allocate(structs);
@@ -135,7 +135,7 @@ class SoakTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (long) round << 8 | i;
                 }
-                BufferView source = producer.unmappedView(values);
+                BufferView source = producer.view(values);
                 ArrowExporter.exportView(source, schema, array);
                 source.close();
                 BufferView v;

@@ -36,10 +36,16 @@ public final class Lifetime {
         this.holdTarget = this;
     }
 
-    private Lifetime(Epochs.Ticket ticket, Runnable release) {
+    private Lifetime(Epochs.Ticket ticket, Runnable unreached, Runnable release) {
         // The epoch is a hold: it lets go once its arena is closed.
         this.count = new AtomicLong(HOLD + 1);
-        this.onReadersGone = () -> ticket.leave(this::unhold);
+        this.onReadersGone = () -> {
+            try {
+                unreached.run();
+            } finally {
+                ticket.leave(this::unhold);
+            }
+        };
         this.onLastRelease = release;
         this.holdTarget = this;
     }
@@ -62,12 +68,12 @@ public final class Lifetime {
     }
 
     /**
-     * {@return the lifetime of a view of foreign memory}: when its last reader is released it
-     * leaves {@code ticket}'s epoch, and {@code release} runs once the epoch has closed and every
-     * hold has let go
+     * {@return the lifetime of a view of foreign memory}: when its last reader is released it runs
+     * {@code unreached} and leaves {@code ticket}'s epoch, and {@code release} runs once the epoch
+     * has closed and every hold has let go
      */
-    public static Lifetime foreign(Epochs.Ticket ticket, Runnable release) {
-        return new Lifetime(ticket, release);
+    public static Lifetime foreign(Epochs.Ticket ticket, Runnable unreached, Runnable release) {
+        return new Lifetime(ticket, unreached, release);
     }
 
     /**

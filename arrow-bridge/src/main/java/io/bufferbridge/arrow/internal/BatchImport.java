@@ -26,7 +26,7 @@ public final class BatchImport {
         try {
             ArrowSchema.wrap(pointer.reinterpret(ArrowSchema.LAYOUT.byteSize())).release(MemorySegment.NULL);
         } catch (Throwable t) {
-            t.printStackTrace();
+            UpcallErrors.report(t);
         }
     }
 

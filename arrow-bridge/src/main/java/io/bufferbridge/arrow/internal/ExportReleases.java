@@ -120,16 +120,49 @@ public final class ExportReleases {
         return false;
     }
 
+    /** {@return whether {@code function} is the release of one of our exported root arrays} */
+    static boolean isOwnArrayRelease(MemorySegment function) {
+        return function.address() == ARRAY_ROOT.address();
+    }
+
+    /**
+     * Releases one of our exported root arrays (its release is {@link #isOwnArrayRelease}) at once,
+     * freeing its structs, but keeps the memory it held.
+     *
+     * <p>Why: when bufferbridge imports its own export, the imported view's segments reach only
+     * the exported view's memory, which the export's hold keeps; the export's structs, buffer
+     * pointers and metadata are reached by nothing. So they go back when the imported view is
+     * released, and only the hold waits for the import's epoch to close. Deferring the structs too
+     * let about 150 round trips' C-heap blocks pile up per epoch, which made a small round trip
+     * 1.7 times slower (fresh calloc blocks instead of the ones just freed).
+     *
+     * @return the hold to close once the imported view's epoch has closed, or null when the export
+     *     had none (it copied) or still has live children
+     */
+    static MemoryHold releaseKeepingHold(MemorySegment struct) {
+        MemoryHold[] kept = new MemoryHold[1];
+        try {
+            release(struct, false, true, kept);
+        } catch (RuntimeException | Error e) {
+            if (kept[0] != null) {
+                kept[0].close();
+            }
+            throw e;
+        }
+        return kept[0];
+    }
+
     /** An exception must not unwind into native code: the JVM would abort. */
     private static void guarded(MemorySegment struct, boolean schema, boolean root) {
         try {
-            release(struct, schema, root);
+            release(struct, schema, root, null);
         } catch (Throwable t) {
-            t.printStackTrace();
+            UpcallErrors.report(t);
         }
     }
 
-    private static void release(MemorySegment pointer, boolean schema, boolean root) {
+    /** @param keep where the half's hold goes instead of being closed; null to close it */
+    private static void release(MemorySegment pointer, boolean schema, boolean root, MemoryHold[] keep) {
         long size = schema ? ArrowSchema.LAYOUT.byteSize() : ArrowArray.LAYOUT.byteSize();
         MemorySegment struct = pointer.reinterpret(size);
         ArrowSchema s = schema ? ArrowSchema.wrap(struct) : null;
@@ -164,7 +197,11 @@ public final class ExportReleases {
             LIVE.remove(id);
             try {
                 if (half.held != null) {
-                    half.held.close();
+                    if (keep != null) {
+                        keep[0] = half.held;
+                    } else {
+                        half.held.close();
+                    }
                 }
             } finally {
                 half.arena.close();

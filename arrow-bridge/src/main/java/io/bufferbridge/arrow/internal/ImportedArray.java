@@ -66,13 +66,8 @@ record ImportedArray(String path, long length, long nullCount, long offset, long
                 throw new ArrowImportException("ArrowArray child is NULL: path=" + path + " child=" + i);
             }
             String at = path + "." + i;
-            ImportedArray seen = budget.again(child.address(), at);
-            if (seen == null) {
-                long mark = budget.mark();
-                seen = read(ArrowArray.wrap(child.address()), at, depth + 1, budget);
-                budget.remember(child.address(), seen, mark);
-            }
-            children.add(seen);
+            children.add(budget.child(child.address(), at, () -> read(ArrowArray.wrap(child.address()), at, depth + 1,
+                    budget)));
         }
         return new ImportedArray(path, a.length(), a.nullCount(), a.offset(), buffers, children);
     }

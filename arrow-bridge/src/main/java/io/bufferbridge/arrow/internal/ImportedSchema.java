@@ -75,13 +75,8 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
                 throw new ArrowImportException("ArrowSchema child is NULL: path=" + path + " child=" + i);
             }
             String at = path + "." + i;
-            ImportedSchema seen = budget.again(child.address(), at);
-            if (seen == null) {
-                long mark = budget.mark();
-                seen = read(ArrowSchema.wrap(child.address()), at, depth + 1, budget);
-                budget.remember(child.address(), seen, mark);
-            }
-            children.add(seen);
+            children.add(budget.child(child.address(), at, () -> read(ArrowSchema.wrap(child.address()), at, depth + 1,
+                    budget)));
         }
         return new ImportedSchema(path, format, name, metadata, children, s.flags());
     }

@@ -3,6 +3,7 @@ package io.bufferbridge.arrow.internal;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The whole-tree limit of docs/contract.md ("Hostile trees"): at most {@link #MAX_NODES} structs
@@ -63,13 +64,29 @@ final class NodeBudget {
     }
 
     /** {@return the place in the count before a subtree is read, for {@link #remember}} */
-    long mark() {
+    private long mark() {
         return ((long) visited << 40) | bytes;
     }
 
     /** Records the subtree at {@code address}, read since {@code mark}. */
-    void remember(long address, Object node, long mark) {
+    private void remember(long address, Object node, long mark) {
         done.put(address, new Done(node, visited - (int) (mark >>> 40), bytes - (mark & ((1L << 40) - 1))));
+    }
+
+    /**
+     * {@return the subtree of the struct at {@code address}}: the one already read, counted
+     * again, or else {@code read}'s, remembered
+     *
+     * @throws ArrowImportException if counting it again exceeds a limit
+     */
+    <T> T child(long address, String path, Supplier<T> read) {
+        T seen = again(address, path);
+        if (seen == null) {
+            long mark = mark();
+            seen = read.get();
+            remember(address, seen, mark);
+        }
+        return seen;
     }
 
     /**
@@ -78,7 +95,7 @@ final class NodeBudget {
      * @throws ArrowImportException if counting it again exceeds a limit
      */
     @SuppressWarnings("unchecked")
-    <T> T again(long address, String path) {
+    private <T> T again(long address, String path) {
         Done d = done.get(address);
         if (d == null) {
             return null;

@@ -365,7 +365,7 @@ public final class StreamExport {
                 st.rearm.seen(pointer, -1, false);
             }
         } catch (Throwable t) {
-            t.printStackTrace();
+            UpcallErrors.report(t);
         }
     }
 

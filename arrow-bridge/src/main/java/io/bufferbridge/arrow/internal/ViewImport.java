@@ -13,6 +13,7 @@ import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
+import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -136,6 +137,8 @@ public final class ViewImport {
         final MallocArena structs = new MallocArena();
         MemorySegment schema;
         MemorySegment array;
+        private MemoryHold kept;
+        private boolean structsClosed;
         private boolean closed;
 
         Moved(ArrowSchema s, ArrowArray a) {
@@ -180,6 +183,23 @@ public final class ViewImport {
             return structs.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
         }
 
+        /**
+         * The imported view and every view derived from it are released. An import of our own
+         * export gives the export's structs back now and keeps only its hold on the exported
+         * memory, which is all the view's segments reach ({@link ExportReleases#releaseKeepingHold}).
+         */
+        synchronized void releaseUnreached() {
+            if (array != null && ExportReleases.isOwnArrayRelease(ArrowArray.wrap(array).release())) {
+                MemorySegment a = array;
+                array = null;
+                kept = ExportReleases.releaseKeepingHold(a);
+                if (schema == null) {
+                    structs.close();
+                    structsClosed = true;
+                }
+            }
+        }
+
         synchronized void releaseAll() {
             try {
                 releaseSchema();
@@ -189,7 +209,12 @@ public final class ViewImport {
                 } finally {
                     if (!closed) {
                         closed = true;
-                        structs.close();
+                        if (kept != null) {
+                            kept.close();
+                        }
+                        if (!structsClosed) {
+                            structs.close();
+                        }
                         LIVE.decrementAndGet();
                     }
                 }
@@ -465,7 +490,7 @@ public final class ViewImport {
             // The producer's memory, rescoped: after the release no segment over it can be read.
             MemorySegment memory = MemorySegment.ofAddress(address).reinterpret(bytes);
             return ForeignMemory.view(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(),
-                    plan.strides(), plan.readOnly(), moved::releaseAll);
+                    plan.strides(), plan.readOnly(), moved::releaseUnreached, moved::releaseAll);
         }
         MemorySegment dst = moved.allocateCopy(bytes);
         long itemsize = plan.itemsize();

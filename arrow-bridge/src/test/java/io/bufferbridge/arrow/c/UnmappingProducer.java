@@ -109,39 +109,6 @@ public final class UnmappingProducer implements AutoCloseable {
         });
     }
 
-    /**
-     * {@return a read-only C-order view of fresh pages holding {@code values}, whose release unmaps
-     * them at once}: the pages go back to the kernel (for long runs, where protected pages would
-     * add up), so a read after the release faults, or, if a later mapping took the addresses,
-     * reads other values, which the caller's value checks catch
-     */
-    public BufferView unmappedView(long... values) {
-        long length = Math.max(PAGE, (8L * values.length + PAGE - 1) / PAGE * PAGE);
-        MemorySegment base;
-        try {
-            base = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, length, PROT_READ_WRITE,
-                    MAP_PRIVATE_ANONYMOUS, -1, 0L);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (base.address() == -1L) {
-            throw new AssertionError("mmap failed: bytes=" + length);
-        }
-        MemorySegment m = MemorySegment.ofAddress(base.address()).reinterpret(8L * values.length);
-        MemorySegment.copy(values, 0, m, ValueLayout.JAVA_LONG, 0, values.length);
-        return BufferView.of(m, 0, "q", 8, new long[] {values.length}, new long[] {8}, true, () -> {
-            try {
-                int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(m.address()), length);
-                if (rc != 0) {
-                    throw new AssertionError("munmap failed: address=" + m.address());
-                }
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
-            releases.incrementAndGet();
-        });
-    }
-
     /** Writes a foreign int64 array of {@code values} (format {@code l}, no metadata) into the structs. */
     public void exportInt64(ArrowSchema schema, ArrowArray array, long... values) {
         MemorySegment data = pages(8L * values.length);

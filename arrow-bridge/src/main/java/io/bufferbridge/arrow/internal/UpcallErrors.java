@@ -1,0 +1,22 @@
+package io.bufferbridge.arrow.internal;
+
+/**
+ * Where an exception thrown inside an upcall (a release or stream callback that C calls) goes. It
+ * must not unwind into native code — the JVM would abort — and must not be lost: it is handed to
+ * the calling thread's uncaught-exception handler, which an application sets per thread or for the
+ * JVM ({@link Thread#setDefaultUncaughtExceptionHandler}); the default prints the stack trace to
+ * standard error.
+ */
+final class UpcallErrors {
+    private UpcallErrors() {
+    }
+
+    static void report(Throwable failure) {
+        Thread t = Thread.currentThread();
+        try {
+            t.getUncaughtExceptionHandler().uncaughtException(t, failure);
+        } catch (Throwable handlerFailed) {
+            // Nothing may leave an upcall: a handler that throws is ignored.
+        }
+    }
+}
