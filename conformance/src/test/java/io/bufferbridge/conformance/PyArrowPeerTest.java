@@ -3,8 +3,8 @@ package io.bufferbridge.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -116,7 +116,7 @@ class PyArrowPeerTest {
     @Test
     void theEmbeddedInterpreterHasNumPyAndPyarrow() {
         assertTrue(python.description().contains("pyarrow"), python.description());
-        assertNotNull(PyArrowPython.instance(), "one interpreter per process, started once");
+        assertSame(python, PyArrowPython.instance(), "one interpreter per process, started once");
     }
 
     @Test
