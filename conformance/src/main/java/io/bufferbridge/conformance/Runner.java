@@ -77,12 +77,18 @@ public final class Runner {
         }
     }
 
-    /** The case must describe a valid view whose contents are its logical bytes and values. */
+    /**
+     * The case must describe a valid view whose contents are its logical bytes and values, and
+     * claim zero-copy only where the contract does not copy.
+     */
     static String precheck(Case c) {
         try (Arena arena = Arena.ofConfined(); BufferView v = c.view(arena)) {
             String d = CaseChecks.logical(c, v);
             if (d == null) {
                 d = CaseChecks.values(c, v);
+            }
+            if (d == null) {
+                d = ZeroCopyClaim.check(c, v);
             }
             return d == null ? null : "the case's own view: " + d;
         } catch (InvalidViewException e) {
