@@ -105,13 +105,13 @@ final class PyArrowPath implements RoundTripPath {
             answer = python.call(request);
         } finally {
             // pyarrow moves what it imports; whatever it did not take is released here, once
-            release(schema.segment(), schema.isReleased() ? null : schema.release());
-            release(array.segment(), array.isReleased() ? null : array.release());
+            release(schema.segment(), schema.isReleased() ? null : schema.releaseCallback());
+            release(array.segment(), array.isReleased() ? null : array.releaseCallback());
         }
         String status = answer.path("status").asText();
         if (!answer.path("exported").asBoolean()) {
-            release(outSchema.segment(), outSchema.isReleased() ? null : outSchema.release());
-            release(outArray.segment(), outArray.isReleased() ? null : outArray.release());
+            release(outSchema.segment(), outSchema.isReleased() ? null : outSchema.releaseCallback());
+            release(outArray.segment(), outArray.isReleased() ? null : outArray.releaseCallback());
             return switch (status) {
                 case "skip" -> Outcome.skip(answer.path("message").asText());
                 case "fail" -> Outcome.fail("pyarrow: " + answer.path("message").asText());

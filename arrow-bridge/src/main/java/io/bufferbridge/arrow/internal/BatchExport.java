@@ -46,7 +46,7 @@ public final class BatchExport {
     /** Runs a live schema's release callback (a schema exported for a batch whose array failed). */
     public static void release(ArrowSchema schema) {
         if (!schema.isReleased()) {
-            Native.callRelease(schema.release(), schema.segment());
+            Native.callRelease(schema.releaseCallback(), schema.segment());
         }
     }
 
@@ -74,7 +74,7 @@ public final class BatchExport {
             ViewExport.writeSchema(type, out, arena, id, true);
             ExportReleases.register(id, arena, null, ViewExport.countStructs(type));
         } catch (RuntimeException | Error e) {
-            out.release(MemorySegment.NULL);
+            out.releaseCallback(MemorySegment.NULL);
             arena.close();
             throw e;
         }
@@ -131,12 +131,12 @@ public final class BatchExport {
             // The root is one struct of its own; each column is an export of its own, released
             // through the root's release (ExportReleases releases live children).
             ExportReleases.register(id, arena, null, 1);
-            out.release(ExportReleases.ARRAY_ROOT);
+            out.releaseCallback(ExportReleases.ARRAY_ROOT);
         } catch (RuntimeException | Error e) {
-            out.release(MemorySegment.NULL);
+            out.releaseCallback(MemorySegment.NULL);
             for (ArrowArray c : written) {
                 if (!c.isReleased()) {
-                    Native.callRelease(c.release(), c.segment());
+                    Native.callRelease(c.releaseCallback(), c.segment());
                 }
             }
             for (int i = taken; i < n; i++) {

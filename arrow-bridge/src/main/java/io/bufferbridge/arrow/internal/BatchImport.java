@@ -24,7 +24,7 @@ public final class BatchImport {
 
     static void releaseBorrowed(MemorySegment pointer) {
         try {
-            ArrowSchema.wrap(pointer.reinterpret(ArrowSchema.LAYOUT.byteSize())).release(MemorySegment.NULL);
+            ArrowSchema.wrap(pointer.reinterpret(ArrowSchema.LAYOUT.byteSize())).releaseCallback(MemorySegment.NULL);
         } catch (Throwable t) {
             UpcallErrors.report(t);
         }
@@ -57,11 +57,11 @@ public final class BatchImport {
             // Moved: ours to release from here on, whatever happens.
             if (!schema.isReleased()) {
                 s.segment().copyFrom(schema.segment());
-                schema.release(MemorySegment.NULL);
+                schema.releaseCallback(MemorySegment.NULL);
             }
             if (!array.isReleased()) {
                 a.segment().copyFrom(array.segment());
-                array.release(MemorySegment.NULL);
+                array.releaseCallback(MemorySegment.NULL);
             }
             try {
                 if (s.isReleased()) {
@@ -74,10 +74,10 @@ public final class BatchImport {
                 return importColumns(root, a, "path=batch");
             } finally {
                 if (!s.isReleased()) {
-                    Native.callRelease(s.release(), s.segment());
+                    Native.callRelease(s.releaseCallback(), s.segment());
                 }
                 if (!a.isReleased()) {
-                    Native.callRelease(a.release(), a.segment());
+                    Native.callRelease(a.releaseCallback(), a.segment());
                 }
             }
         }
@@ -128,7 +128,7 @@ public final class BatchImport {
             out.forEach(ImportedColumn::close);
             throw e;
         } finally {
-            Native.callRelease(batch.release(), batch.segment());
+            Native.callRelease(batch.releaseCallback(), batch.segment());
         }
     }
 
@@ -183,7 +183,7 @@ public final class BatchImport {
                     + " length=" + c.length() + " expected>=" + end);
         }
         into.segment().copyFrom(c.segment());
-        c.release(MemorySegment.NULL);
+        c.releaseCallback(MemorySegment.NULL);
         into.offset(ImportNode.exactAdd(into.offset(), batch.offset(), where));
         into.length(batch.length());
     }
@@ -202,7 +202,7 @@ public final class BatchImport {
             }
             copy.children(to);
         }
-        copy.release(BORROWED_RELEASE);
+        copy.releaseCallback(BORROWED_RELEASE);
         return copy.segment();
     }
 }

@@ -145,7 +145,7 @@ public final class StreamExport {
             closed = true;
             boolean withHome = homeAlive && home != null && home != target;
             for (ArrowArrayStream s : withHome ? List.of(home, target) : List.of(target)) {
-                if (!s.isReleased() && s.release().address() == RELEASE.address()) {
+                if (!s.isReleased() && s.releaseCallback().address() == RELEASE.address()) {
                     release(s.segment());
                 }
             }
@@ -255,11 +255,11 @@ public final class StreamExport {
     private static long arm(ArrowArrayStream out, Batches batches, Rearm rearm) {
         long id = NEXT_ID.getAndIncrement();
         LIVE.put(id, new State(batches, rearm));
-        out.getSchema(GET_SCHEMA);
-        out.getNext(GET_NEXT);
-        out.getLastError(GET_LAST_ERROR);
+        out.getSchemaCallback(GET_SCHEMA);
+        out.getNextCallback(GET_NEXT);
+        out.getLastErrorCallback(GET_LAST_ERROR);
         out.privateData(MemorySegment.ofAddress(id));
-        out.release(RELEASE);
+        out.releaseCallback(RELEASE);
         return id;
     }
 
@@ -309,7 +309,7 @@ public final class StreamExport {
             synchronized (st) {
                 if (st.next == st.batches.size()) {
                     // End of stream: a released array.
-                    array.release(MemorySegment.NULL);
+                    array.releaseCallback(MemorySegment.NULL);
                     return 0;
                 }
                 batch = st.batches.get(st.next);
@@ -351,7 +351,7 @@ public final class StreamExport {
                 return;
             }
             RELEASES.incrementAndGet();
-            s.release(MemorySegment.NULL);
+            s.releaseCallback(MemorySegment.NULL);
             synchronized (st) {
                 for (List<ColumnPart> b : st.batches) {
                     if (b != null) {

@@ -96,17 +96,17 @@ public final class StreamImport {
         try (Arena arena = Arena.ofConfined()) {
             ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
             stream.segment().copyFrom(in.segment());
-            in.release(MemorySegment.NULL);
+            in.releaseCallback(MemorySegment.NULL);
             ArrowSchema schema = ArrowSchema.allocate(arena);
             try {
-                check(stream, call(stream.getSchema(), stream, schema.segment()), "get_schema");
+                check(stream, call(stream.getSchemaCallback(), stream, schema.segment()), "get_schema");
                 if (schema.isReleased()) {
                     throw new ArrowImportException("get_schema returned 0 but no schema: release=NULL");
                 }
                 BatchReader<T> batches = reader.open(schema, BatchImport.readRoot(schema, "stream"));
                 for (long batch = 0;; batch++) {
                     ArrowArray array = ArrowArray.allocate(arena);
-                    check(stream, call(stream.getNext(), stream, array.segment()), "get_next");
+                    check(stream, call(stream.getNextCallback(), stream, array.segment()), "get_next");
                     if (array.isReleased()) {
                         break;
                     }
@@ -115,10 +115,10 @@ public final class StreamImport {
             } finally {
                 try {
                     if (!schema.isReleased()) {
-                        Native.callRelease(schema.release(), schema.segment());
+                        Native.callRelease(schema.releaseCallback(), schema.segment());
                     }
                 } finally {
-                    Native.callRelease(stream.release(), stream.segment());
+                    Native.callRelease(stream.releaseCallback(), stream.segment());
                 }
             }
             return out;
@@ -141,13 +141,13 @@ public final class StreamImport {
                 BatchImport.checkBatch(batch, columns, where);
                 BatchImport.moveColumn(batch, index, columns, moved, where);
             } finally {
-                Native.callRelease(batch.release(), batch.segment());
+                Native.callRelease(batch.releaseCallback(), batch.segment());
             }
             ArrowSchema borrowed;
             try {
                 borrowed = ArrowSchema.wrap(BatchImport.copySchema(ArrowSchema.wrap(columnSchema.address()), scratch));
             } catch (RuntimeException | Error e) {
-                Native.callRelease(moved.release(), moved.segment());
+                Native.callRelease(moved.releaseCallback(), moved.segment());
                 throw e;
             }
             return ViewImport.importView(borrowed, moved).view();
@@ -170,9 +170,9 @@ public final class StreamImport {
             return;
         }
         String error = null;
-        if (stream.getLastError().address() != 0) {
+        if (stream.getLastErrorCallback().address() != 0) {
             try {
-                MemorySegment text = (MemorySegment) CALL_LAST_ERROR.invokeExact(stream.getLastError(),
+                MemorySegment text = (MemorySegment) CALL_LAST_ERROR.invokeExact(stream.getLastErrorCallback(),
                         stream.segment());
                 error = Native.readCString(text);
             } catch (Throwable t) {

@@ -246,10 +246,10 @@ public final class ViewExport {
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arenas about to be freed: hand them back released.
             if (schema != null) {
-                schema.release(MemorySegment.NULL);
+                schema.releaseCallback(MemorySegment.NULL);
                 schemaArena.close();
             }
-            array.release(MemorySegment.NULL);
+            array.releaseCallback(MemorySegment.NULL);
             if (held != null) {
                 held.close();
             }
@@ -298,7 +298,7 @@ public final class ViewExport {
         s.dictionary(MemorySegment.NULL);
         s.privateData(MemorySegment.ofAddress(id));
         // Last: a consumer may only look at a struct whose release is set.
-        s.release(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
+        s.releaseCallback(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
     }
 
     /** Writes an array tree; {@code nullCount} is the root's (its bitmap is {@code d.buffers().get(0)}). */
@@ -323,6 +323,6 @@ public final class ViewExport {
         a.children(children);
         a.dictionary(MemorySegment.NULL);
         a.privateData(MemorySegment.ofAddress(id));
-        a.release(root ? ExportReleases.ARRAY_ROOT : ExportReleases.ARRAY_CHILD);
+        a.releaseCallback(root ? ExportReleases.ARRAY_ROOT : ExportReleases.ARRAY_CHILD);
     }
 }

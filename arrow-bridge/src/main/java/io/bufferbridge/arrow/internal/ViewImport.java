@@ -147,12 +147,12 @@ public final class ViewImport {
             if (s != null && !s.isReleased()) {
                 schema = structs.allocate(ArrowSchema.LAYOUT);
                 schema.copyFrom(s.segment());
-                s.release(MemorySegment.NULL);
+                s.releaseCallback(MemorySegment.NULL);
             }
             if (!a.isReleased()) {
                 array = structs.allocate(ArrowArray.LAYOUT);
                 array.copyFrom(a.segment());
-                a.release(MemorySegment.NULL);
+                a.releaseCallback(MemorySegment.NULL);
             }
         }
 
@@ -160,7 +160,7 @@ public final class ViewImport {
             if (schema != null) {
                 MemorySegment s = schema;
                 schema = null;
-                MemorySegment fn = ArrowSchema.wrap(s).release();
+                MemorySegment fn = ArrowSchema.wrap(s).releaseCallback();
                 if (fn.address() != 0) {
                     Native.callRelease(fn, s);
                 }
@@ -171,7 +171,7 @@ public final class ViewImport {
             if (array != null) {
                 MemorySegment a = array;
                 array = null;
-                MemorySegment fn = ArrowArray.wrap(a).release();
+                MemorySegment fn = ArrowArray.wrap(a).releaseCallback();
                 if (fn.address() != 0) {
                     Native.callRelease(fn, a);
                 }
@@ -189,7 +189,7 @@ public final class ViewImport {
          * memory, which is all the view's segments reach ({@link ExportReleases#releaseKeepingHold}).
          */
         synchronized void releaseUnreached() {
-            if (array != null && ExportReleases.isOwnArrayRelease(ArrowArray.wrap(array).release())) {
+            if (array != null && ExportReleases.isOwnArrayRelease(ArrowArray.wrap(array).releaseCallback())) {
                 MemorySegment a = array;
                 array = null;
                 kept = ExportReleases.releaseKeepingHold(a);

@@ -272,18 +272,18 @@ class ArrowStreamsTest {
         BufferView a = ints(1, 2);
         ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
         ArrowStreams.exportViews(List.of(a), "x", stream);
-        MemorySegment lastError = (MemorySegment) CALL_LAST_ERROR.invokeExact(stream.getLastError(),
+        MemorySegment lastError = (MemorySegment) CALL_LAST_ERROR.invokeExact(stream.getLastErrorCallback(),
                 stream.segment());
         assertEquals(0, lastError.address(), "no error yet");
         ArrowArrayStream stale = ArrowArrayStream.allocate(arena);
         stale.segment().copyFrom(stream.segment());
-        CALL_RELEASE.invokeExact(stream.release(), stream.segment());
+        CALL_RELEASE.invokeExact(stream.releaseCallback(), stream.segment());
         ForeignMemory.flushReleases();
         assertTrue(stream.isReleased());
         assertEquals(1, ArrowStreams.releaseCount() - streamReleasesBefore);
         assertEquals(0, a.exports(), "releasing the stream let go of the unread view");
         // A buggy consumer releasing again through its copy: counted, nothing freed twice.
-        CALL_RELEASE.invokeExact(stale.release(), stale.segment());
+        CALL_RELEASE.invokeExact(stale.releaseCallback(), stale.segment());
         ForeignMemory.flushReleases();
         assertEquals(1, ArrowStreams.spuriousReleaseCount() - spuriousBefore);
         spuriousBefore = ArrowStreams.spuriousReleaseCount();
@@ -361,7 +361,7 @@ class ArrowStreamsTest {
 
     static int slicedGetSchema(MemorySegment self, MemorySegment out) {
         try {
-            return (int) CALL_GET.invokeExact(inner.getSchema(), inner.segment(), out);
+            return (int) CALL_GET.invokeExact(inner.getSchemaCallback(), inner.segment(), out);
         } catch (Throwable t) {
             return 5;
         }
@@ -370,7 +370,7 @@ class ArrowStreamsTest {
     static int slicedGetNext(MemorySegment self, MemorySegment out) {
         int rc;
         try {
-            rc = (int) CALL_GET.invokeExact(inner.getNext(), inner.segment(), out);
+            rc = (int) CALL_GET.invokeExact(inner.getNextCallback(), inner.segment(), out);
         } catch (Throwable t) {
             return 5;
         }
@@ -389,11 +389,11 @@ class ArrowStreamsTest {
 
     static void slicedRelease(MemorySegment self) {
         try {
-            CALL_RELEASE.invokeExact(inner.release(), inner.segment());
+            CALL_RELEASE.invokeExact(inner.releaseCallback(), inner.segment());
         } catch (Throwable t) {
             t.printStackTrace();
         }
-        ArrowArrayStream.wrap(self.reinterpret(ArrowArrayStream.LAYOUT.byteSize())).release(MemorySegment.NULL);
+        ArrowArrayStream.wrap(self.reinterpret(ArrowArrayStream.LAYOUT.byteSize())).releaseCallback(MemorySegment.NULL);
     }
 
     private static MemorySegment stub(String name, FunctionDescriptor d, Class<?> ret, Class<?>... args)
@@ -410,13 +410,13 @@ class ArrowStreamsTest {
         inner = ArrowArrayStream.allocate(arena);
         ArrowStreams.exportViews(List.of(a, b), "x", inner);
         ArrowArrayStream outer = ArrowArrayStream.allocate(arena);
-        outer.getSchema(stub("slicedGetSchema", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+        outer.getSchemaCallback(stub("slicedGetSchema", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.ADDRESS), int.class, MemorySegment.class, MemorySegment.class));
-        outer.getNext(stub("slicedGetNext", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+        outer.getNextCallback(stub("slicedGetNext", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.ADDRESS), int.class, MemorySegment.class, MemorySegment.class));
-        outer.getLastError(stub("slicedLastError", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS),
+        outer.getLastErrorCallback(stub("slicedLastError", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS),
                 MemorySegment.class, MemorySegment.class));
-        outer.release(stub("slicedRelease", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), void.class,
+        outer.releaseCallback(stub("slicedRelease", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), void.class,
                 MemorySegment.class));
         ForeignMemory.flushReleases();
         long treeReleases = ArrowExporter.releaseCount();

@@ -58,8 +58,8 @@ class ConsumerMisuseTest {
         ArrowArray array = ArrowArray.allocate(structs);
         ArrowExporter.exportView(view, schema, array);
         view.close();
-        MemorySegment schemaRelease = schema.release();
-        MemorySegment arrayRelease = array.release();
+        MemorySegment schemaRelease = schema.releaseCallback();
+        MemorySegment arrayRelease = array.releaseCallback();
         RoundTripTest.callRelease(schemaRelease, schema.segment());
         RoundTripTest.callRelease(arrayRelease, array.segment());
         assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
@@ -82,11 +82,11 @@ class ConsumerMisuseTest {
         view.close();
         ArrowArray child = Structs.child(array, 0);
         // Not moved out, just released where it is: the parent's release then skips it.
-        RoundTripTest.callRelease(child.release(), child.segment());
+        RoundTripTest.callRelease(child.releaseCallback(), child.segment());
         assertTrue(child.isReleased());
         assertEquals(0, memoryReleases.get(), "the root still holds the memory");
-        RoundTripTest.callRelease(array.release(), array.segment());
-        RoundTripTest.callRelease(schema.release(), schema.segment());
+        RoundTripTest.callRelease(array.releaseCallback(), array.segment());
+        RoundTripTest.callRelease(schema.releaseCallback(), schema.segment());
         assertEquals(1, memoryReleases.get());
         assertEquals(0, ArrowExporter.spuriousReleaseCount() - spuriousBefore, "allowed, not misuse");
     }
@@ -120,8 +120,8 @@ class ConsumerMisuseTest {
         assertEquals("export target still holds a live struct: schema.released=false array.released=false",
                 e.getMessage());
         assertEquals(liveFormat, schema.format(), "the live export is untouched");
-        RoundTripTest.callRelease(array.release(), array.segment());
-        RoundTripTest.callRelease(schema.release(), schema.segment());
+        RoundTripTest.callRelease(array.releaseCallback(), array.segment());
+        RoundTripTest.callRelease(schema.releaseCallback(), schema.segment());
         view.close();
         assertEquals(1, memoryReleases.get());
     }

@@ -218,7 +218,7 @@ class ImportLifetimeTest {
             BufferView source = producer.view(7, 8, 9);
             VectorOfView vector = ArrowVectors.toVector(source, "v", allocator);
             source.close();
-            BufferView view = ArrowVectors.asView(vector.vector());
+            BufferView view = ArrowVectors.toView(vector.vector());
             vector.close();
             MemorySegment kept = view.memory();
             assertEquals(List.of(7L, 8L, 9L), view.toList(), "the view holds the vector's buffers");

@@ -309,21 +309,21 @@ class ImportRefusalTest {
     @Test
     void schemaAlreadyReleased() {
         ArrowSchema s = p.schema("i");
-        s.release(MemorySegment.NULL);
+        s.releaseCallback(MemorySegment.NULL);
         refused(s, ints3(), "ArrowSchema already released: path=root release=NULL", 0, 1);
     }
 
     @Test
     void arrayAlreadyReleased() {
         ArrowArray a = p.array(3, 0, fixed(p.ints(1, 2, 3)));
-        a.release(MemorySegment.NULL);
+        a.releaseCallback(MemorySegment.NULL);
         refused(p.root(p.schema("i")), a, "ArrowArray already released: path=root release=NULL", 1, 0);
     }
 
     @Test
     void childAlreadyReleased() {
         ArrowSchema child = p.schema("i");
-        child.release(MemorySegment.NULL);
+        child.releaseCallback(MemorySegment.NULL);
         ArrowSchema s = p.root(p.schema("+w:1", child));
         refused(s, list6(6, 1), "ArrowSchema already released: path=root.0 release=NULL");
     }

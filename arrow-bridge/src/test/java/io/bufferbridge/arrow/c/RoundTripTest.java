@@ -367,14 +367,14 @@ class RoundTripTest {
             ForeignMemory.flushReleases();
             assertEquals(liveBefore + 2, ArrowExporter.liveCount());
             // A consumer releases through the callbacks; each runs once and NULLs release.
-            callRelease(schema.release(), schema.segment());
+            callRelease(schema.releaseCallback(), schema.segment());
             ForeignMemory.flushReleases();
             assertTrue(schema.isReleased());
             assertEquals(1, ArrowExporter.releaseCount() - releasesBefore);
             assertEquals(liveBefore + 1, ArrowExporter.liveCount());
             source.close();
             assertEquals(0, memoryReleases.get(), "the array still holds the memory");
-            callRelease(array.release(), array.segment());
+            callRelease(array.releaseCallback(), array.segment());
             assertEquals(1, memoryReleases.get(), "the array's release lets the memory go");
             ForeignMemory.flushReleases();
             assertTrue(array.isReleased());
@@ -390,8 +390,8 @@ class RoundTripTest {
             ArrowArray array = ArrowArray.allocate(structs);
             ArrowExporter.exportView(source, schema, array);
             assertThrows(IllegalArgumentException.class, () -> ArrowExporter.exportView(source, schema, array));
-            callRelease(schema.release(), schema.segment());
-            callRelease(array.release(), array.segment());
+            callRelease(schema.releaseCallback(), schema.segment());
+            callRelease(array.releaseCallback(), array.segment());
         }
         source.close();
     }

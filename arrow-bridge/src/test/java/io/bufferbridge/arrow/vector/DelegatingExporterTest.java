@@ -105,7 +105,7 @@ class DelegatingExporterTest {
             }
             assertArrayEquals("ACGT".getBytes(), got);
             assertEquals(0, seq.exports(), "after a copy the vector needs nothing from the exporter");
-            try (BufferView back = ArrowVectors.asView(t)) {
+            try (BufferView back = ArrowVectors.toView(t)) {
                 assertEquals("b", back.format().text());
                 assertArrayEquals("ACGT".getBytes(), back.toBytes());
             }
