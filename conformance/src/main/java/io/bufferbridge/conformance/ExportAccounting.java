@@ -1,6 +1,7 @@
 package io.bufferbridge.conformance;
 
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
@@ -20,22 +21,22 @@ record ExportAccounting(long releases, long spurious, int live) {
     static ExportAccounting snapshot() {
         // Releases deferred by earlier cases' epochs run now, not inside this case's count.
         ForeignMemory.flushReleases();
-        return new ExportAccounting(ArrowExporter.releaseCount(), ArrowExporter.spuriousReleaseCount(),
-                ArrowExporter.liveCount());
+        return new ExportAccounting(ArrowDiagnostics.snapshot().exportReleases(), ArrowDiagnostics.snapshot().spuriousExportReleases(),
+                ArrowDiagnostics.snapshot().liveExports());
     }
 
     /** {@return null when exactly one schema and one array release ran since the snapshot, else what differs} */
     String difference() {
         // An import's release of our export waits for its epoch (ForeignMemory.view): run it.
         ForeignMemory.flushReleases();
-        long ran = ArrowExporter.releaseCount() - releases;
+        long ran = ArrowDiagnostics.snapshot().exportReleases() - releases;
         if (ran != 2) {
             return "release callbacks: expected=2 (schema and array) ran=" + ran;
         }
-        if (ArrowExporter.spuriousReleaseCount() != spurious) {
+        if (ArrowDiagnostics.snapshot().spuriousExportReleases() != spurious) {
             return "a release callback ran on an already released struct";
         }
-        int left = ArrowExporter.liveCount() - live;
+        int left = ArrowDiagnostics.snapshot().liveExports() - live;
         return left == 0 ? null : "export memory left behind: live=" + left;
     }
 

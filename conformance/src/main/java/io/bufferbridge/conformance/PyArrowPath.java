@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
@@ -52,10 +53,10 @@ final class PyArrowPath implements RoundTripPath {
             return Outcome.skip(PyArrowPython.unavailable());
         }
         long pyBefore = python.call(PyArrowPython.request("allocated")).path("bytes").asLong();
-        long releasesBefore = ArrowExporter.releaseCount();
-        long spuriousBefore = ArrowExporter.spuriousReleaseCount();
-        int liveBefore = ArrowExporter.liveCount();
-        int importsBefore = ArrowImporter.liveCount();
+        long releasesBefore = ArrowDiagnostics.snapshot().exportReleases();
+        long spuriousBefore = ArrowDiagnostics.snapshot().spuriousExportReleases();
+        int liveBefore = ArrowDiagnostics.snapshot().liveExports();
+        int importsBefore = ArrowDiagnostics.snapshot().liveImports();
         Outcome outcome;
         try (Arena arena = Arena.ofConfined()) {
             BufferView view = c.view(arena);
@@ -70,18 +71,18 @@ final class PyArrowPath implements RoundTripPath {
         if (outcome instanceof Outcome.Fail) {
             return outcome;
         }
-        long releases = ArrowExporter.releaseCount() - releasesBefore;
+        long releases = ArrowDiagnostics.snapshot().exportReleases() - releasesBefore;
         if (releases != 2) {
             return Outcome.fail("release callbacks: expected=2 (schema and array) ran=" + releases);
         }
-        if (ArrowExporter.spuriousReleaseCount() != spuriousBefore) {
+        if (ArrowDiagnostics.snapshot().spuriousExportReleases() != spuriousBefore) {
             return Outcome.fail("a release callback ran on an already released struct");
         }
-        if (ArrowExporter.liveCount() != liveBefore) {
-            return Outcome.fail("export memory left behind: live=" + (ArrowExporter.liveCount() - liveBefore));
+        if (ArrowDiagnostics.snapshot().liveExports() != liveBefore) {
+            return Outcome.fail("export memory left behind: live=" + (ArrowDiagnostics.snapshot().liveExports() - liveBefore));
         }
-        if (ArrowImporter.liveCount() != importsBefore) {
-            return Outcome.fail("imports left live: " + (ArrowImporter.liveCount() - importsBefore));
+        if (ArrowDiagnostics.snapshot().liveImports() != importsBefore) {
+            return Outcome.fail("imports left live: " + (ArrowDiagnostics.snapshot().liveImports() - importsBefore));
         }
         long pyAfter = python.call(PyArrowPython.request("allocated")).path("bytes").asLong();
         if (pyAfter != pyBefore) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.InvalidViewException;
@@ -52,7 +52,7 @@ class CorpusFuzzTest {
             return;
         }
         ForeignMemory.flushReleases();
-        int live = ArrowImporter.liveCount();
+        int live = ArrowDiagnostics.snapshot().liveImports();
         String precheck = Runner.precheck(c);
         try (JavaPath path = new JavaPath()) {
             Outcome outcome = path.run(c);
@@ -63,6 +63,6 @@ class CorpusFuzzTest {
             }
         }
         ForeignMemory.flushReleases();
-        assertEquals(live, ArrowImporter.liveCount(), "the java path let go of its import");
+        assertEquals(live, ArrowDiagnostics.snapshot().liveImports(), "the java path let go of its import");
     }
 }

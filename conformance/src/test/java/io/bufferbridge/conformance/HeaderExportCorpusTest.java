@@ -1,5 +1,6 @@
 package io.bufferbridge.conformance;
 
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.ForeignMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -36,9 +37,9 @@ class HeaderExportCorpusTest {
      */
     private String released(ExportAccounting before, long viewReleasesBefore, long cExports) {
         String d = before.difference();
-        if (d == null && ArrowImporter.liveCount() != 0) {
+        if (d == null && ArrowDiagnostics.snapshot().liveImports() != 0) {
             ForeignMemory.flushReleases();
-            d = "live Java imports: " + ArrowImporter.liveCount();
+            d = "live Java imports: " + ArrowDiagnostics.snapshot().liveImports();
         }
         if (d == null && peer.viewReleases() != viewReleasesBefore + cExports) {
             ForeignMemory.flushReleases();

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowExporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
@@ -59,7 +59,7 @@ class PyArrowPeerTest {
     private static void importOne(String name) {
         long pyBefore = pyarrowAllocated();
         ForeignMemory.flushReleases();
-        int importsBefore = ArrowImporter.liveCount();
+        int importsBefore = ArrowDiagnostics.snapshot().liveImports();
         try (Arena arena = Arena.ofConfined()) {
             ArrowSchema schema = ArrowSchema.allocate(arena);
             ArrowArray array = ArrowArray.allocate(arena);
@@ -82,7 +82,7 @@ class PyArrowPeerTest {
             }
         }
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "imports left live");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "imports left live");
         assertEquals(pyBefore, pyarrowAllocated(), "pyarrow memory left behind (its release did not run once)");
     }
 
@@ -122,8 +122,8 @@ class PyArrowPeerTest {
     @Test
     void thePyarrowPathRunsTheBuiltInCorpusWithoutFailures() throws IOException {
         ForeignMemory.flushReleases();
-        long releases = ArrowExporter.releaseCount();
-        int live = ArrowExporter.liveCount();
+        long releases = ArrowDiagnostics.snapshot().exportReleases();
+        int live = ArrowDiagnostics.snapshot().liveExports();
         Results results;
         try (RoundTripPath path = new PyArrowPath()) {
             results = Runner.run(Corpus.builtin(), List.of(path), null);
@@ -136,8 +136,8 @@ class PyArrowPeerTest {
         long passed = results.rows().stream().filter(r -> r.outcomes().get("pyarrow") instanceof Outcome.Pass).count();
         assertTrue(passed >= 600, "passed=" + passed);
         ForeignMemory.flushReleases();
-        assertTrue(ArrowExporter.releaseCount() > releases, "exports were released");
-        assertEquals(live, ArrowExporter.liveCount(), "export memory left behind");
+        assertTrue(ArrowDiagnostics.snapshot().exportReleases() > releases, "exports were released");
+        assertEquals(live, ArrowDiagnostics.snapshot().liveExports(), "export memory left behind");
     }
 
     private static long[] longs(JsonNode array) {

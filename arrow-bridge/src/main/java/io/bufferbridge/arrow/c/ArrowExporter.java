@@ -1,6 +1,5 @@
 package io.bufferbridge.arrow.c;
 
-import io.bufferbridge.arrow.internal.ExportReleases;
 import io.bufferbridge.arrow.internal.ViewExport;
 import io.bufferbridge.view.BufferView;
 
@@ -37,23 +36,5 @@ public final class ArrowExporter {
      */
     public static void exportView(BufferView view, ArrowSchema schema, ArrowArray array) {
         ViewExport.export(view, schema, array);
-    }
-
-    /** {@return how many root release callbacks (schema or array) of bufferbridge exports have run} */
-    public static long releaseCount() {
-        return ExportReleases.rootReleases();
-    }
-
-    /**
-     * {@return how many release callbacks ran on a struct that was not live (a consumer releasing
-     * twice through a stale copy); stays 0 when every consumer keeps the protocol}
-     */
-    public static long spuriousReleaseCount() {
-        return ExportReleases.spuriousReleases();
-    }
-
-    /** {@return how many exported struct trees (schemas and arrays) have not been freed yet} */
-    public static int liveCount() {
-        return ExportReleases.liveHalves();
     }
 }

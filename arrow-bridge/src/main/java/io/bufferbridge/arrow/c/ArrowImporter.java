@@ -68,12 +68,4 @@ public final class ArrowImporter {
     public static ImportedView importPair(ArrowSchema schema, ArrowArray array) {
         return ViewImport.importView(schema, array);
     }
-
-    /**
-     * {@return how many imports still hold memory (their view, or a view derived from it, is not
-     * released yet)}; a refused import never counts
-     */
-    public static int liveCount() {
-        return ViewImport.liveImports();
-    }
 }

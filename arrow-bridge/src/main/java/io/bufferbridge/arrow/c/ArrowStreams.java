@@ -16,7 +16,7 @@ import java.util.Objects;
  * {@code get_next} hands out one batch, a struct array whose child is the next view exported as
  * {@link ArrowExporter} does (zero-copy for native dense memory), then a released array at the
  * end. The callbacks are FFM upcalls; errors return an errno and {@code get_last_error} names
- * them; {@code release} runs once (a second call is counted by {@link #spuriousReleaseCount()}
+ * them; {@code release} runs once (a second call is counted by {@link ArrowDiagnostics#spuriousStreamReleases()}
  * and does nothing). A consumer holding only the address, such as
  * {@code org.apache.arrow.c.ArrowArrayStream.wrap(address)}, can read it. The column's field
  * carries no {@code bufferbridge.*} metadata (that describes one view, and a column has many), so
@@ -90,20 +90,5 @@ public final class ArrowStreams {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(column, "column");
         return StreamImport.importViews(in, column);
-    }
-
-    /** {@return streams exported by {@link #exportViews} and not released yet} */
-    public static int liveCount() {
-        return StreamExport.liveStreams();
-    }
-
-    /** {@return how many exported streams' {@code release} callbacks have run} */
-    public static long releaseCount() {
-        return StreamExport.releases();
-    }
-
-    /** {@return {@code release} calls on a stream that was not live; stays 0 when consumers keep the protocol} */
-    public static long spuriousReleaseCount() {
-        return StreamExport.spuriousReleases();
     }
 }

@@ -31,15 +31,15 @@ class ConsumerMisuseTest {
         ForeignMemory.flushReleases();
         arena = Arena.ofShared();
         structs = Arena.ofConfined();
-        liveBefore = ArrowExporter.liveCount();
-        releasesBefore = ArrowExporter.releaseCount();
-        spuriousBefore = ArrowExporter.spuriousReleaseCount();
+        liveBefore = ArrowDiagnostics.snapshot().liveExports();
+        releasesBefore = ArrowDiagnostics.snapshot().exportReleases();
+        spuriousBefore = ArrowDiagnostics.snapshot().spuriousExportReleases();
     }
 
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
+        assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveExports(), "every exported tree freed");
         structs.close();
         arena.close();
     }
@@ -62,14 +62,14 @@ class ConsumerMisuseTest {
         MemorySegment arrayRelease = array.releaseCallback();
         RoundTripTest.callRelease(schemaRelease, schema.segment());
         RoundTripTest.callRelease(arrayRelease, array.segment());
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore);
         assertEquals(1, memoryReleases.get(), "the memory let go once");
         // The struct now says released (release is NULL); calling the old callback again is a bug
         // that is counted and changes nothing.
         RoundTripTest.callRelease(schemaRelease, schema.segment());
         RoundTripTest.callRelease(arrayRelease, array.segment());
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "no second release");
-        assertEquals(2, ArrowExporter.spuriousReleaseCount() - spuriousBefore, "both counted as misuse");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore, "no second release");
+        assertEquals(2, ArrowDiagnostics.snapshot().spuriousExportReleases() - spuriousBefore, "both counted as misuse");
         assertEquals(1, memoryReleases.get());
     }
 
@@ -88,7 +88,7 @@ class ConsumerMisuseTest {
         RoundTripTest.callRelease(array.releaseCallback(), array.segment());
         RoundTripTest.callRelease(schema.releaseCallback(), schema.segment());
         assertEquals(1, memoryReleases.get());
-        assertEquals(0, ArrowExporter.spuriousReleaseCount() - spuriousBefore, "allowed, not misuse");
+        assertEquals(0, ArrowDiagnostics.snapshot().spuriousExportReleases() - spuriousBefore, "allowed, not misuse");
     }
 
     @Test

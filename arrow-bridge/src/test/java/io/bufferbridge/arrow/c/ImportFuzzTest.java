@@ -387,7 +387,7 @@ class ImportFuzzTest {
         ARRAY_RELEASES.set(0);
         CHILD_RELEASES.set(0);
         ForeignMemory.flushReleases();
-        int liveBefore = ArrowImporter.liveCount();
+        int liveBefore = ArrowDiagnostics.snapshot().liveImports();
         try (Producer p = new Producer()) {
             MemorySegment[] root = node(data, p, 0, data.consumeLong(0, 16));
             ArrowSchema s = ArrowSchema.wrap(root[0]);
@@ -409,7 +409,7 @@ class ImportFuzzTest {
                 assertEquals(schemaLive ? 1 : 0, SCHEMA_RELEASES.get(), "schema release runs once");
                 assertEquals(1, ARRAY_RELEASES.get(), "array release runs once: " + refused.getMessage());
                 assertEquals(0, CHILD_RELEASES.get(), "the consumer never releases a child");
-                assertEquals(liveBefore, ArrowImporter.liveCount(), "a refused import holds nothing");
+                assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveImports(), "a refused import holds nothing");
                 return;
             }
             ForeignMemory.flushReleases();
@@ -446,7 +446,7 @@ class ImportFuzzTest {
             ForeignMemory.flushReleases();
             assertEquals(1, ARRAY_RELEASES.get(), "array released once, after the view");
             assertEquals(0, CHILD_RELEASES.get(), "the consumer never releases a child");
-            assertEquals(liveBefore, ArrowImporter.liveCount(), "the import let go");
+            assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveImports(), "the import let go");
         }
     }
 

@@ -43,7 +43,7 @@ class ImportLifetimeTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        importsBefore = ArrowImporter.liveCount();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         producer = new UnmappingProducer();
         structs = Arena.ofShared();
     }
@@ -51,7 +51,7 @@ class ImportLifetimeTest {
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
         structs.close();
         producer.close();
     }

@@ -26,14 +26,14 @@ class ImportRefusalTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        importsBefore = ArrowImporter.liveCount();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         p = new TestProducer();
     }
 
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
         p.close();
     }
 

@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
@@ -71,10 +70,10 @@ class ArrowVectorsTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        spuriousBefore = ArrowExporter.spuriousReleaseCount();
-        importsBefore = ArrowImporter.liveCount();
+        spuriousBefore = ArrowDiagnostics.snapshot().spuriousExportReleases();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         ForeignMemory.flushReleases();
-        exportsBefore = ArrowExporter.liveCount();
+        exportsBefore = ArrowDiagnostics.snapshot().liveExports();
         allocator = new RootAllocator();
         arena = Arena.ofShared();
     }
@@ -82,9 +81,9 @@ class ArrowVectorsTest {
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
-        assertEquals(exportsBefore, ArrowExporter.liveCount(), "every exported tree freed");
-        assertEquals(spuriousBefore, ArrowExporter.spuriousReleaseCount(), "no export released twice");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
+        assertEquals(exportsBefore, ArrowDiagnostics.snapshot().liveExports(), "every exported tree freed");
+        assertEquals(spuriousBefore, ArrowDiagnostics.snapshot().spuriousExportReleases(), "no export released twice");
         assertEquals(0, allocator.getAllocatedMemory(), "allocator back at zero");
         allocator.close();
         arena.close();
@@ -559,7 +558,7 @@ class ArrowVectorsTest {
         BufferView view = BufferView.of(m, 0, "i", 4, new long[] {4}, new long[] {4}, false,
                 memoryReleases::incrementAndGet);
         ForeignMemory.flushReleases();
-        long releases = ArrowExporter.releaseCount();
+        long releases = ArrowDiagnostics.snapshot().exportReleases();
         try (VectorOfView vv = ArrowVectors.toVector(view, "col", allocator)) {
             assertFalse(vv.copied());
             IntVector iv = assertInstanceOf(IntVector.class, vv.vector());
@@ -575,7 +574,7 @@ class ArrowVectorsTest {
         }
         ForeignMemory.flushReleases();
         assertEquals(1, memoryReleases.get(), "closing the vector lets the memory go");
-        assertEquals(2, ArrowExporter.releaseCount() - releases, "schema and array released once each");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releases, "schema and array released once each");
     }
 
     @Test
