@@ -31,7 +31,7 @@ public final class ArrowExporter {
      * @param view the view to export; not released by this call
      * @param schema receives the type; must be released (its {@code release} NULL)
      * @param array receives the data; must be released
-     * @throws IllegalArgumentException if a target struct is still live
+     * @throws ArrowExportException if a target struct is still live
      * @throws IllegalStateException if the view has been released
      */
     public static void exportView(BufferView view, ArrowSchema schema, ArrowArray array) {

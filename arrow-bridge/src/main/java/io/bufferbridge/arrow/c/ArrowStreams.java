@@ -51,7 +51,7 @@ public final class ArrowStreams {
      * @param views the chunks, at least one; not released by this call
      * @param column the column's name
      * @param out receives the stream; must be released (its {@code release} NULL)
-     * @throws IllegalArgumentException if {@code out} is live, {@code views} is empty, a view is 0-d
+     * @throws ArrowExportException if {@code out} is live, {@code views} is empty, a view is 0-d
      *     (a chunk's {@code shape[0]} is its length), or the views differ in format, itemsize, ndim or
      *     {@code shape[1:]}
      * @throws IllegalStateException if a view has been released

@@ -65,9 +65,7 @@ public final class BatchExport {
 
     /** Writes {@code type} into a released {@code out}, freed by its release callback. */
     public static void writeSchema(TypeNode type, ArrowSchema out) {
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live struct: schema.released=false");
-        }
+        ExportTargets.requireReleased(out, null);
         Arena arena = new MallocArena();
         try {
             long id = ExportReleases.nextId();
@@ -94,9 +92,7 @@ public final class BatchExport {
         List<ArrowArray> written = new ArrayList<>();
         int taken = 0;
         try {
-            if (!out.isReleased()) {
-                throw new IllegalArgumentException("export target still holds a live struct: array.released=false");
-            }
+            ExportTargets.requireReleased(null, out);
             MemorySegment children = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
             for (int i = 0; i < n; i++) {
                 ColumnPart p = parts.get(i);

@@ -5,7 +5,10 @@ import io.bufferbridge.arrow.c.ArrowArrayStream;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.internal.BatchImport.ImportedBatch;
+import io.bufferbridge.arrow.table.InvalidTableException;
+import io.bufferbridge.format.FormatException;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.InvalidViewException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -122,12 +125,15 @@ public final class StreamImport {
                 }
             }
             return out;
-        } catch (RuntimeException | Error e) {
+        } catch (InvalidViewException | FormatException | ArithmeticException | InvalidTableException e) {
+            // What a stream's content alone can cause past the checks: a geometry the view model
+            // refuses, a format that does not parse, sizes that overflow, columns no table takes.
             out.forEach(discard);
-            if (e instanceof ArrowImportException || e instanceof Error) {
-                throw e;
-            }
-            throw new ArrowImportException("stream import refused: " + e.getMessage(), e);
+            throw new ArrowImportException("stream import refused: path=batch " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            // ArrowImportException is the refusal; anything else is a bug, and stays what it is.
+            out.forEach(discard);
+            throw e;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowExportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.view.BufferView;
@@ -40,7 +41,7 @@ public final class ViewExport {
     /**
      * Exports {@code view} into two released (or zeroed) structs.
      *
-     * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
+     * @throws ArrowExportException if a struct is still live (its release is not NULL)
      * @throws IllegalStateException if the view has been released
      */
     public static void export(BufferView view, ArrowSchema schema, ArrowArray array) {
@@ -53,7 +54,7 @@ public final class ViewExport {
      * failure the caller still owns it. For a view the caller got
      * from an exporter only to export it.
      *
-     * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
+     * @throws ArrowExportException if a struct is still live (its release is not NULL)
      * @throws IllegalStateException if the view has been released
      */
     public static void exportAdopting(BufferView view, ArrowSchema schema, ArrowArray array) {
@@ -72,7 +73,7 @@ public final class ViewExport {
      *     field the batch's schema holds)
      * @param cOrder whether a tensor column must be C-ordered to be zero-copy (every batch of a
      *     stream must have the schema's permutation, the identity)
-     * @throws IllegalArgumentException if a struct is still live or the view is 0-d
+     * @throws ArrowExportException if a struct is still live or the view is 0-d
      * @throws IllegalStateException if the view has been released
      */
     public static void exportColumn(BufferView view, String name, BufferView validity, boolean cOrder,
@@ -106,7 +107,7 @@ public final class ViewExport {
         long[] strides = view.strides();
         int ndim = shape.length;
         if (column != null && ndim == 0) {
-            throw new IllegalArgumentException("a column needs ndim>=1 (shape[0] is the row count): column='"
+            throw new ArrowExportException("a column needs ndim>=1 (shape[0] is the row count): column='"
                     + column.name() + "' shape=[]");
         }
         long count = view.elementCount();
@@ -181,11 +182,7 @@ public final class ViewExport {
     private static void export(BufferView view, Column column, ArrowSchema schema, ArrowArray array,
             boolean adopt) {
         JvmFlags.requireNativeAccess();
-        boolean schemaReleased = schema == null || schema.isReleased();
-        if (!schemaReleased || !array.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live struct: schema.released="
-                    + schemaReleased + " array.released=" + array.isReleased());
-        }
+        ExportTargets.requireReleased(schema, array);
         // Freed by a release callback, on whatever thread the consumer releases from.
         Arena schemaArena = schema == null ? null : new MallocArena();
         Arena arrayArena = new MallocArena();

@@ -13,6 +13,7 @@ import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
+import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -116,13 +117,17 @@ public final class ViewImport {
             }
             BufferView view = build(root, plan, moved);
             return new ImportedColumn(view, validity, plan.copy() || plan.exporterCopied());
+        } catch (InvalidViewException | FormatException | ArithmeticException e) {
+            // What the input alone can cause past the checks above: a geometry the view model
+            // refuses, a format that does not parse, sizes that overflow. A refusal, with the
+            // structs released.
+            moved.releaseAll();
+            throw new ArrowImportException("import refused: path=root " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             // Nothing was handed out: ForeignMemory.view takes the release only when it succeeds.
+            // ArrowImportException is the refusal; anything else is a bug, and stays what it is.
             moved.releaseAll();
-            if (e instanceof ArrowImportException || e instanceof Error) {
-                throw e;
-            }
-            throw new ArrowImportException("import refused: " + e.getMessage(), e);
+            throw e;
         }
     }
 

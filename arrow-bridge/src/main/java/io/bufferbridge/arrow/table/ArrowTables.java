@@ -9,6 +9,7 @@ import io.bufferbridge.arrow.internal.BatchExport;
 import io.bufferbridge.arrow.internal.BatchImport;
 import io.bufferbridge.arrow.internal.BatchImport.ImportedBatch;
 import io.bufferbridge.arrow.internal.ColumnPart;
+import io.bufferbridge.arrow.internal.ExportTargets;
 import io.bufferbridge.arrow.internal.StreamExport;
 import io.bufferbridge.arrow.internal.StreamImport;
 import io.bufferbridge.arrow.internal.TypeNode;
@@ -61,17 +62,14 @@ public final class ArrowTables {
      * @param table the table; not closed
      * @param schema receives the schema; must be released
      * @param array receives the batch; must be released
-     * @throws IllegalArgumentException if a target struct is live
+     * @throws io.bufferbridge.arrow.c.ArrowExportException if a target struct is live
      * @throws IllegalStateException if the table has been closed
      */
     public static void exportBatch(Table table, ArrowSchema schema, ArrowArray array) {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(array, "array");
-        if (!schema.isReleased() || !array.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live struct: schema.released="
-                    + schema.isReleased() + " array.released=" + array.isReleased());
-        }
+        ExportTargets.requireReleased(schema, array);
         List<ColumnPart> parts = parts(table, 0, table.rowCount());
         try {
             BatchExport.writeSchema(BatchExport.schemaType(parts, true, false), schema);
@@ -116,14 +114,12 @@ public final class ArrowTables {
      * @param out receives the stream; must be released
      * @throws InvalidTableException if {@code tables} is empty or the schemas differ (the table and
      *     column named)
-     * @throws IllegalArgumentException if {@code out} is live
+     * @throws io.bufferbridge.arrow.c.ArrowExportException if {@code out} is live
      */
     public static void exportStream(List<Table> tables, ArrowArrayStream out) {
         Objects.requireNonNull(tables, "tables");
         Objects.requireNonNull(out, "out");
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
-        }
+        ExportTargets.requireReleased(out);
         StreamExport.exportBatches(batches(tables), out);
     }
 
@@ -134,14 +130,13 @@ public final class ArrowTables {
      * @param table the table; not closed
      * @param maxRows at least 1
      * @param out receives the stream; must be released
-     * @throws IllegalArgumentException if {@code maxRows < 1} or {@code out} is live
+     * @throws IllegalArgumentException if {@code maxRows < 1}
+     * @throws io.bufferbridge.arrow.c.ArrowExportException if {@code out} is live
      */
     public static void exportStream(Table table, long maxRows, ArrowArrayStream out) {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(out, "out");
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
-        }
+        ExportTargets.requireReleased(out);
         StreamExport.exportBatches(batches(table, maxRows), out);
     }
 

@@ -258,13 +258,14 @@ class ArrowStreamsTest {
         BufferView a = ints(1, 2);
         BufferView b = BufferView.ofArray(new long[] {3});
         ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ArrowExportException e = assertThrows(ArrowExportException.class,
                 () -> ArrowStreams.exportViews(List.of(a, b), "x", stream));
         assertTrue(e.getMessage().startsWith("stream chunks differ: chunk=1 format='q'"), e.getMessage());
         ForeignMemory.flushReleases();
         assertTrue(stream.isReleased());
         assertEquals(0, a.exports());
-        assertThrows(IllegalArgumentException.class, () -> ArrowStreams.exportViews(List.of(), "x", stream));
+        assertEquals("a stream needs at least one view to take its type from: views=0", assertThrows(
+                ArrowExportException.class, () -> ArrowStreams.exportViews(List.of(), "x", stream)).getMessage());
         a.close();
     }
 

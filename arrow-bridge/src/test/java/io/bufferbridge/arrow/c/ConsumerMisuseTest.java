@@ -115,7 +115,7 @@ class ConsumerMisuseTest {
         ArrowArray array = ArrowArray.allocate(structs);
         ArrowExporter.exportView(view, schema, array);
         MemorySegment liveFormat = schema.format();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ArrowExportException e = assertThrows(ArrowExportException.class,
                 () -> ArrowExporter.exportView(view, schema, array));
         assertEquals("export target still holds a live struct: schema.released=false array.released=false",
                 e.getMessage());

@@ -389,7 +389,9 @@ class RoundTripTest {
             ArrowSchema schema = ArrowSchema.allocate(structs);
             ArrowArray array = ArrowArray.allocate(structs);
             ArrowExporter.exportView(source, schema, array);
-            assertThrows(IllegalArgumentException.class, () -> ArrowExporter.exportView(source, schema, array));
+            assertEquals("export target still holds a live struct: schema.released=false array.released=false",
+                    assertThrows(ArrowExportException.class, () -> ArrowExporter.exportView(source, schema, array))
+                            .getMessage());
             callRelease(schema.releaseCallback(), schema.segment());
             callRelease(array.releaseCallback(), array.segment());
         }
