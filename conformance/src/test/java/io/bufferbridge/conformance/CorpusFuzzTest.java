@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 
 /**
- * Coverage-guided fuzzing of the corpus loader (Issue 8, target 4), one line at a time: the raw
+ * Coverage-guided fuzzing of the corpus loader (one of the fuzz targets .ci/fuzz runs), one line at a time: the raw
  * bytes of a fuzzed line, read as a corpus file would be, give a case or a {@link CorpusProblem},
  * never another exception. A case that describes a valid, small view then goes through the
  * {@code java} round-trip path, which must answer an {@link Outcome} and leave nothing behind.

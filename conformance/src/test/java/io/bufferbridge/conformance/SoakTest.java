@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Soak and concurrency (Issue 8): two threads each run {@value #CYCLES} export/import cycles,
+ * Soak and concurrency, in every mvn verify: two threads each run {@value #CYCLES} export/import cycles,
  * alternately over the {@code java} path (export, import in-process) and the {@code native} path
  * (export, the C peer moves the structs and re-exports them, import); every imported view is
  * handed to the other thread, which reads it and releases it. At the end the exporter's and the

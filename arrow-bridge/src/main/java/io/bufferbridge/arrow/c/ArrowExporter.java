@@ -4,12 +4,12 @@ import io.bufferbridge.arrow.internal.ViewExport;
 import io.bufferbridge.view.BufferView;
 
 /**
- * Exports buffer views through the Arrow C data interface (SPEC §2–3).
+ * Exports buffer views through the Arrow C data interface (docs/contract.md §2–3).
  *
- * <p>The element maps to an Arrow type by SPEC §2's table; ndim 0 and 1 give an array of
+ * <p>The element maps to an Arrow type by docs/contract.md §2's table; ndim 0 and 1 give an array of
  * {@code max(1, shape[0])} elements, ndim ≥ 2 an {@code arrow.fixed_shape_tensor}. The field
  * metadata carries the view ({@code bufferbridge.format}, {@code .shape}, {@code .strides},
- * {@code .readonly}, {@code .copied}, and {@code .itemsize}, which SPEC §3 does not list: a record's
+ * {@code .readonly}, {@code .copied}, and {@code .itemsize}, which docs/contract.md §3 does not list: a record's
  * itemsize may follow either of two rules and the Arrow type does not tell them apart).
  *
  * <h2>Zero-copy and ownership</h2>

@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * <h2>Export</h2>
  * {@link #exportViews} writes a stream whose schema is a struct ({@code +s}) with one child, the
- * column, named by the caller, of the type SPEC §2 gives the views' element and shape; each
+ * column, named by the caller, of the type docs/contract.md §2 gives the views' element and shape; each
  * {@code get_next} hands out one batch, a struct array whose child is the next view exported as
  * {@link ArrowExporter} does (zero-copy for native dense memory), then a released array at the
  * end. The callbacks are FFM upcalls; errors return an errno and {@code get_last_error} names
@@ -20,7 +20,7 @@ import java.util.Objects;
  * and does nothing). A consumer holding only the address, such as
  * {@code org.apache.arrow.c.ArrowArrayStream.wrap(address)}, can read it. The column's field
  * carries no {@code bufferbridge.*} metadata (that describes one view, and a column has many), so
- * a reader sees the canonical format of SPEC §2.
+ * a reader sees the canonical format of docs/contract.md §2.
  *
  * {@snippet :
  * ArrowArrayStream stream = ArrowArrayStream.allocate(arena);

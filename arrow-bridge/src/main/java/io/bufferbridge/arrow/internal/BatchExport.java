@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * SPEC §5: columns written as a record batch, a {@code +s} schema with one child per column and a
+ * docs/contract.md §5: columns written as a record batch, a {@code +s} schema with one child per column and a
  * struct array of the row count whose children are the columns, each exported as
  * {@link ViewExport#exportColumn} does.
  */

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * SPEC §5: a record batch (a {@code +s} schema and a struct array) read column by column. Each
+ * docs/contract.md §5: a record batch (a {@code +s} schema and a struct array) read column by column. Each
  * column's array is moved out of the batch (the batch's release then skips it) and imported as
  * {@link ViewImport#importColumn} does, against its field as read with the batch's schema.
  */
@@ -134,7 +134,7 @@ public final class BatchImport {
 
     /**
      * Checks a batch's struct level: its children match the schema's, lengths are sane, and there
-     * are no top-level nulls (SPEC §5: a record batch has no top-level validity).
+     * are no top-level nulls (docs/contract.md §5: a record batch has no top-level validity).
      */
     static void checkBatch(ArrowArray batch, int columns, String where) {
         if (batch.nChildren() != columns || columns > 0 && batch.children().address() == 0) {

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Record batches exported as an {@code ArrowArrayStream} (SPEC §5): a chunked column (one batch of
+ * Record batches exported as an {@code ArrowArrayStream} (docs/contract.md §5): a chunked column (one batch of
  * one column per view) or a table's batches. The callbacks are FFM upcalls; the stream's state is
  * registered under the id stored in {@code private_data}.
  *

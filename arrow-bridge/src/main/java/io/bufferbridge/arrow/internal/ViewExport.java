@@ -14,23 +14,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** SPEC §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
+/** docs/contract.md §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
 public final class ViewExport {
-    /** SPEC §3: the exporter's format string, unchanged. */
+    /** docs/contract.md §3: the exporter's format string, unchanged. */
     public static final String FORMAT = "bufferbridge.format";
-    /** SPEC §3: the shape, decimal, comma-separated, empty for ndim 0. */
+    /** docs/contract.md §3: the shape, decimal, comma-separated, empty for ndim 0. */
     public static final String SHAPE = "bufferbridge.shape";
     /**
-     * SPEC §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
+     * docs/contract.md §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
      * when zero-copy, the copy's C-contiguous strides when it copied.
      */
     public static final String STRIDES = "bufferbridge.strides";
-    /** SPEC §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
+    /** docs/contract.md §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
     public static final String READONLY = "bufferbridge.readonly";
-    /** SPEC §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
+    /** docs/contract.md §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
     public static final String COPIED = "bufferbridge.copied";
     /**
-     * SPEC §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
+     * docs/contract.md §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
      * 5 or 8), and the Arrow struct does not say which.
      */
     public static final String ITEMSIZE = "bufferbridge.itemsize";
@@ -62,7 +62,7 @@ public final class ViewExport {
     }
 
     /**
-     * Exports {@code view} as one column of a record batch (SPEC §5): an array of {@code shape[0]}
+     * Exports {@code view} as one column of a record batch (docs/contract.md §5): an array of {@code shape[0]}
      * rows, a tensor column as {@code arrow.fixed_shape_tensor} of {@code shape[1:]} (copied into
      * C order unless axis 0 has the largest stride and the layout is dense), named {@code name},
      * nullable with {@code validity} as its bitmap when one is given. Ownership as
@@ -116,7 +116,7 @@ public final class ViewExport {
         int[] phys = Layouts.denseOrder(itemsize, shape, strides);
         boolean zeroCopy = phys != null && bytes > 0 && view.isNative() && !element.containsStruct();
         if (zeroCopy && column != null && ndim >= 2 && (phys[0] != 0 || column.cOrder() && !isIdentity(phys))) {
-            // SPEC §5: rows of a tensor column are the array's elements, so axis 0 must be outermost.
+            // docs/contract.md §5: rows of a tensor column are the array's elements, so axis 0 must be outermost.
             zeroCopy = false;
         }
         if (!zeroCopy) {
@@ -125,7 +125,7 @@ public final class ViewExport {
         return new Layout(element, phys, zeroCopy, count, bytes);
     }
 
-    /** {@return the type of the whole export, with the view's metadata (SPEC §3)} */
+    /** {@return the type of the whole export, with the view's metadata (docs/contract.md §3)} */
     private static TypeNode topType(BufferView view, Layout layout) {
         TypeNode element = layout.element();
         int[] phys = layout.phys();
@@ -288,7 +288,7 @@ public final class ViewExport {
         s.format(Native.cString(arena, t.format()));
         s.name(Native.cString(arena, t.name()));
         s.metadata(MetadataBlob.encode(arena, t.metadata()));
-        // A single view has no nulls; a table column with a validity is nullable (SPEC §5).
+        // A single view has no nulls; a table column with a validity is nullable (docs/contract.md §5).
         s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
         s.nChildren(n);
         s.children(children);

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongUnaryOperator;
 
-/** SPEC §2–3: an ArrowSchema/ArrowArray pair read back as a buffer view. */
+/** docs/contract.md §2–3: an ArrowSchema/ArrowArray pair read back as a buffer view. */
 public final class ViewImport {
     private static final AtomicInteger LIVE = new AtomicInteger();
 
@@ -52,7 +52,7 @@ public final class ViewImport {
     }
 
     /**
-     * A column of a record batch (SPEC §5): its values as {@link #importView} reads them, with
+     * A column of a record batch (docs/contract.md §5): its values as {@link #importView} reads them, with
      * {@code shape[0]} the array's length whatever {@code bufferbridge.shape} says (a stream's
      * schema describes its first batch, a slice keeps its parent's metadata), and, when the field
      * is nullable or the array has nulls, its validity bitmap read into a {@code ?} view (a copy).
@@ -227,7 +227,7 @@ public final class ViewImport {
         }
     }
 
-    // ------------------------------------------------------------ bufferbridge metadata (SPEC §3)
+    // ------------------------------------------------------------ bufferbridge metadata (docs/contract.md §3)
 
     private static byte[] ones(long n) {
         byte[] b = new byte[Math.toIntExact(n)];
@@ -377,7 +377,7 @@ public final class ViewImport {
                 + (v == null ? "missing" : "'" + v + "'"));
     }
 
-    // ------------------------------------------------------------ foreign producers (SPEC §2, Arrow to PEP 3118)
+    // ------------------------------------------------------------ foreign producers (docs/contract.md §2, Arrow to PEP 3118)
 
     private static Plan foreignPlan(ImportNode root) {
         long[] shape;

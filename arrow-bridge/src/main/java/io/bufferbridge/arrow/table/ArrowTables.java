@@ -25,16 +25,16 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Tables through the Arrow C data and stream interfaces, and Arrow Java's {@link VectorSchemaRoot}
- * (SPEC §5).
+ * (docs/contract.md §5).
  *
  * <h2>Record batches</h2>
  * {@link #exportBatch} writes a {@code +s} schema with one child per column and a struct array of
  * the row count. Each column's field has the column's name, is nullable exactly when the column has
- * a validity (which becomes the bitmap: bit-packed, a copy), has the type SPEC §2 gives one row,
+ * a validity (which becomes the bitmap: bit-packed, a copy), has the type docs/contract.md §2 gives one row,
  * and carries the column's own {@code bufferbridge.*} metadata. Values are zero-copy when the
  * view's memory is native and dense (for a tensor column, with axis 0 outermost); otherwise copied
  * into C order. {@link #importBatch} reads any producer's struct batch, every column in order:
- * values zero-copy where SPEC §2 allows, a validity bitmap as a {@code ?} view (a copy), a column
+ * values zero-copy where docs/contract.md §2 allows, a validity bitmap as a {@code ?} view (a copy), a column
  * of a type with no PEP 3118 counterpart refused with its name.
  *
  * <h2>Ownership</h2>
@@ -317,7 +317,7 @@ public final class ArrowTables {
      * {@return a table of the root's vectors}, through the C data interface
      * ({@code Data.exportVectorSchemaRoot}): zero-copy where {@link #importBatch} is (the table
      * holds the root's buffers, so the root may be closed or reloaded first), nulls as validity
-     * views, field metadata read as SPEC §3 says. The buffers go back to the root's allocator when
+     * views, field metadata read as docs/contract.md §3 says. The buffers go back to the root's allocator when
      * the table is closed.
      *
      * @param root the root; not closed

@@ -27,7 +27,7 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.StructVector;
 
 /**
- * Arrow Java vectors as buffer views, and buffer views as Arrow Java vectors (SPEC §2–3), both
+ * Arrow Java vectors as buffer views, and buffer views as Arrow Java vectors (docs/contract.md §2–3), both
  * through the C data interface: {@code Data.exportVector} then {@link ArrowImporter}, and
  * {@link ArrowExporter} then {@code Data.importVector}.
  *
@@ -348,8 +348,8 @@ public final class ArrowVectors {
     }
 
     /**
-     * {@return an Arrow Java vector of the view's elements, by SPEC §2 (its field metadata carries
-     * the view, SPEC §3)}: zero-copy when the view's memory is native and its layout dense, else a
+     * {@return an Arrow Java vector of the view's elements, by docs/contract.md §2 (its field metadata carries
+     * the view, docs/contract.md §3)}: zero-copy when the view's memory is native and its layout dense, else a
      * single copy into memory the vector wraps. The view cannot be released until the vector is
      * closed (the vector holds a {@link BufferView#getBuffer} export of it).
      *

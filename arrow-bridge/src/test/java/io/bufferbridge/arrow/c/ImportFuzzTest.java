@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Coverage-guided fuzzing of the C data importer (Issue 8, target 3): fuzzed {@code ArrowSchema} /
+ * Coverage-guided fuzzing of the C data importer (one of the fuzz targets .ci/fuzz runs): fuzzed {@code ArrowSchema} /
  * {@code ArrowArray} trees built in native memory.
  *
  * <p>The C data interface carries no buffer sizes, so every buffer is a real allocation exactly as

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Export then import by bufferbridge gives the view back (SPEC §3), for every row of SPEC §2. */
+/** Export then import by bufferbridge gives the view back (docs/contract.md §3), for every row of docs/contract.md §2. */
 class RoundTripTest {
     private Arena arena;
     private long releasesBefore;
