@@ -5,7 +5,6 @@ import io.bufferbridge.arrow.c.ArrowArrayStream;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.internal.BatchImport.ImportedBatch;
-import io.bufferbridge.arrow.table.InvalidTableException;
 import io.bufferbridge.format.FormatException;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.InvalidViewException;
@@ -125,9 +124,9 @@ public final class StreamImport {
                 }
             }
             return out;
-        } catch (InvalidViewException | FormatException | ArithmeticException | InvalidTableException e) {
+        } catch (InvalidViewException | FormatException | ArithmeticException e) {
             // What a stream's content alone can cause past the checks: a geometry the view model
-            // refuses, a format that does not parse, sizes that overflow, columns no table takes.
+            // refuses, a format that does not parse, sizes that overflow.
             out.forEach(discard);
             throw new ArrowImportException("stream import refused: path=batch " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {

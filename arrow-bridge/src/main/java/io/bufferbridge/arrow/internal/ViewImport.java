@@ -165,10 +165,7 @@ public final class ViewImport {
             if (schema != null) {
                 MemorySegment s = schema;
                 schema = null;
-                MemorySegment fn = ArrowSchema.wrap(s).releaseCallback();
-                if (fn.address() != 0) {
-                    Native.callRelease(fn, s);
-                }
+                releaseIfLive(ArrowSchema.wrap(s).releaseCallback(), s);
             }
         }
 
@@ -176,10 +173,13 @@ public final class ViewImport {
             if (array != null) {
                 MemorySegment a = array;
                 array = null;
-                MemorySegment fn = ArrowArray.wrap(a).releaseCallback();
-                if (fn.address() != 0) {
-                    Native.callRelease(fn, a);
-                }
+                releaseIfLive(ArrowArray.wrap(a).releaseCallback(), a);
+            }
+        }
+
+        private static void releaseIfLive(MemorySegment callback, MemorySegment struct) {
+            if (callback.address() != 0) {
+                Native.callRelease(callback, struct);
             }
         }
 
