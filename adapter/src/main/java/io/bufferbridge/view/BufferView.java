@@ -63,20 +63,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ForeignMemory} says how and when.
  *
  * <h2>Refusals</h2>
- * As everywhere in this package (see {@linkplain io.bufferbridge.view the package}): one kind of
- * refusal, one exception type. Every method but {@code close}, {@link #isAlive()},
- * {@code equals}, {@code hashCode} and {@code toString} throws {@link IllegalStateException} on a
- * released view; the {@code to…Array} copies throw {@link OutOfMemoryError} when the elements do
- * not fit a Java array.
+ * One kind of refusal, one exception type, as everywhere in {@linkplain io.bufferbridge.view this
+ * package}; the {@code to…Array} copies throw {@link OutOfMemoryError} when the elements do not
+ * fit a Java array.
  *
  * <h2>Equality</h2>
- * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==}: values are compared after
- * unpacking, formats may differ, and NaN is unequal to itself. {@link #equals(Object)} keeps
- * Java's contract instead, as {@link ByteBuffer#equals} does: two live views are equal when their
- * layouts and shapes are equal and their elements' bytes are equal, so a view holding NaN equals
- * itself. Neither copies the elements: a valid view of 2^80 elements with zero strides compares
- * and hashes in the time of its distinct elements. Because the bytes can be written, a view's hash
- * code can change; do not keep views of changing memory in hash-based collections.
+ * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==} (unpacked values, NaN
+ * unequal to itself); {@link #equals(Object)} keeps Java's contract, as {@link ByteBuffer#equals}
+ * does (layouts, shapes and element bytes). Neither copies the elements. Because the bytes can be
+ * written, a view's hash code can change: do not keep views of changing memory in hash sets.
  */
 public final class BufferView implements BufferExporter, AutoCloseable {
     private final MemorySegment memory;
@@ -156,16 +151,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * Builds a view of {@code memory} that runs {@code onRelease} once, when it and every view
-     * derived from it have been released.
+     * Builds a view of {@code memory}, as {@link #of(MemorySegment, long, String, long, long[],
+     * long[], boolean)} does, that runs {@code onRelease} once, when it and every view derived
+     * from it have been released.
      *
-     * @param memory the memory every element lies in
-     * @param offset byte offset in {@code memory} of element (0,…,0)
-     * @param format a PEP 3118 format string
-     * @param itemsize bytes per element: the format's {@code struct} or NumPy itemsize
-     * @param shape the dimensions
-     * @param strides bytes between neighbours along each axis
-     * @param readOnly whether writes are refused
      * @param onRelease run once after the last release; may be null
      * @return a new root view
      * @throws InvalidViewException under the conditions of
@@ -492,15 +481,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private void ensureAlive() {
         if (released) {
-            throw new IllegalStateException("operation on a released view: format=" + Messages.quote(format.text())
-                    + " shape=" + Arrays.toString(shape));
+            throw Messages.released(format, shape);
         }
     }
 
     private void ensureWritable(String what) {
         ensureAlive();
         if (readOnly) {
-            throw new BufferException("view is read-only: " + what + " refused: format=" + Messages.quote(format.text()));
+            throw Messages.readOnly(what, format);
         }
     }
 
@@ -712,9 +700,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     @Override
     public String toString() {
-        return "BufferView[format=" + Messages.quote(format.text()) + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape)
-                + " strides=" + Arrays.toString(strides) + " offset=" + offset + " readonly=" + readOnly
-                + (released ? " released" : "") + "]";
+        return Messages.describe(format, itemsize, shape, strides, offset, readOnly, released);
     }
 
     // ---------------------------------------------------------------- derived views
@@ -734,13 +720,9 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * Slices axis 0 as Python's {@code m[start:stop:step]} does.
+     * Slices axis 0 as Python's {@code m[start:stop:step]} does: {@link #asSlice(int, long, long,
+     * long)} on axis 0; {@code Long.MAX_VALUE}/{@code Long.MIN_VALUE} stand for an omitted bound.
      *
-     * @param start first index (negative counts from the end; clamped as Python clamps)
-     * @param stop index to stop before (likewise); {@code Long.MAX_VALUE}/{@code Long.MIN_VALUE}
-     *     stand for an omitted bound
-     * @param step distance between taken indices, negative to go backwards, never 0
-     * @return a view sharing this view's memory and lifetime
      * @throws InvalidViewException if the view is 0-d or {@code step} is 0
      */
     public BufferView asSlice(long start, long stop, long step) {
