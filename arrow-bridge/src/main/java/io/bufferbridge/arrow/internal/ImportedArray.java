@@ -4,6 +4,7 @@ import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,8 +50,25 @@ record ImportedArray(String path, long length, long nullCount, long offset, long
         for (int i = 0; i < nb; i++) {
             buffers[i] = bp.getAtIndex(ValueLayout.ADDRESS, i).address();
         }
-        List<ImportedArray> children = budget.children("ArrowArray", path, a.nChildren(), a.children(),
-                (child, at) -> read(ArrowArray.wrap(child), at, depth + 1, budget));
+        long n = a.nChildren();
+        if (n < 0 || n > ImportedSchema.MAX_CHILDREN) {
+            throw new ArrowImportException("ArrowArray n_children out of range: path=" + path + " n_children=" + n
+                    + " expected=0.." + ImportedSchema.MAX_CHILDREN);
+        }
+        if (n > 0 && a.children().address() == 0) {
+            throw new ArrowImportException("ArrowArray children is NULL: path=" + path + " n_children=" + n);
+        }
+        List<ImportedArray> children = new ArrayList<>();
+        MemorySegment cp = a.children().reinterpret(n * ValueLayout.ADDRESS.byteSize());
+        for (long i = 0; i < n; i++) {
+            MemorySegment child = cp.getAtIndex(ValueLayout.ADDRESS, i);
+            if (child.address() == 0) {
+                throw new ArrowImportException("ArrowArray child is NULL: path=" + path + " child=" + i);
+            }
+            String at = path + "." + i;
+            children.add(budget.child(child.address(), at, () -> read(ArrowArray.wrap(child.address()), at, depth + 1,
+                    budget)));
+        }
         return new ImportedArray(path, a.length(), a.nullCount(), a.offset(), buffers, children);
     }
 }

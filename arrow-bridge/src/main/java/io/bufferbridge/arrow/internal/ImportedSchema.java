@@ -2,6 +2,9 @@ package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -56,8 +59,25 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             budget.read(path, 8 + e.getKey().length() + e.getValue().length());
         }
-        List<ImportedSchema> children = budget.children("ArrowSchema", path, s.nChildren(), s.children(),
-                (child, at) -> read(ArrowSchema.wrap(child), at, depth + 1, budget));
+        long n = s.nChildren();
+        if (n < 0 || n > MAX_CHILDREN) {
+            throw new ArrowImportException("ArrowSchema n_children out of range: path=" + path + " n_children=" + n
+                    + " expected=0.." + MAX_CHILDREN);
+        }
+        if (n > 0 && s.children().address() == 0) {
+            throw new ArrowImportException("ArrowSchema children is NULL: path=" + path + " n_children=" + n);
+        }
+        List<ImportedSchema> children = new ArrayList<>();
+        MemorySegment pointers = s.children().reinterpret(n * ValueLayout.ADDRESS.byteSize());
+        for (long i = 0; i < n; i++) {
+            MemorySegment child = pointers.getAtIndex(ValueLayout.ADDRESS, i);
+            if (child.address() == 0) {
+                throw new ArrowImportException("ArrowSchema child is NULL: path=" + path + " child=" + i);
+            }
+            String at = path + "." + i;
+            children.add(budget.child(child.address(), at, () -> read(ArrowSchema.wrap(child.address()), at, depth + 1,
+                    budget)));
+        }
         return new ImportedSchema(path, format, name, metadata, children, s.flags());
     }
 

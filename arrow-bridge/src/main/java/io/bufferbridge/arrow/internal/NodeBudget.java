@@ -1,13 +1,8 @@
 package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowImportException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -92,35 +87,6 @@ final class NodeBudget {
             remember(address, seen, mark);
         }
         return seen;
-    }
-
-    /**
-     * {@return the children of a struct ({@code kind} {@code ArrowSchema} or {@code ArrowArray}):
-     * the {@code n} pointers at {@code pointers}, each read by {@code read} (its address and its
-     * path) as a {@link #child}}
-     *
-     * @throws ArrowImportException if {@code n} is out of range, the pointer array or a pointer is
-     *     NULL, or a child is refused
-     */
-    <T> List<T> children(String kind, String path, long n, MemorySegment pointers, BiFunction<Long, String, T> read) {
-        if (n < 0 || n > ImportedSchema.MAX_CHILDREN) {
-            throw new ArrowImportException(kind + " n_children out of range: path=" + path + " n_children=" + n
-                    + " expected=0.." + ImportedSchema.MAX_CHILDREN);
-        }
-        if (n > 0 && pointers.address() == 0) {
-            throw new ArrowImportException(kind + " children is NULL: path=" + path + " n_children=" + n);
-        }
-        List<T> children = new ArrayList<>();
-        MemorySegment cp = pointers.reinterpret(n * ValueLayout.ADDRESS.byteSize());
-        for (long i = 0; i < n; i++) {
-            long child = cp.getAtIndex(ValueLayout.ADDRESS, i).address();
-            if (child == 0) {
-                throw new ArrowImportException(kind + " child is NULL: path=" + path + " child=" + i);
-            }
-            String at = path + "." + i;
-            children.add(child(child, at, () -> read.apply(child, at)));
-        }
-        return children;
     }
 
     /**
