@@ -57,17 +57,9 @@ record ExportAccounting(long releases, long spurious, int live, int imports) {
      * {@link PeerPath} and lets it import and check)
      */
     static Outcome exported(Case c, Exchange exchange) {
-        return new PeerPath() {
-            @Override
-            public String name() {
-                return "exchange";
-            }
-
-            @Override
-            Reply exchange(Case k, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
-                String difference = exchange.run(view, schema, array, arena);
-                return new Reply.Checked(difference == null ? Outcome.pass() : Outcome.fail(difference));
-            }
-        }.run(c);
+        return PeerPath.of("exchange", (k, view, schema, array, arena) -> {
+            String difference = exchange.run(view, schema, array, arena);
+            return new PeerPath.Reply.Checked(difference == null ? Outcome.pass() : Outcome.fail(difference));
+        }).run(c);
     }
 }

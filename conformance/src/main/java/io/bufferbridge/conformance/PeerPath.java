@@ -49,6 +49,28 @@ abstract class PeerPath implements RoundTripPath {
         record Checked(Outcome outcome) implements Reply {}
     }
 
+    /** A peer's exchange as a function, for {@link #of}. */
+    @FunctionalInterface
+    interface Exchange {
+        /** As {@link PeerPath#exchange}. */
+        Reply exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena);
+    }
+
+    /** {@return a path named {@code name} whose exchange is {@code exchange}, every check the base's} */
+    static PeerPath of(String name, Exchange exchange) {
+        return new PeerPath() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            Reply exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
+                return exchange.exchange(c, view, schema, array, arena);
+            }
+        };
+    }
+
     /**
      * Hands the case's export to the peer.
      *

@@ -10,9 +10,9 @@ import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /** The base every path extends checks what a peer may get wrong, whatever the peer answers. */
@@ -23,23 +23,9 @@ class PeerPathTest {
                 .orElseThrow();
     }
 
-    /** A peer whose exchange is given, named "test". */
-    private static PeerPath peer(Exchange exchange) {
-        return new PeerPath() {
-            @Override
-            public String name() {
-                return "test";
-            }
-
-            @Override
-            Reply exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
-                return exchange.run(schema, array);
-            }
-        };
-    }
-
-    private interface Exchange {
-        PeerPath.Reply run(ArrowSchema schema, ArrowArray array);
+    /** A peer named "test" whose exchange sees only the exported pair. */
+    private static PeerPath peer(BiFunction<ArrowSchema, ArrowArray, PeerPath.Reply> exchange) {
+        return PeerPath.of("test", (c, view, schema, array, arena) -> exchange.apply(schema, array));
     }
 
     @Test
