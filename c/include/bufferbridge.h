@@ -1,11 +1,11 @@
 /*
- * bufferbridge.h: the C side of bufferbridge (SPEC.md §6). One header, C99, nothing but the C
+ * bufferbridge.h: the C side of bufferbridge (docs/contract.md §6). One header, C99, nothing but the C
  * standard library, usable from C and C++.
  *
  *   struct bb_view      CPython's Py_buffer for a C consumer: buf, len, readonly, itemsize, format,
  *                       ndim, shape, strides (suboffsets always NULL), plus copied.
  *   bb_view_import      an exported ArrowSchema/ArrowArray pair read as a bb_view: the
- *                       bufferbridge.* field metadata when present, else SPEC §2's canonical
+ *                       bufferbridge.* field metadata when present, else docs/contract.md §2's canonical
  *                       mapping. The view borrows: it is valid while the array is not released.
  *   bb_view_export      a strided C buffer handed to any Arrow consumer (Java's importer reads it
  *                       back exactly), zero-copy when dense; the callback runs once on release.
@@ -17,7 +17,7 @@
  * BB_ENOTSUP for a valid but unsupported type, BB_ENOMEM, BB_EOVERFLOW for sizes that do not fit)
  * and writes a message into a struct bb_error naming the problem, what was expected and what was
  * found, as key=value facts: the shape nanoarrow gives its errors. Nothing reads outside the
- * buffers the structs declare. Limits of SPEC §3: trees at most 64 deep and 65,536 nodes counted
+ * buffers the structs declare. Limits of docs/contract.md §3: trees at most 64 deep and 65,536 nodes counted
  * as visited (shared children count each time).
  *
  * All functions are static inline: including the header is all it takes, in any number of
@@ -108,7 +108,7 @@ struct ArrowArray {
 #define BB_EOVERFLOW 75
 #endif
 
-/** SPEC §1 and §3. */
+/** docs/contract.md §1 and §3. */
 #define BB_MAX_NDIM 64
 #define BB_MAX_DEPTH 64
 #define BB_MAX_NODES 65536
@@ -1558,7 +1558,7 @@ static inline int64_t bb__jarray(const char* s, struct bb__jspan arr, struct bb_
 
 /* ------------------------------------------------------------------------------------------ */
 /* Import: the checks of io.bufferbridge.arrow.internal (ImportedSchema, ImportedArray,        */
-/* ImportNode, Extensions, ViewImport), with the limits of SPEC §3.                            */
+/* ImportNode, Extensions, ViewImport), with the limits of docs/contract.md §3.                            */
 /* ------------------------------------------------------------------------------------------ */
 
 enum { BB__FIXED = 1, BB__BITS, BB__LIST, BB__STRUCT };
@@ -1684,7 +1684,7 @@ static inline int bb__fixed_size(const char* f, size_t from, const char* path, i
   return 0;
 }
 
-/* Width in bytes of a fixed-width leaf format, 0 when it is not one (SPEC §2, Arrow to PEP 3118). */
+/* Width in bytes of a fixed-width leaf format, 0 when it is not one (docs/contract.md §2, Arrow to PEP 3118). */
 static inline int bb__leaf(const char* f, const char* path, int64_t* width, struct bb_error* e) {
   static const char* const four[] = {"i", "I", "f", "tdD", "tts", "ttm"};
   static const char* const eight[] = {"l", "L", "g", "tdm", "ttu", "ttn", "tDs", "tDm", "tDu", "tDn"};
@@ -2167,7 +2167,7 @@ static inline int bb__same_ints(const int64_t* a, const int64_t* b, int n) {
   return 1;
 }
 
-/* SPEC §3: the view the bufferbridge.* metadata describes, checked against the Arrow type. */
+/* docs/contract.md §3: the view the bufferbridge.* metadata describes, checked against the Arrow type. */
 static inline int bb__plan_bufferbridge(struct bb__arena* ar, const struct ArrowSchema* s,
                                         const struct ArrowArray* a, const struct bb__meta* md,
                                         struct bb__plan* p, struct bb_error* e) {
@@ -2300,7 +2300,7 @@ static inline int bb__plan_bufferbridge(struct bb__arena* ar, const struct Arrow
     if (!bb__mul(count, p->itemsize, &bytes))
       return bb__fail(e, BB_EOVERFLOW, "size overflows: path=root elements=%lld itemsize=%lld", (long long)count,
                       (long long)p->itemsize);
-    /* SPEC §3: an export that copied holds the view in C order. */
+    /* docs/contract.md §3: an export that copied holds the view in C order. */
     bb__c_strides(p->itemsize, p->ndim, p->shape, p->strides);
   }
   return 0;
@@ -2396,7 +2396,7 @@ static inline int bb__element_format(struct bb__arena* ar, struct bb__text* t, c
   return t->failed ? bb__fail(e, BB_ENOMEM, "out of memory: path=%s", path) : 0;
 }
 
-/* SPEC §2, Arrow to PEP 3118: a foreign producer's pair. */
+/* docs/contract.md §2, Arrow to PEP 3118: a foreign producer's pair. */
 static inline int bb__plan_foreign(struct bb__arena* ar, const struct ArrowSchema* s, const struct ArrowArray* a,
                                    const struct bb__meta* md, struct bb__plan* p, struct bb_error* e) {
   int64_t phys[BB_MAX_DEPTH + 2], c[BB_MAX_DEPTH + 2], perm[64], total, count = 1;
@@ -2690,7 +2690,7 @@ static inline void bb_view_release(struct bb_view* view) {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Export: a strided C buffer as a pair, as io.bufferbridge.arrow.internal.ViewExport writes    */
-/* one (SPEC §2 mapping, §3 metadata), so that Java's importer reads it back exactly.           */
+/* one (docs/contract.md §2 mapping, §3 metadata), so that Java's importer reads it back exactly.           */
 /* ------------------------------------------------------------------------------------------ */
 
 /* What a root struct owns: its tree's memory, and for the array the producer's callback. */
@@ -3094,7 +3094,7 @@ static inline int bb__export_in(struct bb__arena* sa, struct bb__arena* aa, cons
     for (k = 0; k < count; k++) bb__gather(element, ea, f.element, 0, base + k * v->itemsize);
     bb__clear_cursors(ea);
   }
-  /* SPEC §3 (and the lead's #12): the strides of the exported buffer, C order after a copy. */
+  /* docs/contract.md §3 (and the lead's #12): the strides of the exported buffer, C order after a copy. */
   memset(&shape_text, 0, sizeof shape_text);
   memset(&strides_text, 0, sizeof strides_text);
   bb__text_str(sa, &shape_text, "");

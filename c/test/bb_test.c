@@ -1,6 +1,6 @@
 /*
  * The C tests of bufferbridge.h (built by `mvn verify` with -std=c99 -pedantic -Werror and the
- * address and undefined-behaviour sanitizers): valid pairs of every SPEC §2 kind from a foreign
+ * address and undefined-behaviour sanitizers): valid pairs of every docs/contract.md §2 kind from a foreign
  * producer, round trips through bb_view_export and bb_view_import, and every hostile input the
  * Java importer refuses. Prints "N checks, N failed" and exits 1 on a failure.
  */
@@ -214,7 +214,7 @@ static void producer_release(void *ctx) {
     *(int *)ctx += 1;
 }
 
-/* Exports `in`, imports it back, checks SPEC §3's promises, releases both sides. */
+/* Exports `in`, imports it back, checks docs/contract.md §3's promises, releases both sides. */
 static void round_trip(const char *format, int64_t itemsize, int ndim, const int64_t *shape, const int64_t *strides,
                        void *buf, int readonly, int expect_zero_copy, const char *expect_top_format) {
     struct bb_view in, out;
@@ -468,7 +468,7 @@ static void refusals(void) {
     CHECK(v.internal == NULL && v.buf == NULL);
 }
 
-/* ------------------------------------------------------------------ SPEC §3 hostile trees */
+/* ------------------------------------------------------------------ docs/contract.md §3 hostile trees */
 
 static struct ArrowSchema chain_s[70];
 static struct ArrowArray chain_a[70];

@@ -6,7 +6,9 @@
  * -march=native: the 4096x4096 int32 transpose and the (256,256,64) float32 (2,0,1) permutation
  * as blocked loops (every block size from 8 to 128, the best one reported), every other element
  * of 32 Mi int64 as one strided loop, and memcpy of the same byte count. Best of REPEAT runs of
- * each, after one warm-up run that touches every page. Prints JSON on stdout.
+ * each, after one warm-up run that touches every page. Every memcpy's destination is read back
+ * (so none is a dead store), and the blocked loops are first checked, for every block size, on
+ * sizes that are a multiple of none. Prints JSON on stdout.
  *
  * Build and run: gcc -O2 -march=native -o /tmp/strided_reference strided_reference.c && /tmp/strided_reference
  */
@@ -34,23 +36,67 @@ static void *checked_alloc(size_t bytes) {
     return p;
 }
 
-/* dst[j][i] = src[i][j] for an n x n matrix, in b x b blocks. */
+static long min_long(long a, long b) {
+    return a < b ? a : b;
+}
+
+/* dst[j][i] = src[i][j] for an n x n matrix, in b x b blocks; the last block of a row or column
+ * is cut at n, so any n and b are right (self_check tries sizes that are no multiple of b). */
 static void transpose(const int32_t *src, int32_t *dst, long n, long b) {
     for (long i0 = 0; i0 < n; i0 += b)
         for (long j0 = 0; j0 < n; j0 += b)
-            for (long i = i0; i < i0 + b; i++)
-                for (long j = j0; j < j0 + b; j++)
+            for (long i = i0; i < min_long(i0 + b, n); i++)
+                for (long j = j0; j < min_long(j0 + b, n); j++)
                     dst[j * n + i] = src[i * n + j];
 }
 
-/* (rows, k) to (k, rows): the (256,256,64) -> (64,256,256) permutation, rows = 256*256. */
+/* (rows, k) to (k, rows): the (256,256,64) -> (64,256,256) permutation, rows = 256*256; blocks
+ * cut at rows and k as in transpose. */
 static void permute(const float *src, float *dst, long rows, long k, long b) {
     long bk = b < k ? b : k;
     for (long r0 = 0; r0 < rows; r0 += b)
         for (long k0 = 0; k0 < k; k0 += bk)
-            for (long r = r0; r < r0 + b; r++)
-                for (long c = k0; c < k0 + bk; c++)
+            for (long r = r0; r < min_long(r0 + b, rows); r++)
+                for (long c = k0; c < min_long(k0 + bk, k); c++)
                     dst[c * rows + r] = src[r * k + c];
+}
+
+/* Every block size on sizes that are multiples of none of them, checked element by element. */
+static void self_check(void) {
+    const long n = 1003, rows = 1001, k = 37;
+    int32_t *ts = checked_alloc(n * n * 4), *td = checked_alloc(n * n * 4);
+    float *ps = checked_alloc(rows * k * 4), *pd = checked_alloc(rows * k * 4);
+    for (long i = 0; i < n * n; i++) ts[i] = (int32_t) i;
+    for (long i = 0; i < rows * k; i++) ps[i] = (float) i;
+    for (long b = 8; b <= 128; b *= 2) {
+        memset(td, 0xff, n * n * 4);
+        memset(pd, 0xff, rows * k * 4);
+        transpose(ts, td, n, b);
+        permute(ps, pd, rows, k, b);
+        for (long i = 0; i < n; i++)
+            for (long j = 0; j < n; j++)
+                if (td[j * n + i] != ts[i * n + j]) {
+                    fprintf(stderr, "transpose wrong: n=%ld block=%ld i=%ld j=%ld\n", n, b, i, j);
+                    exit(1);
+                }
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < k; c++)
+                if (pd[c * rows + r] != ps[r * k + c]) {
+                    fprintf(stderr, "permute wrong: rows=%ld k=%ld block=%ld r=%ld c=%ld\n", rows, k, b, r, c);
+                    exit(1);
+                }
+    }
+    free(ts);
+    free(td);
+    free(ps);
+    free(pd);
+}
+
+/* Reads the last byte a timed memcpy wrote through a volatile pointer: the copy's destination is
+ * read, so the compiler may not drop the copy as a dead store. */
+static long read_back(const char *dst, long bytes) {
+    const volatile char *v = dst;
+    return v[bytes - 1];
 }
 
 static void step2(const int64_t *src, int64_t *dst, long n) {
@@ -59,6 +105,7 @@ static void step2(const int64_t *src, int64_t *dst, long n) {
 }
 
 int main(void) {
+    self_check();
     const long n = 4096, rows = 256L * 256, k = 64, steps = 16L << 20;
     int32_t *ts = checked_alloc(n * n * 4), *td = checked_alloc(n * n * 4);
     float *ps = checked_alloc(rows * k * 4), *pd = checked_alloc(rows * k * 4);
@@ -72,6 +119,7 @@ int main(void) {
     double best_t = 1e30, best_p = 1e30, best_s = 1e30;
     long block_t = 0, block_p = 0;
     double mem_t = 1e30, mem_p = 1e30, mem_s = 1e30;
+    long read_sum = 0, want_sum = 0;
     for (int rep = 0; rep <= REPEAT; rep++) {
         for (long b = 8; b <= 128; b *= 2) {
             double t0 = now_ms();
@@ -82,14 +130,21 @@ int main(void) {
             if (rep > 0 && t1 - t0 < best_t) { best_t = t1 - t0; block_t = b; }
             if (rep > 0 && t2 - t1 < best_p) { best_p = t2 - t1; block_p = b; }
         }
+        /* A new last byte per copy, so each copy has something new to move and to read back. */
+        dense[n * n * 4 - 1] = (char) (3 * rep);
+        dense[rows * k * 4 - 1] = (char) (3 * rep + 1);
+        dense[steps * 8 - 1] = (char) (3 * rep + 2);
         double t0 = now_ms();
         step2(ss, sd, steps);
         double t1 = now_ms();
         memcpy(copy, dense, n * n * 4);
+        read_sum += read_back(copy, n * n * 4);
         double t2 = now_ms();
         memcpy(copy, dense, rows * k * 4);
+        read_sum += read_back(copy, rows * k * 4);
         double t3 = now_ms();
         memcpy(copy, dense, steps * 8);
+        read_sum += read_back(copy, steps * 8);
         double t4 = now_ms();
         if (rep > 0) {
             if (t1 - t0 < best_s) best_s = t1 - t0;
@@ -98,7 +153,13 @@ int main(void) {
             if (t4 - t3 < mem_s) mem_s = t4 - t3;
         }
     }
+    for (int rep = 0; rep <= REPEAT; rep++)
+        want_sum += (char) (3 * rep) + (char) (3 * rep + 1) + (char) (3 * rep + 2);
     /* Checks, so the loops cannot be dropped and a wrong loop is caught. */
+    if (read_sum != want_sum || memcmp(copy, dense, steps * 8) != 0) {
+        fprintf(stderr, "a timed memcpy did not copy: read_sum=%ld expected=%ld\n", read_sum, want_sum);
+        return 1;
+    }
     if (td[5 * n + 7] != (int32_t) (7 * n + 5) || pd[3 * rows + 1000] != (float) (1000 * k + 3) || sd[12345] != 24690) {
         fprintf(stderr, "a reference loop copied wrong values\n");
         return 1;

@@ -6,7 +6,7 @@
  * length, offset and the bufferbridge.* metadata), rebuilds the view's logical bytes (C order)
  * from buf, shape and strides and compares them with the bytes the corpus case expects, records
  * included (their field offsets come from the header's layout reader). Then it reads the same pair
- * as a consumer that knows only Arrow would (the bufferbridge.* keys removed: SPEC §2's canonical
+ * as a consumer that knows only Arrow would (the bufferbridge.* keys removed: docs/contract.md §2's canonical
  * mapping) and checks that it sees the same values, element by element and field by field.
  * bbpeer_reexport moves a pair into the peer and hands back a re-exported pair whose release
  * callbacks call the original release exactly once; every release is counted.
@@ -107,7 +107,7 @@ static int compare_logical(const struct bb_view *v, const uint8_t *expected, int
 /*
  * Appends the data bytes of one element in value order: records field by field (padding between
  * and after fields left out), sub-arrays item by item. Two layouts of the same values (the
- * bufferbridge one and SPEC §2's canonical one, which may pad records differently or read a
+ * bufferbridge one and docs/contract.md §2's canonical one, which may pad records differently or read a
  * sub-array as more dimensions) give the same stream.
  */
 static int64_t append_values(const struct bb_element *e, const uint8_t *p, uint8_t *out, int64_t at) {
@@ -174,7 +174,7 @@ static char *without_bufferbridge(const char *blob) {
     return out;
 }
 
-/* SPEC §2 promises a consumer that reads the Arrow type alone the same values. */
+/* docs/contract.md §2 promises a consumer that reads the Arrow type alone the same values. */
 static int check_canonical(const struct ArrowSchema *s, const struct ArrowArray *a, const struct bb_view *v,
                            struct errbuf *e) {
     struct ArrowSchema plain = *s;

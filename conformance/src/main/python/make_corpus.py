@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the built-in conformance corpus for bufferbridge (SPEC.md section 4).
+"""Builds the built-in conformance corpus for bufferbridge (docs/contract.md §4).
 
 Run with ``python3`` (CPython 3.11 with its ``_testbuffer`` test module, NumPy 2.4):
 
@@ -42,7 +42,7 @@ Helpers that appear in ``source`` strings:
   (LittleEndianStructure: c_ubyte a; c_char b; c_ushort c), ``Nest`` (Pair x; c_double y),
   filled by ``cfill(obj)`` (deterministic, bools 0/1, chars letters).
 
-Reject cases are hand-written descriptors that are invalid per SPEC section 1; their other
+Reject cases are hand-written descriptors that are invalid per docs/contract.md §1; their other
 keys are still present, ``logical`` is ``""`` and ``values`` is omitted.
 
 Output is deterministic: fixed seeds, fixed order, ``json.dumps(ensure_ascii=True,
@@ -464,7 +464,7 @@ SINGLE = re.compile(r"[@=<>!^]?(\d*)(Z[fdg]|[cbB?hHiIlLqQnNefdspPgw])")
 
 
 def zero_copy_format(fmt):
-    """SPEC 2: one code (with a count or byte order) maps zero-copy; records and formats of
+    """docs/contract.md §2: one code (with a count or byte order) maps zero-copy; records and formats of
     several codes are de-interleaving copies."""
     return SINGLE.fullmatch(fmt) is not None
 
@@ -473,7 +473,7 @@ def dense(shape, strides, itemsize):
     if any(n == 0 for n in shape):
         return False  # zero elements: nothing to keep zero-copy, claim nothing
     if any(s < 0 for s in strides):
-        return False  # SPEC 2 asks strides >= 0, on length-1 axes too
+        return False  # docs/contract.md §2 asks strides >= 0, on length-1 axes too
     axes = [(s, n) for n, s in zip(shape, strides) if n > 1]
     expected = itemsize
     for s, n in sorted(axes):
@@ -484,7 +484,7 @@ def dense(shape, strides, itemsize):
 
 
 def spec_itemsize_ok(fmt, itemsize):
-    """SPEC 1: itemsize is struct.calcsize(fmt) or NumPy's (padded) itemsize for fmt."""
+    """docs/contract.md §1: itemsize is struct.calcsize(fmt) or NumPy's (padded) itemsize for fmt."""
     sizes = set()
     try:
         sizes.add(struct.calcsize(fmt))
@@ -943,7 +943,7 @@ def rejects():
     for cid, fmt, isz, shape, strides, off, memory, what in reach:
         reject("reach-" + cid, "memory too short: " + what, fmt, isz, shape, strides, off, memory)
 
-    # what real exporters hand out that SPEC 1 calls invalid
+    # what real exporters hand out that docs/contract.md §1 calls invalid
     reject("ctypes-struct-padding", "ctypes exports struct {char a; double b; short c[3];} as "
            "'T{<c:a:<d:b:(3)<h:c:}' with itemsize 24, but standard-size fields have no "
            "alignment padding: calcsize is 15", "T{<c:a:<d:b:(3)<h:c:}", 24, [2], [24], 0,

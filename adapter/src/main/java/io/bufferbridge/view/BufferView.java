@@ -1,12 +1,12 @@
 package io.bufferbridge.view;
 
-import io.bufferbridge.format.Element;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.ScalarKind;
 import io.bufferbridge.internal.view.Bounds;
 import io.bufferbridge.internal.view.ByteEquality;
 import io.bufferbridge.internal.view.Cast;
+import io.bufferbridge.internal.view.Derived;
 import io.bufferbridge.internal.view.ElementCodec;
 import io.bufferbridge.internal.view.JavaArrays;
 import io.bufferbridge.internal.view.Lifetime;
@@ -57,33 +57,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * CPython's {@code memoryview.release()} does. Native code given the memory's address (an Arrow
  * export) takes a {@link #hold()} instead, which keeps the memory but not the view.
  *
- * <p>Memory the view does not own ({@link ForeignMemory}: an Arrow C data import, its copies,
- * stream imports, views of Arrow Java vectors) is guarded further: once the last view of it is
- * released and the release has taken effect, every {@link MemorySegment} and {@link ByteBuffer}
- * obtained from such a view ({@link #memory()}, {@link #asSegment()}, {@link #asByteBuffer()},
- * views built on them) refuses access with {@link IllegalStateException}, a read racing the
- * release either completes on live memory or is refused, and only then does the producer's
- * release run; {@link ForeignMemory} says when. Memory the caller passes to
- * {@link #of(MemorySegment, long, String, long, long[], long[], boolean)} keeps the caller's own
- * segment's guarantees (an arena's close, for instance).
+ * <p>Memory the view does not own (an Arrow C data import, its copies, views of Arrow Java
+ * vectors) is guarded further: after the last view of it is released, every segment and buffer
+ * obtained from such a view refuses access, and only then does the producer's release run;
+ * {@link ForeignMemory} says how and when.
  *
  * <h2>Refusals</h2>
- * One kind of refusal, one exception type, whichever method refuses: {@link InvalidViewException}
- * for arguments that would describe an invalid view; {@link BufferException} when the view's
- * layout or state refuses (read-only, not contiguous, live exports), as Python's
- * {@code BufferError}; {@link UnsupportedOperationException} when a valid view cannot do the
- * operation at all ({@link #getLong} on a {@code d} view, the address of heap memory). Messages
- * give the facts as {@code key=value}, text in single quotes ({@code format='i'}). The contract
- * is {@code docs/contract.md} in the repository ("How bufferbridge refuses").
+ * One kind of refusal, one exception type, as everywhere in {@linkplain io.bufferbridge.view this
+ * package}; the {@code to…Array} copies throw {@link OutOfMemoryError} when the elements do not
+ * fit a Java array.
  *
  * <h2>Equality</h2>
- * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==}: values are compared after
- * unpacking, formats may differ, and NaN is unequal to itself. {@link #equals(Object)} keeps
- * Java's contract instead, as {@link ByteBuffer#equals} does: two live views are equal when their
- * layouts and shapes are equal and their elements' bytes are equal, so a view holding NaN equals
- * itself. Neither copies the elements: a valid view of 2^80 elements with zero strides compares
- * and hashes in the time of its distinct elements. Because the bytes can be written, a view's hash
- * code can change; do not keep views of changing memory in hash-based collections.
+ * {@link #contentEquals(BufferView)} is Python's {@code memoryview ==} (unpacked values, NaN
+ * unequal to itself); {@link #equals(Object)} keeps Java's contract, as {@link ByteBuffer#equals}
+ * does (layouts, shapes and element bytes). Neither copies the elements. Because the bytes can be
+ * written, a view's hash code can change: do not keep views of changing memory in hash sets.
  */
 public final class BufferView implements BufferExporter, AutoCloseable {
     private final MemorySegment memory;
@@ -163,16 +151,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * Builds a view of {@code memory} that runs {@code onRelease} once, when it and every view
-     * derived from it have been released.
+     * Builds a view of {@code memory}, as {@link #of(MemorySegment, long, String, long, long[],
+     * long[], boolean)} does, that runs {@code onRelease} once, when it and every view derived
+     * from it have been released.
      *
-     * @param memory the memory every element lies in
-     * @param offset byte offset in {@code memory} of element (0,…,0)
-     * @param format a PEP 3118 format string
-     * @param itemsize bytes per element: the format's {@code struct} or NumPy itemsize
-     * @param shape the dimensions
-     * @param strides bytes between neighbours along each axis
-     * @param readOnly whether writes are refused
      * @param onRelease run once after the last release; may be null
      * @return a new root view
      * @throws InvalidViewException under the conditions of
@@ -235,13 +217,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * {@return a writable view of the array with a shape, format {@code h}, no copy}
+     * {@return a writable view of the array with a shape, format {@code h}, no copy}, as
+     * {@link #ofArray(byte[], Order, long...)}
      *
-     * @param array the elements, in {@code order}
-     * @param order {@link Order#C} or {@link Order#F}
-     * @param shape the dimensions; their product must be the array's length
-     * @throws InvalidViewException if the product of {@code shape} is not the array's length or
-     *     {@code order} is {@link Order#A}
+     * @throws InvalidViewException as {@link #ofArray(byte[], Order, long...)}
      */
     public static BufferView ofArray(short[] array, Order order, long... shape) {
         return ofHeap(MemorySegment.ofArray(array), "h", 2, array.length, order, shape);
@@ -253,13 +232,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * {@return a writable view of the array with a shape, format {@code H}, no copy}
+     * {@return a writable view of the array with a shape, format {@code H}, no copy}, as
+     * {@link #ofArray(byte[], Order, long...)}
      *
-     * @param array the elements, in {@code order}
-     * @param order {@link Order#C} or {@link Order#F}
-     * @param shape the dimensions; their product must be the array's length
-     * @throws InvalidViewException if the product of {@code shape} is not the array's length or
-     *     {@code order} is {@link Order#A}
+     * @throws InvalidViewException as {@link #ofArray(byte[], Order, long...)}
      */
     public static BufferView ofArray(char[] array, Order order, long... shape) {
         return ofHeap(MemorySegment.ofArray(array), "H", 2, array.length, order, shape);
@@ -271,13 +247,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * {@return a writable view of the array with a shape, format {@code i}, no copy}
+     * {@return a writable view of the array with a shape, format {@code i}, no copy}, as
+     * {@link #ofArray(byte[], Order, long...)}
      *
-     * @param array the elements, in {@code order}
-     * @param order {@link Order#C} or {@link Order#F}
-     * @param shape the dimensions; their product must be the array's length
-     * @throws InvalidViewException if the product of {@code shape} is not the array's length or
-     *     {@code order} is {@link Order#A}
+     * @throws InvalidViewException as {@link #ofArray(byte[], Order, long...)}
      */
     public static BufferView ofArray(int[] array, Order order, long... shape) {
         return ofHeap(MemorySegment.ofArray(array), "i", 4, array.length, order, shape);
@@ -289,13 +262,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * {@return a writable view of the array with a shape, format {@code q}, no copy}
+     * {@return a writable view of the array with a shape, format {@code q}, no copy}, as
+     * {@link #ofArray(byte[], Order, long...)}
      *
-     * @param array the elements, in {@code order}
-     * @param order {@link Order#C} or {@link Order#F}
-     * @param shape the dimensions; their product must be the array's length
-     * @throws InvalidViewException if the product of {@code shape} is not the array's length or
-     *     {@code order} is {@link Order#A}
+     * @throws InvalidViewException as {@link #ofArray(byte[], Order, long...)}
      */
     public static BufferView ofArray(long[] array, Order order, long... shape) {
         return ofHeap(MemorySegment.ofArray(array), "q", 8, array.length, order, shape);
@@ -307,13 +277,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * {@return a writable view of the array with a shape, format {@code f}, no copy}
+     * {@return a writable view of the array with a shape, format {@code f}, no copy}, as
+     * {@link #ofArray(byte[], Order, long...)}
      *
-     * @param array the elements, in {@code order}
-     * @param order {@link Order#C} or {@link Order#F}
-     * @param shape the dimensions; their product must be the array's length
-     * @throws InvalidViewException if the product of {@code shape} is not the array's length or
-     *     {@code order} is {@link Order#A}
+     * @throws InvalidViewException as {@link #ofArray(byte[], Order, long...)}
      */
     public static BufferView ofArray(float[] array, Order order, long... shape) {
         return ofHeap(MemorySegment.ofArray(array), "f", 4, array.length, order, shape);
@@ -325,13 +292,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     }
 
     /**
-     * {@return a writable view of the array with a shape, format {@code d}, no copy}
+     * {@return a writable view of the array with a shape, format {@code d}, no copy}, as
+     * {@link #ofArray(byte[], Order, long...)}
      *
-     * @param array the elements, in {@code order}
-     * @param order {@link Order#C} or {@link Order#F}
-     * @param shape the dimensions; their product must be the array's length
-     * @throws InvalidViewException if the product of {@code shape} is not the array's length or
-     *     {@code order} is {@link Order#A}
+     * @throws InvalidViewException as {@link #ofArray(byte[], Order, long...)}
      */
     public static BufferView ofArray(double[] array, Order order, long... shape) {
         return ofHeap(MemorySegment.ofArray(array), "d", 8, array.length, order, shape);
@@ -344,10 +308,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param array the values
      */
     public static BufferView ofArray(boolean[] array) {
-        byte[] bytes = new byte[array.length];
-        for (int k = 0; k < array.length; k++) {
-            bytes[k] = (byte) (array[k] ? 1 : 0);
-        }
+        byte[] bytes = JavaArrays.toBytes(array);
         return ofHeap(MemorySegment.ofArray(bytes), "?", 1, bytes.length, Order.C, new long[] {bytes.length});
     }
 
@@ -520,15 +481,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     private void ensureAlive() {
         if (released) {
-            throw new IllegalStateException("operation on a released view: format=" + Messages.quote(format.text())
-                    + " shape=" + Arrays.toString(shape));
+            throw Messages.released(format, shape);
         }
     }
 
     private void ensureWritable(String what) {
         ensureAlive();
         if (readOnly) {
-            throw new BufferException("view is read-only: " + what + " refused: format=" + Messages.quote(format.text()));
+            throw Messages.readOnly(what, format);
         }
     }
 
@@ -549,11 +509,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @return the element's value
      * @throws IndexOutOfBoundsException if the number of coordinates is not {@link #ndim()} or a
      *     coordinate is outside its dimension
-     * @throws IllegalStateException if the view has been released
      */
     public Object get(long... index) {
         ensureAlive();
-        return read(format.element(), position(index));
+        return ElementCodec.read(memory, position(index), format.element());
     }
 
     /**
@@ -563,7 +522,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @return the value
      * @throws UnsupportedOperationException if the format is not a single integer or {@code ?}
      * @throws IndexOutOfBoundsException if the index is outside the view
-     * @throws IllegalStateException if the view has been released
      */
     public long getLong(long... index) {
         ensureAlive();
@@ -577,7 +535,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @return the value
      * @throws UnsupportedOperationException if the format is not a single real or integer value
      * @throws IndexOutOfBoundsException if the index is outside the view
-     * @throws IllegalStateException if the view has been released
      */
     public double getDouble(long... index) {
         // The element loop's path, small enough to inline: a non-negative index inside a 1-D
@@ -608,7 +565,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws UnsupportedOperationException if the format holds a code that cannot be written
      *     ({@code w}, {@code g}, complex)
      * @throws IndexOutOfBoundsException if the index is outside the view
-     * @throws IllegalStateException if the view has been released
      */
     public void set(Object value, long... index) {
         ensureWritable("set");
@@ -623,7 +579,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws BufferException if the view is read-only
      * @throws UnsupportedOperationException if the format is not a single integer or {@code ?}
      * @throws IndexOutOfBoundsException if the index is outside the view
-     * @throws IllegalStateException if the view has been released
      */
     public void setLong(long value, long... index) {
         ensureWritable("setLong");
@@ -638,23 +593,16 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws BufferException if the view is read-only
      * @throws UnsupportedOperationException if the format is not {@code e}, {@code f} or {@code d}
      * @throws IndexOutOfBoundsException if the index is outside the view
-     * @throws IllegalStateException if the view has been released
      */
     public void setDouble(double value, long... index) {
         ensureWritable("setDouble");
         ElementCodec.writeReal(memory, position(index), TypedAccess.writableReal(format, "setDouble"), value);
     }
 
-    private Object read(Element e, long pos) {
-        return ElementCodec.read(memory, pos, e);
-    }
-
     /**
      * {@return the view's values as nested lists, as {@code memoryview.tolist()} gives them}: the
      * single value for a 0-d view, else one list level per dimension; elements as {@link #get}
      * returns them (records as lists of fields).
-     *
-     * @throws IllegalStateException if the view has been released
      */
     public Object toList() {
         ensureAlive();
@@ -673,16 +621,11 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * {@link Order#A}, Fortran order when the view is Fortran- but not C-contiguous, else C order.
      *
      * @param order C, F or A
-     * @throws IllegalStateException if the view has been released
      * @throws OutOfMemoryError if the bytes do not fit a Java array
      */
     public byte[] toBytes(Order order) {
         ensureAlive();
-        long length = byteLength();
-        if (length > Integer.MAX_VALUE - 8) {
-            throw new OutOfMemoryError("view too large for a byte[]: bytes=" + length);
-        }
-        byte[] out = new byte[(int) length];
+        byte[] out = JavaArrays.newByteArray(byteLength());
         copyTo(MemorySegment.ofArray(out), 0, order);
         return out;
     }
@@ -694,7 +637,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param targetOffset byte offset in {@code target}
      * @param order C, F, or A as in {@link #toBytes(Order)}
      * @throws IndexOutOfBoundsException if {@code target} is too small
-     * @throws IllegalStateException if the view has been released
      */
     public void copyTo(MemorySegment target, long targetOffset, Order order) {
         ensureAlive();
@@ -718,7 +660,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      *
      * @param other another view
      * @return whether the contents are equal
-     * @throws IllegalStateException if either view has been released
      */
     public boolean contentEquals(BufferView other) {
         ensureAlive();
@@ -759,40 +700,30 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     @Override
     public String toString() {
-        return "BufferView[format=" + Messages.quote(format.text()) + " itemsize=" + itemsize + " shape=" + Arrays.toString(shape)
-                + " strides=" + Arrays.toString(strides) + " offset=" + offset + " readonly=" + readOnly
-                + (released ? " released" : "") + "]";
+        return Messages.describe(format, itemsize, shape, strides, offset, readOnly, released);
     }
 
     // ---------------------------------------------------------------- derived views
 
-    private BufferView derive(long newOffset, Format newFormat, long newItemsize, long[] newShape, long[] newStrides,
-            boolean newReadOnly) {
+    private BufferView derive(Derived geometry, Format newFormat, long newItemsize, boolean newReadOnly) {
         lifetime.retain();
-        return new BufferView(memory, newOffset, newFormat, newItemsize, newShape, newStrides, newReadOnly,
-                flags & (newReadOnly ? ~BufferFlags.WRITABLE : ~0), lifetime);
+        return new BufferView(memory, geometry.offset(), newFormat, newItemsize, geometry.shape(), geometry.strides(),
+                newReadOnly, flags & (newReadOnly ? ~BufferFlags.WRITABLE : ~0), lifetime);
     }
 
     /**
      * {@return a read-only view of the same elements, sharing this view's memory and lifetime}
-     *
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asReadOnly() {
         ensureAlive();
-        return derive(offset, format, itemsize, shape.clone(), strides.clone(), true);
+        return derive(new Derived(offset, shape.clone(), strides.clone()), format, itemsize, true);
     }
 
     /**
-     * Slices axis 0 as Python's {@code m[start:stop:step]} does.
+     * Slices axis 0 as Python's {@code m[start:stop:step]} does: {@link #asSlice(int, long, long,
+     * long)} on axis 0; {@code Long.MAX_VALUE}/{@code Long.MIN_VALUE} stand for an omitted bound.
      *
-     * @param start first index (negative counts from the end; clamped as Python clamps)
-     * @param stop index to stop before (likewise); {@code Long.MAX_VALUE}/{@code Long.MIN_VALUE}
-     *     stand for an omitted bound
-     * @param step distance between taken indices, negative to go backwards, never 0
-     * @return a view sharing this view's memory and lifetime
      * @throws InvalidViewException if the view is 0-d or {@code step} is 0
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asSlice(long start, long stop, long step) {
         return asSlice(0, start, stop, step);
@@ -807,28 +738,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param step distance between taken indices, negative to go backwards, never 0
      * @return a view sharing this view's memory and lifetime
      * @throws InvalidViewException if {@code axis} is not an axis of the view or {@code step} is 0
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asSlice(int axis, long start, long stop, long step) {
         ensureAlive();
-        checkAxis(axis, "slice");
-        if (step == 0) {
-            throw new InvalidViewException("slice step cannot be zero: axis=" + axis);
-        }
-        long[] slice = Bounds.slice(shape[axis], start, stop, step);
-        long count = slice[1];
-        long[] newShape = shape.clone();
-        long[] newStrides = strides.clone();
-        newShape[axis] = count;
-        newStrides[axis] = Bounds.sliceStride(strides[axis], step, count);
-        long newOffset = count > 0 ? offset + slice[0] * strides[axis] : offset;
-        return derive(newOffset, format, itemsize, newShape, newStrides, readOnly);
-    }
-
-    private void checkAxis(int axis, String what) {
-        if (axis < 0 || axis >= shape.length) {
-            throw new InvalidViewException(what + " axis out of range: axis=" + axis + " ndim=" + shape.length);
-        }
+        return derive(Derived.slice(offset, shape, strides, axis, start, stop, step), format, itemsize, readOnly);
     }
 
     /**
@@ -839,28 +752,18 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @return a view of one dimension fewer, sharing this view's memory and lifetime
      * @throws InvalidViewException if {@code axis} is not an axis of the view
      * @throws IndexOutOfBoundsException if {@code index} is outside the axis
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asIndex(int axis, long index) {
         ensureAlive();
-        checkAxis(axis, "index");
-        long i = Bounds.index(axis, index, shape[axis]);
-        return derive(offset + i * strides[axis], format, itemsize, Bounds.without(shape, axis),
-                Bounds.without(strides, axis), readOnly);
+        return derive(Derived.index(offset, shape, strides, axis, index), format, itemsize, readOnly);
     }
 
     /**
      * {@return the view with its axes reversed (NumPy's {@code .T}), sharing memory and lifetime}
-     *
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asTransposed() {
         ensureAlive();
-        int[] axes = new int[shape.length];
-        for (int k = 0; k < axes.length; k++) {
-            axes[k] = axes.length - 1 - k;
-        }
-        return asPermuted(axes);
+        return derive(Derived.transpose(offset, shape, strides), format, itemsize, readOnly);
     }
 
     /**
@@ -870,18 +773,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @param axes a permutation of {@code 0 … ndim-1}
      * @return a view sharing this view's memory and lifetime
      * @throws InvalidViewException if {@code axes} is not a permutation of the view's axes
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asPermuted(int... axes) {
         ensureAlive();
-        Bounds.checkPermutation(axes, shape.length);
-        long[] newShape = new long[axes.length];
-        long[] newStrides = new long[axes.length];
-        for (int k = 0; k < axes.length; k++) {
-            newShape[k] = shape[axes[k]];
-            newStrides[k] = strides[axes[k]];
-        }
-        return derive(offset, format, itemsize, newShape, newStrides, readOnly);
+        return derive(Derived.permute(offset, shape, strides, axes), format, itemsize, readOnly);
     }
 
     /**
@@ -896,7 +791,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws InvalidViewException as CPython refuses: a view of ndim other than 1 with a zero in
      *     its shape; a destination format that is not a native single character; a cast between
      *     two non-byte formats; a length that is not a multiple of the new itemsize
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asCast(String format) {
         return cast(format, null);
@@ -914,7 +808,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws InvalidViewException as CPython refuses: the conditions of {@link #asCast(String)}, a
      *     zero in this view's shape, more than 64 dimensions, neither side 1-D, a dimension that is
      *     not positive, or {@code product(shape) * itemsize} not the byte length
-     * @throws IllegalStateException if the view has been released
      */
     public BufferView asCast(String format, long... shape) {
         return cast(format, Objects.requireNonNull(shape, "shape"));
@@ -924,8 +817,8 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         ensureAlive();
         Objects.requireNonNull(destination, "format");
         Cast cast = Cast.of(format, shape, strides, cContiguous, byteLength(), destination, newShape);
-        return derive(offset, cast.format(), cast.itemsize(), cast.shape(),
-                Bounds.cStrides(cast.itemsize(), cast.shape()), readOnly);
+        return derive(new Derived(offset, cast.shape(), Bounds.cStrides(cast.itemsize(), cast.shape())), cast.format(),
+                cast.itemsize(), readOnly);
     }
 
     // ---------------------------------------------------------------- exporter
@@ -939,7 +832,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws BufferException if the request asks for writing and the view is read-only, asks for a
      *     contiguity the layout does not have, omits {@link BufferFlags#STRIDES} for a layout that
      *     is not C-contiguous, or asks for {@link BufferFlags#FORMAT} without {@link BufferFlags#ND}
-     * @throws IllegalStateException if the view has been released
      */
     @Override
     public synchronized BufferView getBuffer(int flags) {
@@ -961,8 +853,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * after this view and every view derived from it have been released. For code that hands the
      * memory's address to native code (an export); a hold is not a view and does not count as an
      * export, so it never stops this view from being released.
-     *
-     * @throws IllegalStateException if the view has been released
      */
     public synchronized MemoryHold hold() {
         ensureAlive();
@@ -1003,7 +893,6 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * bytes, read-only when the view is}; it shares this view's memory
      *
      * @throws BufferException if the view is not C-contiguous
-     * @throws IllegalStateException if the view has been released
      */
     public MemorySegment asSegment() {
         ensureAlive();
@@ -1023,25 +912,14 @@ public final class BufferView implements BufferExporter, AutoCloseable {
      * @throws UnsupportedOperationException if its memory is a Java array other than
      *     {@code byte[]} (a {@code ByteBuffer} can share only those, as
      *     {@link MemorySegment#asByteBuffer()} says)
-     * @throws IllegalStateException if the view has been released
      */
     public ByteBuffer asByteBuffer() {
-        MemorySegment segment = asSegment();
-        try {
-            return segment.asByteBuffer().order(ByteOrder.nativeOrder());
-        } catch (UnsupportedOperationException e) {
-            throw new UnsupportedOperationException("asByteBuffer shares only byte[] and native memory, use"
-                    + " asSegment() or toBytes(): memory="
-                    + segment.heapBase().map(o -> o.getClass().getSimpleName()).orElse("?"), e);
-        }
+        return JavaArrays.asByteBuffer(asSegment());
     }
 
     /**
      * {@return a copy of the elements in C order, for a 1-byte integer format}
-     *
      * @throws UnsupportedOperationException if the format is not a 1-byte integer
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public byte[] toByteArray() {
         ensureAlive();
@@ -1051,10 +929,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for a 2-byte integer format}
-     *
      * @throws UnsupportedOperationException if the format is not a 2-byte integer
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public short[] toShortArray() {
         ensureAlive();
@@ -1063,10 +938,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for a 2-byte integer format, as UTF-16 units}
-     *
      * @throws UnsupportedOperationException if the format is not a 2-byte integer
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public char[] toCharArray() {
         ensureAlive();
@@ -1075,10 +947,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for a 4-byte integer format}
-     *
      * @throws UnsupportedOperationException if the format is not a 4-byte integer
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public int[] toIntArray() {
         ensureAlive();
@@ -1087,10 +956,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for an 8-byte integer format}
-     *
      * @throws UnsupportedOperationException if the format is not an 8-byte integer
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public long[] toLongArray() {
         ensureAlive();
@@ -1099,10 +965,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for format {@code f} (any byte order)}
-     *
      * @throws UnsupportedOperationException if the format is not {@code f}
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public float[] toFloatArray() {
         ensureAlive();
@@ -1111,10 +974,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for format {@code d} (any byte order)}
-     *
      * @throws UnsupportedOperationException if the format is not {@code d}
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public double[] toDoubleArray() {
         ensureAlive();
@@ -1123,10 +983,7 @@ public final class BufferView implements BufferExporter, AutoCloseable {
 
     /**
      * {@return a copy of the elements in C order, for format {@code ?}}
-     *
      * @throws UnsupportedOperationException if the format is not {@code ?}
-     * @throws OutOfMemoryError if the elements do not fit a Java array
-     * @throws IllegalStateException if the view has been released
      */
     public boolean[] toBooleanArray() {
         ensureAlive();

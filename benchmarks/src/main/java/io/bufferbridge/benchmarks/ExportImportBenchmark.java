@@ -1,6 +1,7 @@
 package io.bufferbridge.benchmarks;
 
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
@@ -99,7 +100,7 @@ public class ExportImportBenchmark {
         structs.close();
         view.close();
         buffer.close();
-        Checks.require(ArrowExporter.liveCount() == 0 && ArrowImporter.liveCount() == 0, "exports or imports leaked");
+        Checks.require(ArrowDiagnostics.snapshot().liveExports() == 0 && ArrowDiagnostics.snapshot().liveImports() == 0, "exports or imports leaked");
     }
 
     /** Ours: new C structs, export the view into them, import them back, release. */

@@ -1,8 +1,7 @@
 package io.bufferbridge.benchmarks;
 
 import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.table.ArrowTables;
 import io.bufferbridge.arrow.table.Column;
@@ -110,7 +109,7 @@ public class TableExportImportBenchmark {
         allocator.close();
         table.close();
         memory.close();
-        Checks.require(ArrowExporter.liveCount() == 0 && ArrowImporter.liveCount() == 0, "exports or imports leaked");
+        Checks.require(ArrowDiagnostics.snapshot().liveExports() == 0 && ArrowDiagnostics.snapshot().liveImports() == 0, "exports or imports leaked");
     }
 
     /** Ours: new C structs, export the table as a batch, import it back, release. */

@@ -4,7 +4,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
- * The PEP 3118 format SPEC §2 gives a foreign Arrow type once extension types and metadata are
+ * The PEP 3118 format docs/contract.md §2 gives a foreign Arrow type once extension types and metadata are
  * gone (what a peer such as DuckDB keeps): the storage type's canonical format, fixed-size list
  * sizes becoming dimensions rather than part of the format.
  */

@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * One corpus case (SPEC §4): a view as its exporter reported it, the exporter's memory, the
+ * One corpus case (docs/contract.md §4): a view as its exporter reported it, the exporter's memory, the
  * expected logical bytes and, optionally, values.
  *
  * @param id unique name

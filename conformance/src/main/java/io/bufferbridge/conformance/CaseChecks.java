@@ -17,7 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The checks of SPEC §3 and §4 on a view that came back from a round trip. Each returns null when
+ * The checks of docs/contract.md §3 and §4 on a view that came back from a round trip. Each returns null when
  * the check holds, else the first difference as {@code key=value} facts.
  */
 public final class CaseChecks {

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads corpus files in the JSON Lines format of SPEC §4. A malformed line becomes a
+ * Reads corpus files in the JSON Lines format of docs/contract.md §4. A malformed line becomes a
  * {@link CorpusProblem} naming its file and line, and reading goes on.
  *
  * @param cases the cases read, in file order

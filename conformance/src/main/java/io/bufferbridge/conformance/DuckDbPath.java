@@ -1,6 +1,5 @@
 package io.bufferbridge.conformance;
 
-import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.arrow.table.DuckDbTables;
@@ -46,7 +45,7 @@ import org.duckdb.DuckDBResultSet;
  * A tensor whose permutation is not the identity comes back without it, as its storage: the
  * elements in memory order, compared as such.
  */
-final class DuckDbPath implements RoundTripPath {
+final class DuckDbPath extends PeerPath {
     private final BufferAllocator root = new RootAllocator();
     private final Connection connection;
     private final String unavailable;
@@ -76,33 +75,27 @@ final class DuckDbPath implements RoundTripPath {
     }
 
     @Override
-    public Outcome run(Case c) {
-        if (unavailable != null) {
-            return Outcome.skip(unavailable);
-        }
-        try (Arena arena = Arena.ofConfined(); BufferAllocator allocator = root.newChildAllocator(c.id(), 0, Long.MAX_VALUE)) {
-            BufferView view = c.view(arena);
+    Reply exchange(Case c, BufferView view, io.bufferbridge.arrow.c.ArrowSchema schema,
+            io.bufferbridge.arrow.c.ArrowArray array, Arena arena) {
+        try (BufferAllocator allocator = root.newChildAllocator(c.id(), 0, Long.MAX_VALUE)) {
             try {
-                return run(c, view, allocator);
+                return new Reply.Checked(run(c, view, schema, array, allocator));
             } finally {
-                view.close();
                 // DuckDB's result was imported: its release waits for an epoch, and the
                 // allocator must not close before it ran.
                 ForeignMemory.flushReleases();
             }
         } catch (IllegalStateException e) {
-            return Outcome.fail("Arrow memory left behind: " + e.getMessage());
+            return new Reply.Checked(Outcome.fail("Arrow memory left behind: " + e.getMessage()));
         }
     }
 
-    private Outcome run(Case c, BufferView view, BufferAllocator allocator) {
+    private Outcome run(Case c, BufferView view, io.bufferbridge.arrow.c.ArrowSchema exportedSchema,
+            io.bufferbridge.arrow.c.ArrowArray exportedArray, BufferAllocator allocator) {
         Field sent;
-        FieldVector vector;
-        try (ArrowSchema schema = ArrowSchema.allocateNew(allocator); ArrowArray array = ArrowArray.allocateNew(allocator)) {
-            ArrowExporter.exportView(view, io.bufferbridge.arrow.c.ArrowSchema.wrap(schema.memoryAddress()),
-                    io.bufferbridge.arrow.c.ArrowArray.wrap(array.memoryAddress()));
-            vector = Data.importVector(allocator, array, schema, null);
-        }
+        // Arrow Java reads the export in place and moves it (PeerPath releases it if it did not).
+        FieldVector vector = Data.importVector(allocator, ArrowArray.wrap(exportedArray.address()),
+                ArrowSchema.wrap(exportedSchema.address()), null);
         sent = vector.getField();
         boolean blobs = storage(sent.getType()) instanceof ArrowType.FixedSizeBinary;
         String why = blobs ? null : unsupported(sent);

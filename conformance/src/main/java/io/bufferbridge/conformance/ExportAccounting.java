@@ -1,42 +1,47 @@
 package io.bufferbridge.conformance;
 
 import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowExporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
 
 /**
- * A snapshot of bufferbridge's export counters, taken before a case, so that a path can check
- * after it that each release callback ran exactly once and no export memory was left behind.
+ * A snapshot of bufferbridge's export and import counters ({@link ArrowDiagnostics}), taken before
+ * a case, so that a path can check after it that each release callback ran exactly once and no
+ * export memory or import was left behind.
  *
  * @param releases root release callbacks run so far
  * @param spurious release callbacks run on an already released struct so far
  * @param live export struct trees not yet freed
+ * @param imports imports still holding memory
  */
-record ExportAccounting(long releases, long spurious, int live) {
+record ExportAccounting(long releases, long spurious, int live, int imports) {
 
     static ExportAccounting snapshot() {
         // Releases deferred by earlier cases' epochs run now, not inside this case's count.
         ForeignMemory.flushReleases();
-        return new ExportAccounting(ArrowExporter.releaseCount(), ArrowExporter.spuriousReleaseCount(),
-                ArrowExporter.liveCount());
+        ArrowDiagnostics d = ArrowDiagnostics.snapshot();
+        return new ExportAccounting(d.exportReleases(), d.spuriousExportReleases(), d.liveExports(), d.liveImports());
     }
 
     /** {@return null when exactly one schema and one array release ran since the snapshot, else what differs} */
     String difference() {
         // An import's release of our export waits for its epoch (ForeignMemory.view): run it.
         ForeignMemory.flushReleases();
-        long ran = ArrowExporter.releaseCount() - releases;
+        ArrowDiagnostics d = ArrowDiagnostics.snapshot();
+        long ran = d.exportReleases() - releases;
         if (ran != 2) {
             return "release callbacks: expected=2 (schema and array) ran=" + ran;
         }
-        if (ArrowExporter.spuriousReleaseCount() != spurious) {
+        if (d.spuriousExportReleases() != spurious) {
             return "a release callback ran on an already released struct";
         }
-        int left = ArrowExporter.liveCount() - live;
-        return left == 0 ? null : "export memory left behind: live=" + left;
+        if (d.liveExports() != live) {
+            return "export memory left behind: live=" + (d.liveExports() - live);
+        }
+        return d.liveImports() == imports ? null : "imports left live: " + (d.liveImports() - imports);
     }
 
     /** What a path does with a case's export: the first difference found, or null. */
@@ -47,25 +52,14 @@ record ExportAccounting(long releases, long spurious, int live) {
 
     /**
      * {@return the outcome of a path that exports the case's view and hands the pair to
-     * {@code exchange}}: the case's memory and the structs live in one arena, freed only after the
-     * view is released and every deferred release of it has run; then every release callback must
-     * have run exactly once
+     * {@code exchange}}, with {@link PeerPath}'s export, accounting and release of what the
+     * exchange left; for a path that checks what comes back itself (a new path extends
+     * {@link PeerPath} and lets it import and check)
      */
     static Outcome exported(Case c, Exchange exchange) {
-        ExportAccounting before = snapshot();
-        String difference;
-        try (Arena arena = Arena.ofConfined()) {
-            BufferView view = c.view(arena);
-            ArrowSchema schema = ArrowSchema.allocate(arena);
-            ArrowArray array = ArrowArray.allocate(arena);
-            ArrowExporter.exportView(view, schema, array);
-            difference = exchange.run(view, schema, array, arena);
-            view.close();
-            ForeignMemory.flushReleases();
-        }
-        if (difference == null) {
-            difference = before.difference();
-        }
-        return difference == null ? Outcome.pass() : Outcome.fail(difference);
+        return PeerPath.of("exchange", (k, view, schema, array, arena) -> {
+            String difference = exchange.run(view, schema, array, arena);
+            return new PeerPath.Reply.Checked(difference == null ? Outcome.pass() : Outcome.fail(difference));
+        }).run(c);
     }
 }

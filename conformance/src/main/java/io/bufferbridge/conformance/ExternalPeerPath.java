@@ -1,7 +1,6 @@
 package io.bufferbridge.conformance;
 
 import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferView;
 import java.lang.foreign.Arena;
@@ -20,9 +19,9 @@ import java.nio.file.Path;
  * exporting {@code bb_conformance_peer} as {@code bufferbridge.h} declares it
  * ({@code bb_conformance_peer_fn}), given on the command line as {@code --peer NAME=path}. Each
  * case is exported, handed over to the peer, and the pair it returns is imported and checked as
- * the built-in paths' are, with every release callback counted.
+ * the built-in paths' are, with every release callback counted ({@link PeerPath}).
  */
-final class ExternalPeerPath implements RoundTripPath {
+final class ExternalPeerPath extends PeerPath {
     static final String SYMBOL = "bb_conformance_peer";
     /** {@code struct bb_error { char message[1024]; }} */
     static final long ERROR_SIZE = 1024;
@@ -75,11 +74,7 @@ final class ExternalPeerPath implements RoundTripPath {
     }
 
     @Override
-    public Outcome run(Case c) {
-        return ExportAccounting.exported(c, (view, schema, array, arena) -> exchange(c, view, schema, array, arena));
-    }
-
-    private String exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
+    Reply exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
         ArrowSchema outSchema = ArrowSchema.allocate(arena);
         ArrowArray outArray = ArrowArray.allocate(arena);
         MemorySegment error = arena.allocate(ERROR_SIZE);
@@ -90,24 +85,23 @@ final class ExternalPeerPath implements RoundTripPath {
         } catch (Throwable t) {
             throw new IllegalStateException("peer " + name + " could not be called: " + t, t);
         }
-        String difference;
+        String difference = null;
         if (rc != 0) {
             difference = "peer " + name + " returned " + rc + ": " + error.getString(0, StandardCharsets.UTF_8);
         } else if (outSchema.isReleased() || outArray.isReleased()) {
             difference = "peer " + name + " returned 0 but no pair: schema.released=" + outSchema.isReleased()
                     + " array.released=" + outArray.isReleased();
-        } else {
-            difference = CaseChecks.imported(c, view, ArrowImporter.importPair(outSchema, outArray));
+        } else if (!schema.isReleased() || !array.isReleased()) {
+            // A peer must take the pair over, whatever it answered (PeerPath releases what it left).
+            difference = "peer " + name + " did not take the exported pair over";
         }
-        // A peer must take the pair over, whatever it answered; one that did not is wrong, and the
-        // pair is released here so that nothing leaks.
-        if (!schema.isReleased() || !array.isReleased()) {
-            difference = difference != null ? difference : "peer " + name + " did not take the exported pair over";
-            if (!schema.isReleased()) {
-                ArrowImporter.importPair(schema, array).view().close();
-            }
+        if (difference == null) {
+            return new Reply.Pair(outSchema, outArray, null);
         }
-        return difference;
+        // Whatever the peer handed back with a failure is released, once.
+        releaseIfLive(outSchema.segment(), outSchema.isReleased() ? null : outSchema.releaseCallback());
+        releaseIfLive(outArray.segment(), outArray.isReleased() ? null : outArray.releaseCallback());
+        return new Reply.Checked(Outcome.fail(difference));
     }
 
     @Override

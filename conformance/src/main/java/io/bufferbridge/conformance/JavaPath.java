@@ -1,13 +1,17 @@
 package io.bufferbridge.conformance;
 
-import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.view.BufferView;
+import java.lang.foreign.Arena;
 
 /**
  * The {@code java} path: export the case's view into C structs in native memory and import them
- * back, in-process. Checks SPEC §3, zero-copy by address, the values, and that both release
- * callbacks ran exactly once and nothing of the export is left.
+ * back, in-process. {@link PeerPath} checks the round trip ({@code docs/contract.md} §3), zero-copy
+ * by address, the values, and that both release callbacks ran exactly once and nothing of the
+ * export is left.
  */
-final class JavaPath implements RoundTripPath {
+final class JavaPath extends PeerPath {
 
     @Override
     public String name() {
@@ -15,8 +19,8 @@ final class JavaPath implements RoundTripPath {
     }
 
     @Override
-    public Outcome run(Case c) {
-        return ExportAccounting.exported(c,
-                (view, schema, array, arena) -> CaseChecks.imported(c, view, ArrowImporter.importPair(schema, array)));
+    Reply exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
+        // No peer: the exported pair itself is imported back.
+        return new Reply.Pair(schema, array, null);
     }
 }

@@ -1,22 +1,12 @@
 package io.bufferbridge.conformance;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
-import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
-import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.HexFormat;
 
 /**
@@ -24,17 +14,16 @@ import java.util.HexFormat;
  * ({@link PyArrowPython}), imports the case's export ({@code pa.Field._import_from_c},
  * {@code pa.Array._import_from_c}), runs {@code validate(full=True)} and checks it against NumPy's
  * own view of the case (rebuilt with {@code np.ndarray(shape, dtype, buffer, offset, strides)}):
- * the Arrow type of SPEC §2, the {@code bufferbridge.*} field metadata, the values
+ * the Arrow type of docs/contract.md §2, the {@code bufferbridge.*} field metadata, the values
  * ({@code to_numpy_ndarray()} for tensors, with the case's strides when zero-copy;
  * {@code to_numpy(zero_copy_only=False)} otherwise). pyarrow then exports the field and array
- * again ({@code _export_to_c}) and Java imports them: the SPEC §3 round trip, zero-copy by address,
- * every release once, and neither side's memory left behind ({@code pa.total_allocated_bytes()},
- * the live counts of export and import).
+ * again ({@code _export_to_c}) and {@link PeerPath} imports them: the round trip of
+ * {@code docs/contract.md} §3, zero-copy by address, every release once, and neither side's memory
+ * left behind ({@code pa.total_allocated_bytes()}, the live counts of export and import).
  */
-final class PyArrowPath implements RoundTripPath {
-    private static final MethodHandle RELEASE = Linker.nativeLinker().downcallHandle(FunctionDescriptor.ofVoid(ADDRESS));
-
+final class PyArrowPath extends PeerPath {
     private final PyArrowPython python = PyArrowPython.instance();
+    private long pyBefore;
 
     @Override
     public String name() {
@@ -47,97 +36,37 @@ final class PyArrowPath implements RoundTripPath {
     }
 
     @Override
-    public Outcome run(Case c) {
-        if (python == null) {
-            return Outcome.skip(PyArrowPython.unavailable());
-        }
-        long pyBefore = python.call(PyArrowPython.request("allocated")).path("bytes").asLong();
-        long releasesBefore = ArrowExporter.releaseCount();
-        long spuriousBefore = ArrowExporter.spuriousReleaseCount();
-        int liveBefore = ArrowExporter.liveCount();
-        int importsBefore = ArrowImporter.liveCount();
-        Outcome outcome;
-        try (Arena arena = Arena.ofConfined()) {
-            BufferView view = c.view(arena);
-            try {
-                outcome = run(c, view, arena);
-            } finally {
-                view.close();
-                // The case's memory (this arena) goes only after every deferred release of it ran.
-                ForeignMemory.flushReleases();
-            }
-        }
-        if (outcome instanceof Outcome.Fail) {
-            return outcome;
-        }
-        long releases = ArrowExporter.releaseCount() - releasesBefore;
-        if (releases != 2) {
-            return Outcome.fail("release callbacks: expected=2 (schema and array) ran=" + releases);
-        }
-        if (ArrowExporter.spuriousReleaseCount() != spuriousBefore) {
-            return Outcome.fail("a release callback ran on an already released struct");
-        }
-        if (ArrowExporter.liveCount() != liveBefore) {
-            return Outcome.fail("export memory left behind: live=" + (ArrowExporter.liveCount() - liveBefore));
-        }
-        if (ArrowImporter.liveCount() != importsBefore) {
-            return Outcome.fail("imports left live: " + (ArrowImporter.liveCount() - importsBefore));
-        }
-        long pyAfter = python.call(PyArrowPython.request("allocated")).path("bytes").asLong();
-        if (pyAfter != pyBefore) {
-            return Outcome.fail("pyarrow memory left behind: total_allocated_bytes before=" + pyBefore + " after=" + pyAfter);
-        }
-        return outcome;
-    }
-
-    private Outcome run(Case c, BufferView view, Arena arena) {
-        ArrowSchema schema = ArrowSchema.allocate(arena);
-        ArrowArray array = ArrowArray.allocate(arena);
+    Reply exchange(Case c, BufferView view, ArrowSchema schema, ArrowArray array, Arena arena) {
+        pyBefore = python.call(PyArrowPython.request("allocated")).path("bytes").asLong();
         ArrowSchema outSchema = ArrowSchema.allocate(arena);
         ArrowArray outArray = ArrowArray.allocate(arena);
-        ArrowExporter.exportView(view, schema, array);
         ObjectNode request = PyArrowPython.request("check");
         request.put("schema", schema.address()).put("array", array.address())
                 .put("out_schema", outSchema.address()).put("out_array", outArray.address());
         request.set("case", describe(c));
-        JsonNode answer;
-        try {
-            answer = python.call(request);
-        } finally {
-            // pyarrow moves what it imports; whatever it did not take is released here, once
-            release(schema.segment(), schema.isReleased() ? null : schema.release());
-            release(array.segment(), array.isReleased() ? null : array.release());
-        }
+        // pyarrow moves what it imports; PeerPath releases whatever it did not take, once.
+        JsonNode answer = python.call(request);
         String status = answer.path("status").asText();
         if (!answer.path("exported").asBoolean()) {
-            release(outSchema.segment(), outSchema.isReleased() ? null : outSchema.release());
-            release(outArray.segment(), outArray.isReleased() ? null : outArray.release());
-            return switch (status) {
+            releaseIfLive(outSchema.segment(), outSchema.isReleased() ? null : outSchema.releaseCallback());
+            releaseIfLive(outArray.segment(), outArray.isReleased() ? null : outArray.releaseCallback());
+            return new Reply.Checked(switch (status) {
                 case "skip" -> Outcome.skip(answer.path("message").asText());
                 case "fail" -> Outcome.fail("pyarrow: " + answer.path("message").asText());
                 default -> Outcome.fail("pyarrow raised " + answer.path("error").asText() + " "
                         + lastLine(answer.path("traceback").asText()));
-            };
+            });
         }
-        ImportedView imported = ArrowImporter.importPair(outSchema, outArray);
-        BufferView back = imported.view();
-        String difference;
-        try {
-            difference = CaseChecks.roundTrip(c, back, imported.copied());
-            if (difference == null && !imported.copied() && back.elementCount() > 0 && back.address() != view.address()) {
-                difference = "zero-copy through pyarrow came back at another address: exported=0x"
-                        + Long.toHexString(view.address()) + " imported=0x" + Long.toHexString(back.address());
-            }
-            if (difference == null) {
-                difference = CaseChecks.values(c, back);
-            }
-        } finally {
-            back.close();
-        }
-        if (difference != null) {
-            return Outcome.fail("back from pyarrow: " + difference);
-        }
-        return status.equals("pass") ? Outcome.pass() : Outcome.skip(answer.path("message").asText());
+        return new Reply.Pair(outSchema, outArray,
+                status.equals("pass") ? null : Outcome.skip(answer.path("message").asText()));
+    }
+
+    /** pyarrow's own memory is back where it was before the case. */
+    @Override
+    String leftBehind() {
+        long pyAfter = python.call(PyArrowPython.request("allocated")).path("bytes").asLong();
+        return pyAfter == pyBefore ? null
+                : "pyarrow memory left behind: total_allocated_bytes before=" + pyBefore + " after=" + pyAfter;
     }
 
     static ObjectNode describe(Case c) {
@@ -155,18 +84,6 @@ final class PyArrowPath implements RoundTripPath {
         n.put("memory", HexFormat.of().formatHex(c.memory()));
         n.put("logical", HexFormat.of().formatHex(c.logical()));
         return n;
-    }
-
-    /** Runs a struct's release callback, if it is still live. */
-    static void release(MemorySegment struct, MemorySegment callback) {
-        if (callback == null || callback.address() == 0) {
-            return;
-        }
-        try {
-            RELEASE.invokeExact(callback, struct);
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
     }
 
     private static String lastLine(String traceback) {

@@ -2,8 +2,10 @@ package io.bufferbridge.conformance;
 
 /**
  * One way a case can travel out of bufferbridge and back (through C structs in-process, through
- * the native C peer, through DuckDB…). A path checks the SPEC §3 round trip itself and answers an
- * {@link Outcome}; it must release everything it allocated whatever the outcome.
+ * the native C peer, through DuckDB…). A path checks the round trip of {@code docs/contract.md}
+ * §3 and answers an {@link Outcome}; it must release everything it allocated whatever the outcome.
+ * The built-in paths extend {@code PeerPath}, which does the export, the release accounting, the
+ * import and the checks for them, and are registered, one line each, in {@code Paths}.
  */
 public interface RoundTripPath extends AutoCloseable {
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.InvalidViewException;
@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 
 /**
- * Coverage-guided fuzzing of the corpus loader (Issue 8, target 4), one line at a time: the raw
+ * Coverage-guided fuzzing of the corpus loader (one of the fuzz targets .ci/fuzz runs), one line at a time: the raw
  * bytes of a fuzzed line, read as a corpus file would be, give a case or a {@link CorpusProblem},
  * never another exception. A case that describes a valid, small view then goes through the
  * {@code java} round-trip path, which must answer an {@link Outcome} and leave nothing behind.
@@ -52,7 +52,7 @@ class CorpusFuzzTest {
             return;
         }
         ForeignMemory.flushReleases();
-        int live = ArrowImporter.liveCount();
+        int live = ArrowDiagnostics.snapshot().liveImports();
         String precheck = Runner.precheck(c);
         try (JavaPath path = new JavaPath()) {
             Outcome outcome = path.run(c);
@@ -63,6 +63,6 @@ class CorpusFuzzTest {
             }
         }
         ForeignMemory.flushReleases();
-        assertEquals(live, ArrowImporter.liveCount(), "the java path let go of its import");
+        assertEquals(live, ArrowDiagnostics.snapshot().liveImports(), "the java path let go of its import");
     }
 }

@@ -1,5 +1,6 @@
 package io.bufferbridge.conformance;
 
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.ForeignMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * C hands Java a buffer: every built-in corpus case exported by Java, imported in C by
  * {@code bufferbridge.h}'s {@code bb_view_import}, exported again by its {@code bb_view_export}
  * (the native peer's {@code bbpeer_reexport_view}) and imported by Java. What comes back must be
- * what SPEC §3 promises of a round trip: the same format, itemsize, shape, read-only flag, logical
+ * what docs/contract.md §3 promises of a round trip: the same format, itemsize, shape, read-only flag, logical
  * bytes and values; the same strides and the same address when nothing on the way copied, else
  * C-contiguous strides; every release exactly once.
  */
@@ -36,9 +37,9 @@ class HeaderExportCorpusTest {
      */
     private String released(ExportAccounting before, long viewReleasesBefore, long cExports) {
         String d = before.difference();
-        if (d == null && ArrowImporter.liveCount() != 0) {
+        if (d == null && ArrowDiagnostics.snapshot().liveImports() != 0) {
             ForeignMemory.flushReleases();
-            d = "live Java imports: " + ArrowImporter.liveCount();
+            d = "live Java imports: " + ArrowDiagnostics.snapshot().liveImports();
         }
         if (d == null && peer.viewReleases() != viewReleasesBefore + cExports) {
             ForeignMemory.flushReleases();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Soak and concurrency (Issue 8): two threads each run {@value #CYCLES} export/import cycles,
+ * Soak and concurrency, in every mvn verify: two threads each run {@value #CYCLES} export/import cycles,
  * alternately over the {@code java} path (export, import in-process) and the {@code native} path
  * (export, the C peer moves the structs and re-exports them, import); every imported view is
  * handed to the other thread, which reads it and releases it. At the end the exporter's and the
@@ -66,10 +67,10 @@ class SoakTest {
         run(WARMUP, null);
 
         ForeignMemory.flushReleases();
-        long exporterReleases = ArrowExporter.releaseCount();
-        long spurious = ArrowExporter.spuriousReleaseCount();
-        int exporterLive = ArrowExporter.liveCount();
-        int importerLive = ArrowImporter.liveCount();
+        long exporterReleases = ArrowDiagnostics.snapshot().exportReleases();
+        long spurious = ArrowDiagnostics.snapshot().spuriousExportReleases();
+        int exporterLive = ArrowDiagnostics.snapshot().liveExports();
+        int importerLive = ArrowDiagnostics.snapshot().liveImports();
         long peerOriginal = peer.originalReleases();
         long peerSchemas = peer.schemaReleases();
         long peerArrays = peer.arrayReleases();
@@ -83,10 +84,10 @@ class SoakTest {
         long nativeCycles = CYCLES; // every other cycle of each thread
         // every export has a root schema and a root array, each released exactly once
         ForeignMemory.flushReleases();
-        assertEquals(2 * cycles, ArrowExporter.releaseCount() - exporterReleases, "exporter root releases");
-        assertEquals(spurious, ArrowExporter.spuriousReleaseCount(), "no release ran twice");
-        assertEquals(exporterLive, ArrowExporter.liveCount(), "exporter live count back");
-        assertEquals(importerLive, ArrowImporter.liveCount(), "importer live count back");
+        assertEquals(2 * cycles, ArrowDiagnostics.snapshot().exportReleases() - exporterReleases, "exporter root releases");
+        assertEquals(spurious, ArrowDiagnostics.snapshot().spuriousExportReleases(), "no release ran twice");
+        assertEquals(exporterLive, ArrowDiagnostics.snapshot().liveExports(), "exporter live count back");
+        assertEquals(importerLive, ArrowDiagnostics.snapshot().liveImports(), "importer live count back");
         assertEquals(2 * nativeCycles, peer.originalReleases() - peerOriginal, "peer released each original once");
         assertEquals(nativeCycles, peer.schemaReleases() - peerSchemas, "each re-exported schema released once");
         assertEquals(nativeCycles, peer.arrayReleases() - peerArrays, "each re-exported array released once");
@@ -120,8 +121,8 @@ class SoakTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aReaderRacesTheReleaseOfAProducerThatUnmaps() throws Exception {
         ForeignMemory.flushReleases();
-        long exporterReleases = ArrowExporter.releaseCount();
-        int importerLive = ArrowImporter.liveCount();
+        long exporterReleases = ArrowDiagnostics.snapshot().exportReleases();
+        int importerLive = ArrowDiagnostics.snapshot().liveImports();
         ExecutorService reader = Executors.newSingleThreadExecutor();
         long reads = 0;
         UnmappedPages producer = new UnmappedPages();
@@ -173,8 +174,8 @@ class SoakTest {
         } finally {
             reader.shutdownNow();
         }
-        assertEquals(2L * RACE_ROUNDS, ArrowExporter.releaseCount() - exporterReleases, "schema and array once each");
-        assertEquals(importerLive, ArrowImporter.liveCount(), "importer live count back");
+        assertEquals(2L * RACE_ROUNDS, ArrowDiagnostics.snapshot().exportReleases() - exporterReleases, "schema and array once each");
+        assertEquals(importerLive, ArrowDiagnostics.snapshot().liveImports(), "importer live count back");
         assertTrue(reads > RACE_ROUNDS, "the reader read live memory: reads=" + reads);
     }
 

@@ -1,5 +1,6 @@
 package io.bufferbridge.conformance;
 
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.ForeignMemory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,10 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowArrayStream;
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
-import io.bufferbridge.arrow.c.ArrowStreams;
 import io.bufferbridge.arrow.table.ArrowIpc;
 import io.bufferbridge.arrow.table.ArrowTables;
 import io.bufferbridge.arrow.table.Column;
@@ -65,10 +63,10 @@ class TablesPyArrowTest {
         allocator = new RootAllocator();
         arena = Arena.ofShared();
         ForeignMemory.flushReleases();
-        exports = ArrowExporter.liveCount();
-        imports = ArrowImporter.liveCount();
+        exports = ArrowDiagnostics.snapshot().liveExports();
+        imports = ArrowDiagnostics.snapshot().liveImports();
         ForeignMemory.flushReleases();
-        streams = ArrowStreams.liveCount();
+        streams = ArrowDiagnostics.snapshot().liveStreams();
         pyarrowBytes = pyarrowAllocated();
     }
 
@@ -83,10 +81,10 @@ class TablesPyArrowTest {
     private void assertAllReleased() {
         assertEquals(pyarrowBytes, pyarrowAllocated(), "pyarrow memory back (and its garbage collected)");
         ForeignMemory.flushReleases();
-        assertEquals(exports, ArrowExporter.liveCount(), "every export released by pyarrow, once");
-        assertEquals(imports, ArrowImporter.liveCount(), "every import released");
+        assertEquals(exports, ArrowDiagnostics.snapshot().liveExports(), "every export released by pyarrow, once");
+        assertEquals(imports, ArrowDiagnostics.snapshot().liveImports(), "every import released");
         ForeignMemory.flushReleases();
-        assertEquals(streams, ArrowStreams.liveCount(), "every stream released");
+        assertEquals(streams, ArrowDiagnostics.snapshot().liveStreams(), "every stream released");
         assertEquals(0, allocator.getAllocatedMemory(), "Arrow Java allocator at zero");
     }
 

@@ -44,6 +44,42 @@ public final class JavaArrays {
     }
 
     /**
+     * {@return a new {@code byte[]} of {@code length} bytes}
+     *
+     * @throws OutOfMemoryError if {@code length} is more than a Java array can hold
+     */
+    public static byte[] newByteArray(long length) {
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new OutOfMemoryError("view too large for a byte[]: bytes=" + length);
+        }
+        return new byte[(int) length];
+    }
+
+    /** {@return the values as {@code ?} bytes, 0 or 1: the JVM does not expose a {@code boolean[]}'s layout} */
+    public static byte[] toBytes(boolean[] values) {
+        byte[] bytes = new byte[values.length];
+        for (int k = 0; k < values.length; k++) {
+            bytes[k] = (byte) (values[k] ? 1 : 0);
+        }
+        return bytes;
+    }
+
+    /**
+     * {@return the segment as a {@link ByteBuffer} in native byte order}
+     *
+     * @throws UnsupportedOperationException if its memory is a Java array other than {@code byte[]}
+     */
+    public static ByteBuffer asByteBuffer(MemorySegment segment) {
+        try {
+            return segment.asByteBuffer().order(ByteOrder.nativeOrder());
+        } catch (UnsupportedOperationException e) {
+            throw new UnsupportedOperationException("asByteBuffer shares only byte[] and native memory, use"
+                    + " asSegment() or toBytes(): memory="
+                    + segment.heapBase().map(o -> o.getClass().getSimpleName()).orElse("?"), e);
+        }
+    }
+
+    /**
      * A NIO buffer's elements between its position and limit, as a 1-D view sees them.
      *
      * @param memory the elements' memory, shared with the buffer

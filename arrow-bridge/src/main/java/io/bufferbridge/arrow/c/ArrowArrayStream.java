@@ -102,49 +102,52 @@ public final class ArrowArrayStream {
         return segment.address();
     }
 
-    /** {@return {@code get_schema}} */
-    public MemorySegment getSchema() {
+    /** {@return the {@code get_schema} callback (a function pointer)} */
+    public MemorySegment getSchemaCallback() {
         return segment.get(ValueLayout.ADDRESS, GET_SCHEMA);
     }
 
     /** @param value {@code get_schema} */
-    public void getSchema(MemorySegment value) {
+    public void getSchemaCallback(MemorySegment value) {
         segment.set(ValueLayout.ADDRESS, GET_SCHEMA, value);
     }
 
-    /** {@return {@code get_next}} */
-    public MemorySegment getNext() {
+    /** {@return the {@code get_next} callback (a function pointer)} */
+    public MemorySegment getNextCallback() {
         return segment.get(ValueLayout.ADDRESS, GET_NEXT);
     }
 
     /** @param value {@code get_next} */
-    public void getNext(MemorySegment value) {
+    public void getNextCallback(MemorySegment value) {
         segment.set(ValueLayout.ADDRESS, GET_NEXT, value);
     }
 
-    /** {@return {@code get_last_error}} */
-    public MemorySegment getLastError() {
+    /** {@return the {@code get_last_error} callback (a function pointer)} */
+    public MemorySegment getLastErrorCallback() {
         return segment.get(ValueLayout.ADDRESS, GET_LAST_ERROR);
     }
 
     /** @param value {@code get_last_error} */
-    public void getLastError(MemorySegment value) {
+    public void getLastErrorCallback(MemorySegment value) {
         segment.set(ValueLayout.ADDRESS, GET_LAST_ERROR, value);
     }
 
-    /** {@return {@code release}; NULL once the stream is released or moved} */
-    public MemorySegment release() {
+    /**
+     * {@return the {@code release} callback: the function pointer, not a call to it (to release,
+     * call it with this struct); NULL once the stream is released or moved}
+     */
+    public MemorySegment releaseCallback() {
         return segment.get(ValueLayout.ADDRESS, RELEASE);
     }
 
     /** @param value {@code release} */
-    public void release(MemorySegment value) {
+    public void releaseCallback(MemorySegment value) {
         segment.set(ValueLayout.ADDRESS, RELEASE, value);
     }
 
     /** {@return whether {@code release} is NULL: the stream was released or moved away} */
     public boolean isReleased() {
-        return release().address() == 0;
+        return releaseCallback().address() == 0;
     }
 
     /** {@return {@code private_data}} */

@@ -1,16 +1,15 @@
 package io.bufferbridge.arrow.c;
 
-import io.bufferbridge.arrow.internal.ExportReleases;
 import io.bufferbridge.arrow.internal.ViewExport;
 import io.bufferbridge.view.BufferView;
 
 /**
- * Exports buffer views through the Arrow C data interface (SPEC §2–3).
+ * Exports buffer views through the Arrow C data interface (docs/contract.md §2–3).
  *
- * <p>The element maps to an Arrow type by SPEC §2's table; ndim 0 and 1 give an array of
+ * <p>The element maps to an Arrow type by docs/contract.md §2's table; ndim 0 and 1 give an array of
  * {@code max(1, shape[0])} elements, ndim ≥ 2 an {@code arrow.fixed_shape_tensor}. The field
  * metadata carries the view ({@code bufferbridge.format}, {@code .shape}, {@code .strides},
- * {@code .readonly}, {@code .copied}, and {@code .itemsize}, which SPEC §3 does not list: a record's
+ * {@code .readonly}, {@code .copied}, and {@code .itemsize}, which docs/contract.md §3 does not list: a record's
  * itemsize may follow either of two rules and the Arrow type does not tell them apart).
  *
  * <h2>Zero-copy and ownership</h2>
@@ -32,28 +31,10 @@ public final class ArrowExporter {
      * @param view the view to export; not released by this call
      * @param schema receives the type; must be released (its {@code release} NULL)
      * @param array receives the data; must be released
-     * @throws IllegalArgumentException if a target struct is still live
+     * @throws ArrowExportException if a target struct is still live
      * @throws IllegalStateException if the view has been released
      */
     public static void exportView(BufferView view, ArrowSchema schema, ArrowArray array) {
         ViewExport.export(view, schema, array);
-    }
-
-    /** {@return how many root release callbacks (schema or array) of bufferbridge exports have run} */
-    public static long releaseCount() {
-        return ExportReleases.rootReleases();
-    }
-
-    /**
-     * {@return how many release callbacks ran on a struct that was not live (a consumer releasing
-     * twice through a stale copy); stays 0 when every consumer keeps the protocol}
-     */
-    public static long spuriousReleaseCount() {
-        return ExportReleases.spuriousReleases();
-    }
-
-    /** {@return how many exported struct trees (schemas and arrays) have not been freed yet} */
-    public static int liveCount() {
-        return ExportReleases.liveHalves();
     }
 }

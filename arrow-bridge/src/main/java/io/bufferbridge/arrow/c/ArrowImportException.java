@@ -1,5 +1,8 @@
 package io.bufferbridge.arrow.c;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Thrown when an {@code ArrowSchema}/{@code ArrowArray} pair cannot be imported as a buffer view:
  * a struct is already released, a format is NULL, unknown or malformed, the array does not match
@@ -14,17 +17,43 @@ package io.bufferbridge.arrow.c;
  */
 public final class ArrowImportException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
+    private static final Pattern PATH = Pattern.compile("(?:^|[ :(])path=([^ ,)']+)");
 
-    /** @param message what was refused, what was expected and what was found */
+    /** The node the refusal is about, the message's {@code path=} fact; "" when it names none. */
+    private final String path;
+
+    /**
+     * @param message what was refused, what was expected and what was found; its first
+     *     {@code path=…} fact becomes {@link #path()}
+     */
     public ArrowImportException(String message) {
         super(message);
+        this.path = pathOf(message);
     }
 
     /**
-     * @param message what was refused
+     * @param message what was refused; its first {@code path=…} fact becomes {@link #path()}
      * @param cause the underlying problem, for example a {@code FormatException}
      */
     public ArrowImportException(String message, Throwable cause) {
         super(message, cause);
+        this.path = pathOf(message);
+    }
+
+    /**
+     * {@return where in the imported tree the refusal is: {@code root} for the top-level pair, a
+     * child as {@code root.f0}, {@code root.f0.child}, …, a record batch's column as
+     * {@code batch}…}; the empty string for a refusal about no one node
+     */
+    public String path() {
+        return path;
+    }
+
+    private static String pathOf(String message) {
+        if (message == null) {
+            return "";
+        }
+        Matcher m = PATH.matcher(message);
+        return m.find() ? m.group(1) : "";
     }
 }

@@ -5,11 +5,11 @@ import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 
 /**
- * Imports an Arrow C data interface pair as a buffer view (SPEC §2–3).
+ * Imports an Arrow C data interface pair as a buffer view (docs/contract.md §2–3).
  *
  * <p>A pair a bufferbridge exporter wrote comes back with its format string, itemsize, shape and
  * read-only flag, and its strides when the export was zero-copy (else C strides). A pair from any
- * other producer gives a read-only view with the canonical format of SPEC §2; a non-zero
+ * other producer gives a read-only view with the canonical format of docs/contract.md §2; a non-zero
  * {@code ArrowArray.offset} is honoured at every level.
  *
  * <h2>Ownership</h2>
@@ -67,13 +67,5 @@ public final class ArrowImporter {
      */
     public static ImportedView importPair(ArrowSchema schema, ArrowArray array) {
         return ViewImport.importView(schema, array);
-    }
-
-    /**
-     * {@return how many imports still hold memory (their view, or a view derived from it, is not
-     * released yet)}; a refused import never counts
-     */
-    public static int liveCount() {
-        return ViewImport.liveImports();
     }
 }

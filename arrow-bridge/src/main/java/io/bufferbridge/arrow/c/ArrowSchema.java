@@ -189,19 +189,22 @@ public final class ArrowSchema {
         segment.set(ValueLayout.ADDRESS, DICTIONARY, value);
     }
 
-    /** {@return {@code release}; NULL once the struct is released or moved} */
-    public MemorySegment release() {
+    /**
+     * {@return the {@code release} callback: the function pointer, not a call to it (to release,
+     * call it with this struct); NULL once the struct is released or moved}
+     */
+    public MemorySegment releaseCallback() {
         return segment.get(ValueLayout.ADDRESS, RELEASE);
     }
 
     /** @param value {@code release} */
-    public void release(MemorySegment value) {
+    public void releaseCallback(MemorySegment value) {
         segment.set(ValueLayout.ADDRESS, RELEASE, value);
     }
 
     /** {@return whether {@code release} is NULL: the struct was released or moved away} */
     public boolean isReleased() {
-        return release().address() == 0;
+        return releaseCallback().address() == 0;
     }
 
     /** {@return {@code private_data}} */

@@ -12,15 +12,15 @@ import java.util.Objects;
  *
  * <h2>Export</h2>
  * {@link #exportViews} writes a stream whose schema is a struct ({@code +s}) with one child, the
- * column, named by the caller, of the type SPEC §2 gives the views' element and shape; each
+ * column, named by the caller, of the type docs/contract.md §2 gives the views' element and shape; each
  * {@code get_next} hands out one batch, a struct array whose child is the next view exported as
  * {@link ArrowExporter} does (zero-copy for native dense memory), then a released array at the
  * end. The callbacks are FFM upcalls; errors return an errno and {@code get_last_error} names
- * them; {@code release} runs once (a second call is counted by {@link #spuriousReleaseCount()}
+ * them; {@code release} runs once (a second call is counted by {@link ArrowDiagnostics#spuriousStreamReleases()}
  * and does nothing). A consumer holding only the address, such as
  * {@code org.apache.arrow.c.ArrowArrayStream.wrap(address)}, can read it. The column's field
  * carries no {@code bufferbridge.*} metadata (that describes one view, and a column has many), so
- * a reader sees the canonical format of SPEC §2.
+ * a reader sees the canonical format of docs/contract.md §2.
  *
  * {@snippet :
  * ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
@@ -51,7 +51,7 @@ public final class ArrowStreams {
      * @param views the chunks, at least one; not released by this call
      * @param column the column's name
      * @param out receives the stream; must be released (its {@code release} NULL)
-     * @throws IllegalArgumentException if {@code out} is live, {@code views} is empty, a view is 0-d
+     * @throws ArrowExportException if {@code out} is live, {@code views} is empty, a view is 0-d
      *     (a chunk's {@code shape[0]} is its length), or the views differ in format, itemsize, ndim or
      *     {@code shape[1:]}
      * @throws IllegalStateException if a view has been released
@@ -90,20 +90,5 @@ public final class ArrowStreams {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(column, "column");
         return StreamImport.importViews(in, column);
-    }
-
-    /** {@return streams exported by {@link #exportViews} and not released yet} */
-    public static int liveCount() {
-        return StreamExport.liveStreams();
-    }
-
-    /** {@return how many exported streams' {@code release} callbacks have run} */
-    public static long releaseCount() {
-        return StreamExport.releases();
-    }
-
-    /** {@return {@code release} calls on a stream that was not live; stays 0 when consumers keep the protocol} */
-    public static long spuriousReleaseCount() {
-        return StreamExport.spuriousReleases();
     }
 }

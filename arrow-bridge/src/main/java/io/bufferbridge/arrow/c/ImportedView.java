@@ -4,7 +4,7 @@ import io.bufferbridge.view.BufferView;
 import java.util.Objects;
 
 /**
- * The result of {@link ArrowImporter#importPair}: the view, and whether it was copied (SPEC §2:
+ * The result of {@link ArrowImporter#importPair}: the view, and whether it was copied (docs/contract.md §2:
  * "the import reports that it was copied").
  *
  * @param view the imported view; the caller releases it

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * SPEC §5: columns written as a record batch, a {@code +s} schema with one child per column and a
+ * docs/contract.md §5: columns written as a record batch, a {@code +s} schema with one child per column and a
  * struct array of the row count whose children are the columns, each exported as
  * {@link ViewExport#exportColumn} does.
  */
@@ -46,7 +46,7 @@ public final class BatchExport {
     /** Runs a live schema's release callback (a schema exported for a batch whose array failed). */
     public static void release(ArrowSchema schema) {
         if (!schema.isReleased()) {
-            Native.callRelease(schema.release(), schema.segment());
+            Native.callRelease(schema.releaseCallback(), schema.segment());
         }
     }
 
@@ -65,16 +65,14 @@ public final class BatchExport {
 
     /** Writes {@code type} into a released {@code out}, freed by its release callback. */
     public static void writeSchema(TypeNode type, ArrowSchema out) {
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live struct: schema.released=false");
-        }
+        ExportTargets.requireReleased(out, null);
         Arena arena = new MallocArena();
         try {
             long id = ExportReleases.nextId();
             ViewExport.writeSchema(type, out, arena, id, true);
             ExportReleases.register(id, arena, null, ViewExport.countStructs(type));
         } catch (RuntimeException | Error e) {
-            out.release(MemorySegment.NULL);
+            out.releaseCallback(MemorySegment.NULL);
             arena.close();
             throw e;
         }
@@ -94,9 +92,7 @@ public final class BatchExport {
         List<ArrowArray> written = new ArrayList<>();
         int taken = 0;
         try {
-            if (!out.isReleased()) {
-                throw new IllegalArgumentException("export target still holds a live struct: array.released=false");
-            }
+            ExportTargets.requireReleased(null, out);
             MemorySegment children = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
             for (int i = 0; i < n; i++) {
                 ColumnPart p = parts.get(i);
@@ -131,12 +127,12 @@ public final class BatchExport {
             // The root is one struct of its own; each column is an export of its own, released
             // through the root's release (ExportReleases releases live children).
             ExportReleases.register(id, arena, null, 1);
-            out.release(ExportReleases.ARRAY_ROOT);
+            out.releaseCallback(ExportReleases.ARRAY_ROOT);
         } catch (RuntimeException | Error e) {
-            out.release(MemorySegment.NULL);
+            out.releaseCallback(MemorySegment.NULL);
             for (ArrowArray c : written) {
                 if (!c.isReleased()) {
-                    Native.callRelease(c.release(), c.segment());
+                    Native.callRelease(c.releaseCallback(), c.segment());
                 }
             }
             for (int i = taken; i < n; i++) {

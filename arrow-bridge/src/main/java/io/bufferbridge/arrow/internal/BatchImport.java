@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * SPEC §5: a record batch (a {@code +s} schema and a struct array) read column by column. Each
+ * docs/contract.md §5: a record batch (a {@code +s} schema and a struct array) read column by column. Each
  * column's array is moved out of the batch (the batch's release then skips it) and imported as
  * {@link ViewImport#importColumn} does, against its field as read with the batch's schema.
  */
@@ -24,7 +24,7 @@ public final class BatchImport {
 
     static void releaseBorrowed(MemorySegment pointer) {
         try {
-            ArrowSchema.wrap(pointer.reinterpret(ArrowSchema.LAYOUT.byteSize())).release(MemorySegment.NULL);
+            ArrowSchema.wrap(pointer.reinterpret(ArrowSchema.LAYOUT.byteSize())).releaseCallback(MemorySegment.NULL);
         } catch (Throwable t) {
             UpcallErrors.report(t);
         }
@@ -57,11 +57,11 @@ public final class BatchImport {
             // Moved: ours to release from here on, whatever happens.
             if (!schema.isReleased()) {
                 s.segment().copyFrom(schema.segment());
-                schema.release(MemorySegment.NULL);
+                schema.releaseCallback(MemorySegment.NULL);
             }
             if (!array.isReleased()) {
                 a.segment().copyFrom(array.segment());
-                array.release(MemorySegment.NULL);
+                array.releaseCallback(MemorySegment.NULL);
             }
             try {
                 if (s.isReleased()) {
@@ -74,10 +74,10 @@ public final class BatchImport {
                 return importColumns(root, a, "path=batch");
             } finally {
                 if (!s.isReleased()) {
-                    Native.callRelease(s.release(), s.segment());
+                    Native.callRelease(s.releaseCallback(), s.segment());
                 }
                 if (!a.isReleased()) {
-                    Native.callRelease(a.release(), a.segment());
+                    Native.callRelease(a.releaseCallback(), a.segment());
                 }
             }
         }
@@ -128,13 +128,13 @@ public final class BatchImport {
             out.forEach(ImportedColumn::close);
             throw e;
         } finally {
-            Native.callRelease(batch.release(), batch.segment());
+            Native.callRelease(batch.releaseCallback(), batch.segment());
         }
     }
 
     /**
      * Checks a batch's struct level: its children match the schema's, lengths are sane, and there
-     * are no top-level nulls (SPEC §5: a record batch has no top-level validity).
+     * are no top-level nulls (docs/contract.md §5: a record batch has no top-level validity).
      */
     static void checkBatch(ArrowArray batch, int columns, String where) {
         if (batch.nChildren() != columns || columns > 0 && batch.children().address() == 0) {
@@ -183,7 +183,7 @@ public final class BatchImport {
                     + " length=" + c.length() + " expected>=" + end);
         }
         into.segment().copyFrom(c.segment());
-        c.release(MemorySegment.NULL);
+        c.releaseCallback(MemorySegment.NULL);
         into.offset(ImportNode.exactAdd(into.offset(), batch.offset(), where));
         into.length(batch.length());
     }
@@ -202,7 +202,7 @@ public final class BatchImport {
             }
             copy.children(to);
         }
-        copy.release(BORROWED_RELEASE);
+        copy.releaseCallback(BORROWED_RELEASE);
         return copy.segment();
     }
 }

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Arrow validity bitmaps (bit {@code i} of byte {@code i / 8}, least significant first, 1 = valid)
- * and {@code ?} views, one byte per row (SPEC §5): both directions are copies.
+ * and {@code ?} views, one byte per row (docs/contract.md §5): both directions are copies.
  */
 final class Bitmaps {
     private Bitmaps() {

@@ -3,7 +3,7 @@ package io.bufferbridge.arrow.internal;
 import io.bufferbridge.view.BufferView;
 
 /**
- * One column of a batch to export (SPEC §5).
+ * One column of a batch to export (docs/contract.md §5).
  *
  * @param name the field name
  * @param values the values, {@code shape[0]} rows

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * SPEC §2, PEP 3118 to Arrow: the Arrow type of one element of a format.
+ * docs/contract.md §2, PEP 3118 to Arrow: the Arrow type of one element of a format.
  *
  * <p>The fallback is all or nothing: when any part of the element has no Arrow type (a {@code p},
  * {@code g}, {@code w} or named {@code x} code, or a multi-byte value in non-native byte order),

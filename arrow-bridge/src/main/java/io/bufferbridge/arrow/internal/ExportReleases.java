@@ -167,7 +167,7 @@ public final class ExportReleases {
         MemorySegment struct = pointer.reinterpret(size);
         ArrowSchema s = schema ? ArrowSchema.wrap(struct) : null;
         ArrowArray a = schema ? null : ArrowArray.wrap(struct);
-        MemorySegment release = schema ? s.release() : a.release();
+        MemorySegment release = schema ? s.releaseCallback() : a.releaseCallback();
         long id = (schema ? s.privateData() : a.privateData()).address();
         Half half = LIVE.get(id);
         if (release.address() == 0 || half == null) {
@@ -181,17 +181,17 @@ public final class ExportReleases {
         MemorySegment children = (schema ? s.children() : a.children()).reinterpret(n * ValueLayout.ADDRESS.byteSize());
         for (long i = 0; i < n; i++) {
             MemorySegment child = children.getAtIndex(ValueLayout.ADDRESS, i);
-            MemorySegment childRelease = schema ? ArrowSchema.wrap(child.address()).release()
-                    : ArrowArray.wrap(child.address()).release();
+            MemorySegment childRelease = schema ? ArrowSchema.wrap(child.address()).releaseCallback()
+                    : ArrowArray.wrap(child.address()).releaseCallback();
             // A child the consumer moved away has release NULL here; its copy is released on its own.
             if (childRelease.address() != 0) {
                 Native.callRelease(childRelease, child);
             }
         }
         if (schema) {
-            s.release(MemorySegment.NULL);
+            s.releaseCallback(MemorySegment.NULL);
         } else {
-            a.release(MemorySegment.NULL);
+            a.releaseCallback(MemorySegment.NULL);
         }
         if (half.countDown()) {
             LIVE.remove(id);

@@ -16,7 +16,7 @@ import java.util.List;
  * @param kind the layout
  * @param width bytes per value of a {@link Kind#FIXED} node
  * @param listSize {@code N} of a {@link Kind#LIST} node
- * @param canonical the PEP 3118 format of a leaf read without bufferbridge metadata (SPEC §2)
+ * @param canonical the PEP 3118 format of a leaf read without bufferbridge metadata (docs/contract.md §2)
  * @param children paired children
  */
 record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long width, long listSize, String canonical,

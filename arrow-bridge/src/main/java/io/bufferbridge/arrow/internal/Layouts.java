@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Shape and stride arithmetic for SPEC §2's shape rules. */
+/** Shape and stride arithmetic for docs/contract.md §2's shape rules. */
 final class Layouts {
     private Layouts() {
     }

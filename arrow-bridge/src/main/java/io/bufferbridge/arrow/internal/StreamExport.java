@@ -2,6 +2,7 @@ package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowArrayStream;
+import io.bufferbridge.arrow.c.ArrowExportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferFlags;
 import io.bufferbridge.view.BufferView;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Record batches exported as an {@code ArrowArrayStream} (SPEC §5): a chunked column (one batch of
+ * Record batches exported as an {@code ArrowArrayStream} (docs/contract.md §5): a chunked column (one batch of
  * one column per view) or a table's batches. The callbacks are FFM upcalls; the stream's state is
  * registered under the id stored in {@code private_data}.
  *
@@ -145,7 +146,7 @@ public final class StreamExport {
             closed = true;
             boolean withHome = homeAlive && home != null && home != target;
             for (ArrowArrayStream s : withHome ? List.of(home, target) : List.of(target)) {
-                if (!s.isReleased() && s.release().address() == RELEASE.address()) {
+                if (!s.isReleased() && s.releaseCallback().address() == RELEASE.address()) {
                     release(s.segment());
                 }
             }
@@ -172,17 +173,15 @@ public final class StreamExport {
      * {@code getBuffer} view of it) from now until its batch is released, or the stream is
      * released unread. The schema's column carries no {@code bufferbridge.*} keys.
      *
-     * @throws IllegalArgumentException if {@code out} is live, there is no view, a view is 0-d, or
+     * @throws ArrowExportException if {@code out} is live, there is no view, a view is 0-d, or
      *     the views differ in format, itemsize, ndim or {@code shape[1:]}
      * @throws IllegalStateException if a view has been released
      */
     public static void export(List<BufferView> views, String column, ArrowArrayStream out) {
         JvmFlags.requireNativeAccess();
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
-        }
+        ExportTargets.requireReleased(out);
         if (views.isEmpty()) {
-            throw new IllegalArgumentException("a stream needs at least one view to take its type from: views=0");
+            throw new ArrowExportException("a stream needs at least one view to take its type from: views=0");
         }
         BufferView first = views.get(0);
         long[] firstShape = first.shape();
@@ -190,7 +189,7 @@ public final class StreamExport {
             BufferView v = views.get(i);
             long[] shape = v.shape();
             if (shape.length == 0) {
-                throw new IllegalArgumentException("a stream chunk needs ndim>=1 (shape[0] is its length): chunk="
+                throw new ArrowExportException("a stream chunk needs ndim>=1 (shape[0] is its length): chunk="
                         + i + " shape=[]");
             }
             boolean same = v.format().text().equals(first.format().text()) && v.itemsize() == first.itemsize()
@@ -198,7 +197,7 @@ public final class StreamExport {
                             Arrays.copyOfRange(shape, 1, shape.length),
                             Arrays.copyOfRange(firstShape, 1, firstShape.length));
             if (!same) {
-                throw new IllegalArgumentException("stream chunks differ: chunk=" + i + " format='" + v.format().text()
+                throw new ArrowExportException("stream chunks differ: chunk=" + i + " format='" + v.format().text()
                         + "' itemsize=" + v.itemsize() + " shape=" + Arrays.toString(shape) + " expected format='"
                         + first.format().text() + "' itemsize=" + first.itemsize() + " shape=[*"
                         + (firstShape.length > 1 ? ", " + Arrays.toString(Arrays.copyOfRange(firstShape, 1,
@@ -224,12 +223,14 @@ public final class StreamExport {
     /**
      * Exports batches of columns into {@code out}, taking every view in them.
      *
-     * @throws IllegalArgumentException if {@code out} is live; the views have been closed then
+     * @throws ArrowExportException if {@code out} is live; the views have been closed then
      */
     public static void exportBatches(Batches batches, ArrowArrayStream out) {
-        if (!out.isReleased()) {
+        try {
+            ExportTargets.requireReleased(out);
+        } catch (ArrowExportException e) {
             batches.batches().forEach(b -> b.forEach(ColumnPart::close));
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
+            throw e;
         }
         arm(out, batches, null);
     }
@@ -241,9 +242,7 @@ public final class StreamExport {
      * @return stops re-arming and releases what is armed
      */
     public static Rearm exportRearming(ArrowArrayStream target, Supplier<Batches> source) {
-        if (!target.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
-        }
+        ExportTargets.requireReleased(target);
         Rearm rearm = new Rearm(target, source);
         synchronized (rearm) {
             rearm.firstId = arm(target, source.get(), rearm);
@@ -255,11 +254,11 @@ public final class StreamExport {
     private static long arm(ArrowArrayStream out, Batches batches, Rearm rearm) {
         long id = NEXT_ID.getAndIncrement();
         LIVE.put(id, new State(batches, rearm));
-        out.getSchema(GET_SCHEMA);
-        out.getNext(GET_NEXT);
-        out.getLastError(GET_LAST_ERROR);
+        out.getSchemaCallback(GET_SCHEMA);
+        out.getNextCallback(GET_NEXT);
+        out.getLastErrorCallback(GET_LAST_ERROR);
         out.privateData(MemorySegment.ofAddress(id));
-        out.release(RELEASE);
+        out.releaseCallback(RELEASE);
         return id;
     }
 
@@ -309,7 +308,7 @@ public final class StreamExport {
             synchronized (st) {
                 if (st.next == st.batches.size()) {
                     // End of stream: a released array.
-                    array.release(MemorySegment.NULL);
+                    array.releaseCallback(MemorySegment.NULL);
                     return 0;
                 }
                 batch = st.batches.get(st.next);
@@ -351,7 +350,7 @@ public final class StreamExport {
                 return;
             }
             RELEASES.incrementAndGet();
-            s.release(MemorySegment.NULL);
+            s.releaseCallback(MemorySegment.NULL);
             synchronized (st) {
                 for (List<ColumnPart> b : st.batches) {
                     if (b != null) {

@@ -5,7 +5,9 @@ import io.bufferbridge.arrow.c.ArrowArrayStream;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.internal.BatchImport.ImportedBatch;
+import io.bufferbridge.format.FormatException;
 import io.bufferbridge.view.BufferView;
+import io.bufferbridge.view.InvalidViewException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -96,17 +98,17 @@ public final class StreamImport {
         try (Arena arena = Arena.ofConfined()) {
             ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
             stream.segment().copyFrom(in.segment());
-            in.release(MemorySegment.NULL);
+            in.releaseCallback(MemorySegment.NULL);
             ArrowSchema schema = ArrowSchema.allocate(arena);
             try {
-                check(stream, call(stream.getSchema(), stream, schema.segment()), "get_schema");
+                check(stream, call(stream.getSchemaCallback(), stream, schema.segment()), "get_schema");
                 if (schema.isReleased()) {
                     throw new ArrowImportException("get_schema returned 0 but no schema: release=NULL");
                 }
                 BatchReader<T> batches = reader.open(schema, BatchImport.readRoot(schema, "stream"));
                 for (long batch = 0;; batch++) {
                     ArrowArray array = ArrowArray.allocate(arena);
-                    check(stream, call(stream.getNext(), stream, array.segment()), "get_next");
+                    check(stream, call(stream.getNextCallback(), stream, array.segment()), "get_next");
                     if (array.isReleased()) {
                         break;
                     }
@@ -115,19 +117,22 @@ public final class StreamImport {
             } finally {
                 try {
                     if (!schema.isReleased()) {
-                        Native.callRelease(schema.release(), schema.segment());
+                        Native.callRelease(schema.releaseCallback(), schema.segment());
                     }
                 } finally {
-                    Native.callRelease(stream.release(), stream.segment());
+                    Native.callRelease(stream.releaseCallback(), stream.segment());
                 }
             }
             return out;
-        } catch (RuntimeException | Error e) {
+        } catch (InvalidViewException | FormatException | ArithmeticException e) {
+            // What a stream's content alone can cause past the checks: a geometry the view model
+            // refuses, a format that does not parse, sizes that overflow.
             out.forEach(discard);
-            if (e instanceof ArrowImportException || e instanceof Error) {
-                throw e;
-            }
-            throw new ArrowImportException("stream import refused: " + e.getMessage(), e);
+            throw new ArrowImportException("stream import refused: path=batch " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            // ArrowImportException is the refusal; anything else is a bug, and stays what it is.
+            out.forEach(discard);
+            throw e;
         }
     }
 
@@ -141,13 +146,13 @@ public final class StreamImport {
                 BatchImport.checkBatch(batch, columns, where);
                 BatchImport.moveColumn(batch, index, columns, moved, where);
             } finally {
-                Native.callRelease(batch.release(), batch.segment());
+                Native.callRelease(batch.releaseCallback(), batch.segment());
             }
             ArrowSchema borrowed;
             try {
                 borrowed = ArrowSchema.wrap(BatchImport.copySchema(ArrowSchema.wrap(columnSchema.address()), scratch));
             } catch (RuntimeException | Error e) {
-                Native.callRelease(moved.release(), moved.segment());
+                Native.callRelease(moved.releaseCallback(), moved.segment());
                 throw e;
             }
             return ViewImport.importView(borrowed, moved).view();
@@ -170,9 +175,9 @@ public final class StreamImport {
             return;
         }
         String error = null;
-        if (stream.getLastError().address() != 0) {
+        if (stream.getLastErrorCallback().address() != 0) {
             try {
-                MemorySegment text = (MemorySegment) CALL_LAST_ERROR.invokeExact(stream.getLastError(),
+                MemorySegment text = (MemorySegment) CALL_LAST_ERROR.invokeExact(stream.getLastErrorCallback(),
                         stream.segment());
                 error = Native.readCString(text);
             } catch (Throwable t) {

@@ -15,7 +15,7 @@ import java.util.function.Function;
  * @param name the field name
  * @param metadata key/value metadata in order
  * @param children child types
- * @param nullable the {@code ARROW_FLAG_NULLABLE} flag: set for a table column with a validity (SPEC §5)
+ * @param nullable the {@code ARROW_FLAG_NULLABLE} flag: set for a table column with a validity (docs/contract.md §5)
  */
 public record TypeNode(String format, String name, Map<String, String> metadata, List<TypeNode> children,
         boolean nullable) {

@@ -1,6 +1,7 @@
 package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowExportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.view.BufferView;
@@ -13,23 +14,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** SPEC §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
+/** docs/contract.md §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
 public final class ViewExport {
-    /** SPEC §3: the exporter's format string, unchanged. */
+    /** docs/contract.md §3: the exporter's format string, unchanged. */
     public static final String FORMAT = "bufferbridge.format";
-    /** SPEC §3: the shape, decimal, comma-separated, empty for ndim 0. */
+    /** docs/contract.md §3: the shape, decimal, comma-separated, empty for ndim 0. */
     public static final String SHAPE = "bufferbridge.shape";
     /**
-     * SPEC §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
+     * docs/contract.md §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
      * when zero-copy, the copy's C-contiguous strides when it copied.
      */
     public static final String STRIDES = "bufferbridge.strides";
-    /** SPEC §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
+    /** docs/contract.md §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
     public static final String READONLY = "bufferbridge.readonly";
-    /** SPEC §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
+    /** docs/contract.md §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
     public static final String COPIED = "bufferbridge.copied";
     /**
-     * SPEC §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
+     * docs/contract.md §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
      * 5 or 8), and the Arrow struct does not say which.
      */
     public static final String ITEMSIZE = "bufferbridge.itemsize";
@@ -40,7 +41,7 @@ public final class ViewExport {
     /**
      * Exports {@code view} into two released (or zeroed) structs.
      *
-     * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
+     * @throws ArrowExportException if a struct is still live (its release is not NULL)
      * @throws IllegalStateException if the view has been released
      */
     public static void export(BufferView view, ArrowSchema schema, ArrowArray array) {
@@ -53,7 +54,7 @@ public final class ViewExport {
      * failure the caller still owns it. For a view the caller got
      * from an exporter only to export it.
      *
-     * @throws IllegalArgumentException if a struct is still live (its release is not NULL)
+     * @throws ArrowExportException if a struct is still live (its release is not NULL)
      * @throws IllegalStateException if the view has been released
      */
     public static void exportAdopting(BufferView view, ArrowSchema schema, ArrowArray array) {
@@ -61,7 +62,7 @@ public final class ViewExport {
     }
 
     /**
-     * Exports {@code view} as one column of a record batch (SPEC §5): an array of {@code shape[0]}
+     * Exports {@code view} as one column of a record batch (docs/contract.md §5): an array of {@code shape[0]}
      * rows, a tensor column as {@code arrow.fixed_shape_tensor} of {@code shape[1:]} (copied into
      * C order unless axis 0 has the largest stride and the layout is dense), named {@code name},
      * nullable with {@code validity} as its bitmap when one is given. Ownership as
@@ -72,7 +73,7 @@ public final class ViewExport {
      *     field the batch's schema holds)
      * @param cOrder whether a tensor column must be C-ordered to be zero-copy (every batch of a
      *     stream must have the schema's permutation, the identity)
-     * @throws IllegalArgumentException if a struct is still live or the view is 0-d
+     * @throws ArrowExportException if a struct is still live or the view is 0-d
      * @throws IllegalStateException if the view has been released
      */
     public static void exportColumn(BufferView view, String name, BufferView validity, boolean cOrder,
@@ -106,7 +107,7 @@ public final class ViewExport {
         long[] strides = view.strides();
         int ndim = shape.length;
         if (column != null && ndim == 0) {
-            throw new IllegalArgumentException("a column needs ndim>=1 (shape[0] is the row count): column='"
+            throw new ArrowExportException("a column needs ndim>=1 (shape[0] is the row count): column='"
                     + column.name() + "' shape=[]");
         }
         long count = view.elementCount();
@@ -115,7 +116,7 @@ public final class ViewExport {
         int[] phys = Layouts.denseOrder(itemsize, shape, strides);
         boolean zeroCopy = phys != null && bytes > 0 && view.isNative() && !element.containsStruct();
         if (zeroCopy && column != null && ndim >= 2 && (phys[0] != 0 || column.cOrder() && !isIdentity(phys))) {
-            // SPEC §5: rows of a tensor column are the array's elements, so axis 0 must be outermost.
+            // docs/contract.md §5: rows of a tensor column are the array's elements, so axis 0 must be outermost.
             zeroCopy = false;
         }
         if (!zeroCopy) {
@@ -124,7 +125,7 @@ public final class ViewExport {
         return new Layout(element, phys, zeroCopy, count, bytes);
     }
 
-    /** {@return the type of the whole export, with the view's metadata (SPEC §3)} */
+    /** {@return the type of the whole export, with the view's metadata (docs/contract.md §3)} */
     private static TypeNode topType(BufferView view, Layout layout) {
         TypeNode element = layout.element();
         int[] phys = layout.phys();
@@ -181,11 +182,7 @@ public final class ViewExport {
     private static void export(BufferView view, Column column, ArrowSchema schema, ArrowArray array,
             boolean adopt) {
         JvmFlags.requireNativeAccess();
-        boolean schemaReleased = schema == null || schema.isReleased();
-        if (!schemaReleased || !array.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live struct: schema.released="
-                    + schemaReleased + " array.released=" + array.isReleased());
-        }
+        ExportTargets.requireReleased(schema, array);
         // Freed by a release callback, on whatever thread the consumer releases from.
         Arena schemaArena = schema == null ? null : new MallocArena();
         Arena arrayArena = new MallocArena();
@@ -246,10 +243,10 @@ public final class ViewExport {
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arenas about to be freed: hand them back released.
             if (schema != null) {
-                schema.release(MemorySegment.NULL);
+                schema.releaseCallback(MemorySegment.NULL);
                 schemaArena.close();
             }
-            array.release(MemorySegment.NULL);
+            array.releaseCallback(MemorySegment.NULL);
             if (held != null) {
                 held.close();
             }
@@ -291,14 +288,14 @@ public final class ViewExport {
         s.format(Native.cString(arena, t.format()));
         s.name(Native.cString(arena, t.name()));
         s.metadata(MetadataBlob.encode(arena, t.metadata()));
-        // A single view has no nulls; a table column with a validity is nullable (SPEC §5).
+        // A single view has no nulls; a table column with a validity is nullable (docs/contract.md §5).
         s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
         s.nChildren(n);
         s.children(children);
         s.dictionary(MemorySegment.NULL);
         s.privateData(MemorySegment.ofAddress(id));
         // Last: a consumer may only look at a struct whose release is set.
-        s.release(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
+        s.releaseCallback(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
     }
 
     /** Writes an array tree; {@code nullCount} is the root's (its bitmap is {@code d.buffers().get(0)}). */
@@ -323,6 +320,6 @@ public final class ViewExport {
         a.children(children);
         a.dictionary(MemorySegment.NULL);
         a.privateData(MemorySegment.ofAddress(id));
-        a.release(root ? ExportReleases.ARRAY_ROOT : ExportReleases.ARRAY_CHILD);
+        a.releaseCallback(root ? ExportReleases.ARRAY_ROOT : ExportReleases.ARRAY_CHILD);
     }
 }

@@ -13,6 +13,7 @@ import io.bufferbridge.format.Scalar;
 import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
+import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongUnaryOperator;
 
-/** SPEC §2–3: an ArrowSchema/ArrowArray pair read back as a buffer view. */
+/** docs/contract.md §2–3: an ArrowSchema/ArrowArray pair read back as a buffer view. */
 public final class ViewImport {
     private static final AtomicInteger LIVE = new AtomicInteger();
 
@@ -51,7 +52,7 @@ public final class ViewImport {
     }
 
     /**
-     * A column of a record batch (SPEC §5): its values as {@link #importView} reads them, with
+     * A column of a record batch (docs/contract.md §5): its values as {@link #importView} reads them, with
      * {@code shape[0]} the array's length whatever {@code bufferbridge.shape} says (a stream's
      * schema describes its first batch, a slice keeps its parent's metadata), and, when the field
      * is nullable or the array has nulls, its validity bitmap read into a {@code ?} view (a copy).
@@ -116,13 +117,17 @@ public final class ViewImport {
             }
             BufferView view = build(root, plan, moved);
             return new ImportedColumn(view, validity, plan.copy() || plan.exporterCopied());
+        } catch (InvalidViewException | FormatException | ArithmeticException e) {
+            // What the input alone can cause past the checks above: a geometry the view model
+            // refuses, a format that does not parse, sizes that overflow. A refusal, with the
+            // structs released.
+            moved.releaseAll();
+            throw new ArrowImportException("import refused: path=root " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             // Nothing was handed out: ForeignMemory.view takes the release only when it succeeds.
+            // ArrowImportException is the refusal; anything else is a bug, and stays what it is.
             moved.releaseAll();
-            if (e instanceof ArrowImportException || e instanceof Error) {
-                throw e;
-            }
-            throw new ArrowImportException("import refused: " + e.getMessage(), e);
+            throw e;
         }
     }
 
@@ -147,12 +152,12 @@ public final class ViewImport {
             if (s != null && !s.isReleased()) {
                 schema = structs.allocate(ArrowSchema.LAYOUT);
                 schema.copyFrom(s.segment());
-                s.release(MemorySegment.NULL);
+                s.releaseCallback(MemorySegment.NULL);
             }
             if (!a.isReleased()) {
                 array = structs.allocate(ArrowArray.LAYOUT);
                 array.copyFrom(a.segment());
-                a.release(MemorySegment.NULL);
+                a.releaseCallback(MemorySegment.NULL);
             }
         }
 
@@ -160,10 +165,7 @@ public final class ViewImport {
             if (schema != null) {
                 MemorySegment s = schema;
                 schema = null;
-                MemorySegment fn = ArrowSchema.wrap(s).release();
-                if (fn.address() != 0) {
-                    Native.callRelease(fn, s);
-                }
+                releaseIfLive(ArrowSchema.wrap(s).releaseCallback(), s);
             }
         }
 
@@ -171,10 +173,13 @@ public final class ViewImport {
             if (array != null) {
                 MemorySegment a = array;
                 array = null;
-                MemorySegment fn = ArrowArray.wrap(a).release();
-                if (fn.address() != 0) {
-                    Native.callRelease(fn, a);
-                }
+                releaseIfLive(ArrowArray.wrap(a).releaseCallback(), a);
+            }
+        }
+
+        private static void releaseIfLive(MemorySegment callback, MemorySegment struct) {
+            if (callback.address() != 0) {
+                Native.callRelease(callback, struct);
             }
         }
 
@@ -189,7 +194,7 @@ public final class ViewImport {
          * memory, which is all the view's segments reach ({@link ExportReleases#releaseKeepingHold}).
          */
         synchronized void releaseUnreached() {
-            if (array != null && ExportReleases.isOwnArrayRelease(ArrowArray.wrap(array).release())) {
+            if (array != null && ExportReleases.isOwnArrayRelease(ArrowArray.wrap(array).releaseCallback())) {
                 MemorySegment a = array;
                 array = null;
                 kept = ExportReleases.releaseKeepingHold(a);
@@ -222,7 +227,7 @@ public final class ViewImport {
         }
     }
 
-    // ------------------------------------------------------------ bufferbridge metadata (SPEC §3)
+    // ------------------------------------------------------------ bufferbridge metadata (docs/contract.md §3)
 
     private static byte[] ones(long n) {
         byte[] b = new byte[Math.toIntExact(n)];
@@ -372,7 +377,7 @@ public final class ViewImport {
                 + (v == null ? "missing" : "'" + v + "'"));
     }
 
-    // ------------------------------------------------------------ foreign producers (SPEC §2, Arrow to PEP 3118)
+    // ------------------------------------------------------------ foreign producers (docs/contract.md §2, Arrow to PEP 3118)
 
     private static Plan foreignPlan(ImportNode root) {
         long[] shape;

@@ -9,6 +9,7 @@ import io.bufferbridge.arrow.internal.BatchExport;
 import io.bufferbridge.arrow.internal.BatchImport;
 import io.bufferbridge.arrow.internal.BatchImport.ImportedBatch;
 import io.bufferbridge.arrow.internal.ColumnPart;
+import io.bufferbridge.arrow.internal.ExportTargets;
 import io.bufferbridge.arrow.internal.StreamExport;
 import io.bufferbridge.arrow.internal.StreamImport;
 import io.bufferbridge.arrow.internal.TypeNode;
@@ -24,16 +25,16 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Tables through the Arrow C data and stream interfaces, and Arrow Java's {@link VectorSchemaRoot}
- * (SPEC §5).
+ * (docs/contract.md §5).
  *
  * <h2>Record batches</h2>
  * {@link #exportBatch} writes a {@code +s} schema with one child per column and a struct array of
  * the row count. Each column's field has the column's name, is nullable exactly when the column has
- * a validity (which becomes the bitmap: bit-packed, a copy), has the type SPEC §2 gives one row,
+ * a validity (which becomes the bitmap: bit-packed, a copy), has the type docs/contract.md §2 gives one row,
  * and carries the column's own {@code bufferbridge.*} metadata. Values are zero-copy when the
  * view's memory is native and dense (for a tensor column, with axis 0 outermost); otherwise copied
  * into C order. {@link #importBatch} reads any producer's struct batch, every column in order:
- * values zero-copy where SPEC §2 allows, a validity bitmap as a {@code ?} view (a copy), a column
+ * values zero-copy where docs/contract.md §2 allows, a validity bitmap as a {@code ?} view (a copy), a column
  * of a type with no PEP 3118 counterpart refused with its name.
  *
  * <h2>Ownership</h2>
@@ -61,17 +62,14 @@ public final class ArrowTables {
      * @param table the table; not closed
      * @param schema receives the schema; must be released
      * @param array receives the batch; must be released
-     * @throws IllegalArgumentException if a target struct is live
+     * @throws io.bufferbridge.arrow.c.ArrowExportException if a target struct is live
      * @throws IllegalStateException if the table has been closed
      */
     public static void exportBatch(Table table, ArrowSchema schema, ArrowArray array) {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(array, "array");
-        if (!schema.isReleased() || !array.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live struct: schema.released="
-                    + schema.isReleased() + " array.released=" + array.isReleased());
-        }
+        ExportTargets.requireReleased(schema, array);
         List<ColumnPart> parts = parts(table, 0, table.rowCount());
         try {
             BatchExport.writeSchema(BatchExport.schemaType(parts, true, false), schema);
@@ -116,14 +114,12 @@ public final class ArrowTables {
      * @param out receives the stream; must be released
      * @throws InvalidTableException if {@code tables} is empty or the schemas differ (the table and
      *     column named)
-     * @throws IllegalArgumentException if {@code out} is live
+     * @throws io.bufferbridge.arrow.c.ArrowExportException if {@code out} is live
      */
     public static void exportStream(List<Table> tables, ArrowArrayStream out) {
         Objects.requireNonNull(tables, "tables");
         Objects.requireNonNull(out, "out");
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
-        }
+        ExportTargets.requireReleased(out);
         StreamExport.exportBatches(batches(tables), out);
     }
 
@@ -134,14 +130,13 @@ public final class ArrowTables {
      * @param table the table; not closed
      * @param maxRows at least 1
      * @param out receives the stream; must be released
-     * @throws IllegalArgumentException if {@code maxRows < 1} or {@code out} is live
+     * @throws IllegalArgumentException if {@code maxRows < 1}
+     * @throws io.bufferbridge.arrow.c.ArrowExportException if {@code out} is live
      */
     public static void exportStream(Table table, long maxRows, ArrowArrayStream out) {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(out, "out");
-        if (!out.isReleased()) {
-            throw new IllegalArgumentException("export target still holds a live stream: released=false");
-        }
+        ExportTargets.requireReleased(out);
         StreamExport.exportBatches(batches(table, maxRows), out);
     }
 
@@ -322,7 +317,7 @@ public final class ArrowTables {
      * {@return a table of the root's vectors}, through the C data interface
      * ({@code Data.exportVectorSchemaRoot}): zero-copy where {@link #importBatch} is (the table
      * holds the root's buffers, so the root may be closed or reloaded first), nulls as validity
-     * views, field metadata read as SPEC §3 says. The buffers go back to the root's allocator when
+     * views, field metadata read as docs/contract.md §3 says. The buffers go back to the root's allocator when
      * the table is closed.
      *
      * @param root the root; not closed

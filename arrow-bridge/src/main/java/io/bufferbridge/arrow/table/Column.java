@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One column of a {@link Table} (SPEC §5): a name, a values view whose {@code shape[0]} is the row
+ * One column of a {@link Table} (docs/contract.md §5): a name, a values view whose {@code shape[0]} is the row
  * count (ndim ≥ 2 is a tensor column whose rows are elements of {@code shape[1:]}), and an optional
  * validity, a 1-D {@code ?} view of the row count, true where the row is valid.
  *

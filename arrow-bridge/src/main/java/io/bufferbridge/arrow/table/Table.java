@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An ordered list of named {@link Column}s of one row count (SPEC §5): what a record batch holds.
+ * An ordered list of named {@link Column}s of one row count (docs/contract.md §5): what a record batch holds.
  * Immutable; the table takes its columns, and {@link #close()} releases them.
  *
  * {@snippet :

@@ -27,12 +27,12 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.StructVector;
 
 /**
- * Arrow Java vectors as buffer views, and buffer views as Arrow Java vectors (SPEC §2–3), both
+ * Arrow Java vectors as buffer views, and buffer views as Arrow Java vectors (docs/contract.md §2–3), both
  * through the C data interface: {@code Data.exportVector} then {@link ArrowImporter}, and
  * {@link ArrowExporter} then {@code Data.importVector}.
  *
  * <h2>Vectors to views</h2>
- * {@link #asView} gives a read-only view of the vector's own memory for every fixed-width vector
+ * {@link #toView} gives a read-only view of the vector's own memory for every fixed-width vector
  * ({@code TinyInt … UInt8}, {@code Float2/4/8}, {@code FixedSizeBinary}, dates, times,
  * timestamps and durations as their storage integer, decimals as {@code 16s}/{@code 32s}), for
  * {@code FixedSizeList} (each level one more dimension), and for fields carrying the
@@ -45,7 +45,7 @@ import org.apache.arrow.vector.complex.StructVector;
  *
  * <h2>Nulls</h2>
  * A buffer view has no nulls, and the bytes under a null are not data: a vector with a null
- * anywhere (its own validity or a child's) is refused by {@link #asView} with
+ * anywhere (its own validity or a child's) is refused by {@link #toView} with
  * {@link VectorHasNullsException}. {@link #copyFilled} copies and writes a fill value into every
  * null element; {@link #withValidity} returns the values with zero bytes in null elements and a
  * {@code ?} view of the validity. An element is null when any of its values is: a list element
@@ -67,25 +67,26 @@ public final class ArrowVectors {
 
     /**
      * {@return a read-only view of the vector's values; zero-copy except for bit-packed booleans and
-     * structs}
+     * structs} Named {@code to…}, not {@code as…}, because it may copy; {@link #toImportedView}
+     * says whether it did.
      *
      * @param vector the vector; not closed, and may be closed before the view
      * @throws VectorHasNullsException if the vector or a child has a null
      * @throws io.bufferbridge.arrow.c.ArrowImportException if the type has no PEP 3118 counterpart
      *     (variable-size types, unions, dictionaries…); nothing is left allocated then
      */
-    public static BufferView asView(FieldVector vector) {
-        return asImportedView(vector).view();
+    public static BufferView toView(FieldVector vector) {
+        return toImportedView(vector).view();
     }
 
     /**
-     * As {@link #asView}, and tells whether the view is a copy.
+     * As {@link #toView}, and tells whether the view is a copy.
      *
      * @param vector the vector; not closed
      * @return the view and whether it was copied (bit-packed booleans, structs)
      * @throws VectorHasNullsException if the vector or a child has a null
      */
-    public static ImportedView asImportedView(FieldVector vector) {
+    public static ImportedView toImportedView(FieldVector vector) {
         Objects.requireNonNull(vector, "vector");
         long nulls = nullSlots(vector);
         if (nulls > 0) {
@@ -347,8 +348,8 @@ public final class ArrowVectors {
     }
 
     /**
-     * {@return an Arrow Java vector of the view's elements, by SPEC §2 (its field metadata carries
-     * the view, SPEC §3)}: zero-copy when the view's memory is native and its layout dense, else a
+     * {@return an Arrow Java vector of the view's elements, by docs/contract.md §2 (its field metadata carries
+     * the view, docs/contract.md §3)}: zero-copy when the view's memory is native and its layout dense, else a
      * single copy into memory the vector wraps. The view cannot be released until the vector is
      * closed (the vector holds a {@link BufferView#getBuffer} export of it).
      *

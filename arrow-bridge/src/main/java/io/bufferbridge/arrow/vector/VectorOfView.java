@@ -8,7 +8,7 @@ import org.apache.arrow.vector.FieldVector;
  *
  * @param vector the vector; the caller closes it, which releases the view's export
  * @param copied false when the vector's data buffer is the view's own memory; true when the view's
- *     memory was on the Java heap, its layout not dense, or its element a record (SPEC §2)
+ *     memory was on the Java heap, its layout not dense, or its element a record (docs/contract.md §2)
  */
 public record VectorOfView(FieldVector vector, boolean copied) implements AutoCloseable {
 

@@ -54,22 +54,22 @@ class ArrowJavaInteropTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        importsBefore = ArrowImporter.liveCount();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         allocator = new RootAllocator();
         arena = Arena.ofShared();
         ForeignMemory.flushReleases();
-        releasesBefore = ArrowExporter.releaseCount();
-        liveBefore = ArrowExporter.liveCount();
+        releasesBefore = ArrowDiagnostics.snapshot().exportReleases();
+        liveBefore = ArrowDiagnostics.snapshot().liveExports();
     }
 
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
         allocator.close();
         arena.close();
         ForeignMemory.flushReleases();
-        assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
+        assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveExports(), "every exported tree freed");
     }
 
     // ------------------------------------------------------------ Arrow Java reads our exports
@@ -111,7 +111,7 @@ class ArrowJavaInteropTest {
         }
         view.close();
         ForeignMemory.flushReleases();
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "Arrow Java released both, once each");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore, "Arrow Java released both, once each");
     }
 
     @Test
@@ -209,12 +209,12 @@ class ArrowJavaInteropTest {
             assertEquals(new ArrowType.Int(32, true), field.getType());
             assertEquals("2", field.getMetadata().get("bufferbridge.shape"));
             ForeignMemory.flushReleases();
-            assertEquals(1, ArrowExporter.releaseCount() - releasesBefore, "importField released the schema");
+            assertEquals(1, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore, "importField released the schema");
             a.release();
         }
         view.close();
         ForeignMemory.flushReleases();
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore);
     }
 
     // ------------------------------------------------------------ we read Arrow Java's exports

@@ -31,15 +31,15 @@ class ConsumerMisuseTest {
         ForeignMemory.flushReleases();
         arena = Arena.ofShared();
         structs = Arena.ofConfined();
-        liveBefore = ArrowExporter.liveCount();
-        releasesBefore = ArrowExporter.releaseCount();
-        spuriousBefore = ArrowExporter.spuriousReleaseCount();
+        liveBefore = ArrowDiagnostics.snapshot().liveExports();
+        releasesBefore = ArrowDiagnostics.snapshot().exportReleases();
+        spuriousBefore = ArrowDiagnostics.snapshot().spuriousExportReleases();
     }
 
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
+        assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveExports(), "every exported tree freed");
         structs.close();
         arena.close();
     }
@@ -58,18 +58,18 @@ class ConsumerMisuseTest {
         ArrowArray array = ArrowArray.allocate(structs);
         ArrowExporter.exportView(view, schema, array);
         view.close();
-        MemorySegment schemaRelease = schema.release();
-        MemorySegment arrayRelease = array.release();
+        MemorySegment schemaRelease = schema.releaseCallback();
+        MemorySegment arrayRelease = array.releaseCallback();
         RoundTripTest.callRelease(schemaRelease, schema.segment());
         RoundTripTest.callRelease(arrayRelease, array.segment());
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore);
         assertEquals(1, memoryReleases.get(), "the memory let go once");
         // The struct now says released (release is NULL); calling the old callback again is a bug
         // that is counted and changes nothing.
         RoundTripTest.callRelease(schemaRelease, schema.segment());
         RoundTripTest.callRelease(arrayRelease, array.segment());
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "no second release");
-        assertEquals(2, ArrowExporter.spuriousReleaseCount() - spuriousBefore, "both counted as misuse");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore, "no second release");
+        assertEquals(2, ArrowDiagnostics.snapshot().spuriousExportReleases() - spuriousBefore, "both counted as misuse");
         assertEquals(1, memoryReleases.get());
     }
 
@@ -82,13 +82,13 @@ class ConsumerMisuseTest {
         view.close();
         ArrowArray child = Structs.child(array, 0);
         // Not moved out, just released where it is: the parent's release then skips it.
-        RoundTripTest.callRelease(child.release(), child.segment());
+        RoundTripTest.callRelease(child.releaseCallback(), child.segment());
         assertTrue(child.isReleased());
         assertEquals(0, memoryReleases.get(), "the root still holds the memory");
-        RoundTripTest.callRelease(array.release(), array.segment());
-        RoundTripTest.callRelease(schema.release(), schema.segment());
+        RoundTripTest.callRelease(array.releaseCallback(), array.segment());
+        RoundTripTest.callRelease(schema.releaseCallback(), schema.segment());
         assertEquals(1, memoryReleases.get());
-        assertEquals(0, ArrowExporter.spuriousReleaseCount() - spuriousBefore, "allowed, not misuse");
+        assertEquals(0, ArrowDiagnostics.snapshot().spuriousExportReleases() - spuriousBefore, "allowed, not misuse");
     }
 
     @Test
@@ -115,13 +115,13 @@ class ConsumerMisuseTest {
         ArrowArray array = ArrowArray.allocate(structs);
         ArrowExporter.exportView(view, schema, array);
         MemorySegment liveFormat = schema.format();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ArrowExportException e = assertThrows(ArrowExportException.class,
                 () -> ArrowExporter.exportView(view, schema, array));
         assertEquals("export target still holds a live struct: schema.released=false array.released=false",
                 e.getMessage());
         assertEquals(liveFormat, schema.format(), "the live export is untouched");
-        RoundTripTest.callRelease(array.release(), array.segment());
-        RoundTripTest.callRelease(schema.release(), schema.segment());
+        RoundTripTest.callRelease(array.releaseCallback(), array.segment());
+        RoundTripTest.callRelease(schema.releaseCallback(), schema.segment());
         view.close();
         assertEquals(1, memoryReleases.get());
     }

@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Coverage-guided fuzzing of the C data importer (Issue 8, target 3): fuzzed {@code ArrowSchema} /
+ * Coverage-guided fuzzing of the C data importer (one of the fuzz targets .ci/fuzz runs): fuzzed {@code ArrowSchema} /
  * {@code ArrowArray} trees built in native memory.
  *
  * <p>The C data interface carries no buffer sizes, so every buffer is a real allocation exactly as
@@ -66,12 +66,12 @@ class ImportFuzzTest {
 
     static void releaseSchemaRoot(MemorySegment s) {
         SCHEMA_RELEASES.incrementAndGet();
-        ArrowSchema.wrap(s.address()).release(MemorySegment.NULL);
+        ArrowSchema.wrap(s.address()).releaseCallback(MemorySegment.NULL);
     }
 
     static void releaseArrayRoot(MemorySegment a) {
         ARRAY_RELEASES.incrementAndGet();
-        ArrowArray.wrap(a.address()).release(MemorySegment.NULL);
+        ArrowArray.wrap(a.address()).releaseCallback(MemorySegment.NULL);
     }
 
     static void releaseChild(MemorySegment s) {
@@ -275,8 +275,8 @@ class ImportFuzzTest {
         s.name(d.consumeBoolean() ? MemorySegment.NULL : p.cString(d.consumeString(6)));
         s.metadata(metadata(d, p, format));
         s.flags(d.consumeInt(0, 3) == 0 ? d.consumeLong() : ArrowSchema.FLAG_NULLABLE);
-        s.release(CHILD);
-        a.release(CHILD);
+        s.releaseCallback(CHILD);
+        a.releaseCallback(CHILD);
 
         long length;
         long offset;
@@ -372,7 +372,7 @@ class ImportFuzzTest {
         if (d.consumeInt(0, 31) == 0) {
             ArrowSchema dict = ArrowSchema.allocate(p.arena);
             dict.format(p.cString("i"));
-            dict.release(CHILD);
+            dict.releaseCallback(CHILD);
             s.dictionary(dict.segment());
         }
         if (d.consumeInt(0, 31) == 0) {
@@ -387,15 +387,15 @@ class ImportFuzzTest {
         ARRAY_RELEASES.set(0);
         CHILD_RELEASES.set(0);
         ForeignMemory.flushReleases();
-        int liveBefore = ArrowImporter.liveCount();
+        int liveBefore = ArrowDiagnostics.snapshot().liveImports();
         try (Producer p = new Producer()) {
             MemorySegment[] root = node(data, p, 0, data.consumeLong(0, 16));
             ArrowSchema s = ArrowSchema.wrap(root[0]);
             ArrowArray a = ArrowArray.wrap(root[1]);
-            s.release(SCHEMA_ROOT);
-            a.release(ARRAY_ROOT);
+            s.releaseCallback(SCHEMA_ROOT);
+            a.releaseCallback(ARRAY_ROOT);
             if (data.consumeInt(0, 63) == 0) {
-                s.release(MemorySegment.NULL); // already released by its producer
+                s.releaseCallback(MemorySegment.NULL); // already released by its producer
             }
             boolean schemaLive = !s.isReleased();
             String described = describe(s, a);
@@ -409,7 +409,7 @@ class ImportFuzzTest {
                 assertEquals(schemaLive ? 1 : 0, SCHEMA_RELEASES.get(), "schema release runs once");
                 assertEquals(1, ARRAY_RELEASES.get(), "array release runs once: " + refused.getMessage());
                 assertEquals(0, CHILD_RELEASES.get(), "the consumer never releases a child");
-                assertEquals(liveBefore, ArrowImporter.liveCount(), "a refused import holds nothing");
+                assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveImports(), "a refused import holds nothing");
                 return;
             }
             ForeignMemory.flushReleases();
@@ -446,7 +446,7 @@ class ImportFuzzTest {
             ForeignMemory.flushReleases();
             assertEquals(1, ARRAY_RELEASES.get(), "array released once, after the view");
             assertEquals(0, CHILD_RELEASES.get(), "the consumer never releases a child");
-            assertEquals(liveBefore, ArrowImporter.liveCount(), "the import let go");
+            assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveImports(), "the import let go");
         }
     }
 

@@ -43,7 +43,7 @@ class ImportLifetimeTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        importsBefore = ArrowImporter.liveCount();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         producer = new UnmappingProducer();
         structs = Arena.ofShared();
     }
@@ -51,7 +51,7 @@ class ImportLifetimeTest {
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
         structs.close();
         producer.close();
     }
@@ -218,7 +218,7 @@ class ImportLifetimeTest {
             BufferView source = producer.view(7, 8, 9);
             VectorOfView vector = ArrowVectors.toVector(source, "v", allocator);
             source.close();
-            BufferView view = ArrowVectors.asView(vector.vector());
+            BufferView view = ArrowVectors.toView(vector.vector());
             vector.close();
             MemorySegment kept = view.memory();
             assertEquals(List.of(7L, 8L, 9L), view.toList(), "the view holds the vector's buffers");

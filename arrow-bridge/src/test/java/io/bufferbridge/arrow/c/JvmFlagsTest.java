@@ -2,6 +2,7 @@ package io.bufferbridge.arrow.c;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A missing JVM flag is reported as one line that names it, and nothing else is printed: the
- * probe runs in a JVM started without the flag, on this test's class path.
+ * probe runs in a JVM started without the flag, on this test's class and module path as a class
+ * path.
  */
 class JvmFlagsTest {
 
@@ -20,8 +22,11 @@ class JvmFlagsTest {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(flags);
+        // The probe runs on the class path, as a user's application does (the flags name
+        // ALL-UNNAMED), with what surefire put on this JVM's module path added to it.
+        String modules = System.getProperty("jdk.module.path", "");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(System.getProperty("java.class.path") + (modules.isEmpty() ? "" : File.pathSeparator + modules));
         command.add(FlagProbe.class.getName());
         command.add(what);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -25,9 +25,9 @@ class RandomLayoutRoundTripTest {
     void slicedAndPermutedLayouts() {
         Random random = new Random(20261125);
         ForeignMemory.flushReleases();
-        long releases = ArrowExporter.releaseCount();
-        int live = ArrowExporter.liveCount();
-        int imports = ArrowImporter.liveCount();
+        long releases = ArrowDiagnostics.snapshot().exportReleases();
+        int live = ArrowDiagnostics.snapshot().liveExports();
+        int imports = ArrowDiagnostics.snapshot().liveImports();
         int zeroCopies = 0;
         int copies = 0;
         try (Arena arena = Arena.ofShared()) {
@@ -103,9 +103,9 @@ class RandomLayoutRoundTripTest {
             }
         }
         ForeignMemory.flushReleases();
-        assertEquals(800, ArrowExporter.releaseCount() - releases, "two releases per round");
-        assertEquals(live, ArrowExporter.liveCount());
-        assertEquals(imports, ArrowImporter.liveCount());
+        assertEquals(800, ArrowDiagnostics.snapshot().exportReleases() - releases, "two releases per round");
+        assertEquals(live, ArrowDiagnostics.snapshot().liveExports());
+        assertEquals(imports, ArrowDiagnostics.snapshot().liveImports());
         assertEquals(400, zeroCopies + copies);
         // The seed exercises both paths.
         assertFalse(zeroCopies < 100 || copies < 50, "zeroCopies=" + zeroCopies + " copies=" + copies);

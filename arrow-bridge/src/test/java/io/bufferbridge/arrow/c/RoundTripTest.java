@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Export then import by bufferbridge gives the view back (SPEC §3), for every row of SPEC §2. */
+/** Export then import by bufferbridge gives the view back (docs/contract.md §3), for every row of docs/contract.md §2. */
 class RoundTripTest {
     private Arena arena;
     private long releasesBefore;
@@ -34,22 +34,22 @@ class RoundTripTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        importsBefore = ArrowImporter.liveCount();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         arena = Arena.ofShared();
         ForeignMemory.flushReleases();
-        releasesBefore = ArrowExporter.releaseCount();
-        liveBefore = ArrowExporter.liveCount();
-        spuriousBefore = ArrowExporter.spuriousReleaseCount();
+        releasesBefore = ArrowDiagnostics.snapshot().exportReleases();
+        liveBefore = ArrowDiagnostics.snapshot().liveExports();
+        spuriousBefore = ArrowDiagnostics.snapshot().spuriousExportReleases();
     }
 
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
         arena.close();
         ForeignMemory.flushReleases();
-        assertEquals(liveBefore, ArrowExporter.liveCount(), "every exported tree freed");
-        assertEquals(spuriousBefore, ArrowExporter.spuriousReleaseCount(), "no export released twice");
+        assertEquals(liveBefore, ArrowDiagnostics.snapshot().liveExports(), "every exported tree freed");
+        assertEquals(spuriousBefore, ArrowDiagnostics.snapshot().spuriousExportReleases(), "no export released twice");
     }
 
     /** A native view over patterned bytes: byte k is {@code 7k + 3}, or {@code k % 2} for booleans. */
@@ -106,7 +106,7 @@ class RoundTripTest {
 
     private void assertRoundTrip(BufferView source, boolean zeroCopy) {
         ForeignMemory.flushReleases();
-        long before = ArrowExporter.releaseCount();
+        long before = ArrowDiagnostics.snapshot().exportReleases();
         BufferView back = roundTrip(source);
         try {
             assertEquals(source.format().text(), back.format().text());
@@ -136,7 +136,7 @@ class RoundTripTest {
             source.close();
         }
         ForeignMemory.flushReleases();
-        assertEquals(2, ArrowExporter.releaseCount() - before, "schema and array released exactly once");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - before, "schema and array released exactly once");
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -333,7 +333,7 @@ class RoundTripTest {
         assertEquals(77, back.getLong(1));
         back.close();
         ForeignMemory.flushReleases();
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore);
     }
 
     @Test
@@ -365,20 +365,20 @@ class RoundTripTest {
             ArrowArray array = ArrowArray.allocate(structs);
             ArrowExporter.exportView(source, schema, array);
             ForeignMemory.flushReleases();
-            assertEquals(liveBefore + 2, ArrowExporter.liveCount());
+            assertEquals(liveBefore + 2, ArrowDiagnostics.snapshot().liveExports());
             // A consumer releases through the callbacks; each runs once and NULLs release.
-            callRelease(schema.release(), schema.segment());
+            callRelease(schema.releaseCallback(), schema.segment());
             ForeignMemory.flushReleases();
             assertTrue(schema.isReleased());
-            assertEquals(1, ArrowExporter.releaseCount() - releasesBefore);
-            assertEquals(liveBefore + 1, ArrowExporter.liveCount());
+            assertEquals(1, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore);
+            assertEquals(liveBefore + 1, ArrowDiagnostics.snapshot().liveExports());
             source.close();
             assertEquals(0, memoryReleases.get(), "the array still holds the memory");
-            callRelease(array.release(), array.segment());
+            callRelease(array.releaseCallback(), array.segment());
             assertEquals(1, memoryReleases.get(), "the array's release lets the memory go");
             ForeignMemory.flushReleases();
             assertTrue(array.isReleased());
-            assertEquals(2, ArrowExporter.releaseCount() - releasesBefore);
+            assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore);
         }
     }
 
@@ -389,9 +389,11 @@ class RoundTripTest {
             ArrowSchema schema = ArrowSchema.allocate(structs);
             ArrowArray array = ArrowArray.allocate(structs);
             ArrowExporter.exportView(source, schema, array);
-            assertThrows(IllegalArgumentException.class, () -> ArrowExporter.exportView(source, schema, array));
-            callRelease(schema.release(), schema.segment());
-            callRelease(array.release(), array.segment());
+            assertEquals("export target still holds a live struct: schema.released=false array.released=false",
+                    assertThrows(ArrowExportException.class, () -> ArrowExporter.exportView(source, schema, array))
+                            .getMessage());
+            callRelease(schema.releaseCallback(), schema.segment());
+            callRelease(array.releaseCallback(), array.segment());
         }
         source.close();
     }

@@ -53,8 +53,8 @@ class StructMirrorTest {
     @Test
     void aChildMovedOutByTheConsumerOutlivesItsParent() {
         ForeignMemory.flushReleases();
-        int live = ArrowExporter.liveCount();
-        long spurious = ArrowExporter.spuriousReleaseCount();
+        int live = ArrowDiagnostics.snapshot().liveExports();
+        long spurious = ArrowDiagnostics.snapshot().spuriousExportReleases();
         BufferView source = BufferView.ofArray(new int[] {1, 2, 3, 4});
         BufferView pairs = BufferView.of(source.memory(), 0, "2i", 8, new long[] {2}, new long[] {8}, false);
         try (Arena arena = Arena.ofConfined()) {
@@ -65,29 +65,29 @@ class StructMirrorTest {
             ArrowArray child = Structs.child(array, 0);
             ArrowArray moved = ArrowArray.allocate(arena);
             moved.segment().copyFrom(child.segment());
-            child.release(MemorySegment.NULL);
+            child.releaseCallback(MemorySegment.NULL);
             long buffer = Structs.buffer(moved, 1);
-            RoundTripTest.callRelease(array.release(), array.segment());
-            RoundTripTest.callRelease(schema.release(), schema.segment());
+            RoundTripTest.callRelease(array.releaseCallback(), array.segment());
+            RoundTripTest.callRelease(schema.releaseCallback(), schema.segment());
             ForeignMemory.flushReleases();
-            assertEquals(live + 1, ArrowExporter.liveCount(), "the moved child keeps the array's memory");
+            assertEquals(live + 1, ArrowDiagnostics.snapshot().liveExports(), "the moved child keeps the array's memory");
             int[] values = MemorySegment.ofAddress(buffer).reinterpret(16).toArray(java.lang.foreign.ValueLayout.JAVA_INT);
             assertArrayEquals(new int[] {1, 2, 3, 4}, values);
-            RoundTripTest.callRelease(moved.release(), moved.segment());
+            RoundTripTest.callRelease(moved.releaseCallback(), moved.segment());
             ForeignMemory.flushReleases();
             assertTrue(moved.isReleased());
-            assertEquals(live, ArrowExporter.liveCount());
+            assertEquals(live, ArrowDiagnostics.snapshot().liveExports());
         }
         pairs.close();
         source.close();
         ForeignMemory.flushReleases();
-        assertEquals(spurious, ArrowExporter.spuriousReleaseCount());
+        assertEquals(spurious, ArrowDiagnostics.snapshot().spuriousExportReleases());
     }
 
     @Test
     void importedViewMayBeReleasedOnAnotherThread() throws Exception {
         ForeignMemory.flushReleases();
-        long before = ArrowExporter.releaseCount();
+        long before = ArrowDiagnostics.snapshot().exportReleases();
         BufferView source = BufferView.ofArray(new long[] {5, 6});
         BufferView back;
         try (Arena arena = Arena.ofConfined()) {
@@ -98,7 +98,7 @@ class StructMirrorTest {
         }
         CompletableFuture.runAsync(back::close).get();
         ForeignMemory.flushReleases();
-        assertEquals(2, ArrowExporter.releaseCount() - before);
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - before);
     }
 
     @Test

@@ -37,12 +37,12 @@ final class TestProducer implements AutoCloseable {
 
     static void releaseSchemaRoot(MemorySegment s) {
         SCHEMA_RELEASES.incrementAndGet();
-        ArrowSchema.wrap(s.address()).release(MemorySegment.NULL);
+        ArrowSchema.wrap(s.address()).releaseCallback(MemorySegment.NULL);
     }
 
     static void releaseArrayRoot(MemorySegment a) {
         ARRAY_RELEASES.incrementAndGet();
-        ArrowArray.wrap(a.address()).release(MemorySegment.NULL);
+        ArrowArray.wrap(a.address()).releaseCallback(MemorySegment.NULL);
     }
 
     /**
@@ -116,7 +116,7 @@ final class TestProducer implements AutoCloseable {
             c.setAtIndex(ValueLayout.ADDRESS, i, children[i].segment());
         }
         s.children(c);
-        s.release(CHILD);
+        s.releaseCallback(CHILD);
         return s;
     }
 
@@ -146,18 +146,18 @@ final class TestProducer implements AutoCloseable {
             c.setAtIndex(ValueLayout.ADDRESS, i, children[i].segment());
         }
         a.children(c);
-        a.release(CHILD);
+        a.releaseCallback(CHILD);
         return a;
     }
 
     /** Makes {@code s} a root: its release is counted. */
     ArrowSchema root(ArrowSchema s) {
-        s.release(SCHEMA_ROOT);
+        s.releaseCallback(SCHEMA_ROOT);
         return s;
     }
 
     ArrowArray root(ArrowArray a) {
-        a.release(ARRAY_ROOT);
+        a.releaseCallback(ARRAY_ROOT);
         return a;
     }
 

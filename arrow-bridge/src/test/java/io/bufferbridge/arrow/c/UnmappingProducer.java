@@ -131,10 +131,10 @@ public final class UnmappingProducer implements AutoCloseable {
         root(schema, "+s", fa, fb);
         ArrowArray ca = ArrowArray.allocate(structs);
         fill(ca, a.length, new MemorySegment[] {MemorySegment.NULL, data});
-        ca.release(CHILD_RELEASE);
+        ca.releaseCallback(CHILD_RELEASE);
         ArrowArray cb = ArrowArray.allocate(structs);
         fill(cb, b.length, new MemorySegment[] {MemorySegment.NULL, data.asSlice(8L * a.length)});
-        cb.release(CHILD_RELEASE);
+        cb.releaseCallback(CHILD_RELEASE);
         fill(array, a.length, new MemorySegment[] {MemorySegment.NULL}, ca, cb);
         rootArray(array, data);
     }
@@ -148,7 +148,7 @@ public final class UnmappingProducer implements AutoCloseable {
         s.nChildren(0);
         s.children(MemorySegment.NULL);
         s.dictionary(MemorySegment.NULL);
-        s.release(CHILD_RELEASE);
+        s.releaseCallback(CHILD_RELEASE);
         return s;
     }
 
@@ -166,7 +166,7 @@ public final class UnmappingProducer implements AutoCloseable {
         s.children(c);
         s.dictionary(MemorySegment.NULL);
         s.privateData(MemorySegment.ofAddress(id));
-        s.release(SCHEMA_RELEASE);
+        s.releaseCallback(SCHEMA_RELEASE);
     }
 
     private void fill(ArrowArray a, long length, MemorySegment[] buffers, ArrowArray... children) {
@@ -193,7 +193,7 @@ public final class UnmappingProducer implements AutoCloseable {
         long key = NEXT_ID.getAndIncrement();
         PAGES_OF_ARRAY.put(key, new long[] {id, data.address(), data.byteSize()});
         a.privateData(MemorySegment.ofAddress(key));
-        a.release(ARRAY_RELEASE);
+        a.releaseCallback(ARRAY_RELEASE);
     }
 
     static void releaseSchema(MemorySegment s) {
@@ -202,7 +202,7 @@ public final class UnmappingProducer implements AutoCloseable {
         if (p != null) {
             p.schemaReleases.incrementAndGet();
         }
-        schema.release(MemorySegment.NULL);
+        schema.releaseCallback(MemorySegment.NULL);
     }
 
     static void releaseArray(MemorySegment a) {
@@ -212,7 +212,7 @@ public final class UnmappingProducer implements AutoCloseable {
             protect(pages[1], pages[2]);
             PRODUCERS.get(pages[0]).releases.incrementAndGet();
         }
-        array.release(MemorySegment.NULL);
+        array.releaseCallback(MemorySegment.NULL);
     }
 
     static void releaseChild(MemorySegment s) {

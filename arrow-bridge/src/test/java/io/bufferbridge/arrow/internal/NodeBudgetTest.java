@@ -80,7 +80,7 @@ class NodeBudgetTest {
         s.name(arena.allocateFrom("f", StandardCharsets.UTF_8));
         s.nChildren(n);
         s.children(children);
-        s.release(RELEASE);
+        s.releaseCallback(RELEASE);
         return s;
     }
 
@@ -106,7 +106,7 @@ class NodeBudgetTest {
         a.buffers(buffers);
         a.nChildren(n);
         a.children(children);
-        a.release(RELEASE);
+        a.releaseCallback(RELEASE);
         return a;
     }
 

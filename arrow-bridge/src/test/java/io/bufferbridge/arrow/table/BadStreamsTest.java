@@ -40,7 +40,7 @@ class BadStreamsTest extends TableFixture {
 
     static int forwardNext(MemorySegment stream, MemorySegment out) {
         try {
-            return (int) CALL_GET.invokeExact(nextFrom.getNext(), nextFrom.segment(), out);
+            return (int) CALL_GET.invokeExact(nextFrom.getNextCallback(), nextFrom.segment(), out);
         } catch (Throwable t) {
             return 5;
         }
@@ -85,7 +85,7 @@ class BadStreamsTest extends TableFixture {
             ArrowTables.exportStream(List.of(two), schemaSide);
             ArrowTables.exportStream(List.of(one), batchSide);
             // The schema of the two-column stream, the batches of the one-column stream.
-            schemaSide.getNext(FORWARD_NEXT);
+            schemaSide.getNextCallback(FORWARD_NEXT);
             nextFrom = batchSide;
             ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowTables.importStream(schemaSide));
             assertEquals("batch does not match the stream schema: path=stream.batch0 n_children=1 expected=2",
@@ -102,8 +102,8 @@ class BadStreamsTest extends TableFixture {
         try (Table t = Table.of(Column.of("a", longs(1)))) {
             ArrowArrayStream stream = ArrowArrayStream.allocate(arena);
             ArrowTables.exportStream(List.of(t), stream);
-            stream.getNext(FAIL_NEXT);
-            stream.getLastError(ERROR);
+            stream.getNextCallback(FAIL_NEXT);
+            stream.getLastErrorCallback(ERROR);
             lastError = arena.allocateFrom("disk on fire", StandardCharsets.UTF_8);
             ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowTables.importStream(stream));
             assertEquals("get_next failed: errno=5 error='disk on fire'", e.getMessage());
@@ -151,14 +151,14 @@ class BadStreamsTest extends TableFixture {
         childSchema.format(arena.allocateFrom("i"));
         childSchema.name(arena.allocateFrom("v"));
         childSchema.flags(2);
-        childSchema.release(NOOP_SCHEMA);
+        childSchema.releaseCallback(NOOP_SCHEMA);
         ArrowSchema schema = ArrowSchema.allocate(arena);
         schema.format(arena.allocateFrom("+s"));
         schema.nChildren(1);
         MemorySegment schemaChildren = arena.allocate(ValueLayout.ADDRESS);
         schemaChildren.set(ValueLayout.ADDRESS, 0, childSchema.segment());
         schema.children(schemaChildren);
-        schema.release(NOOP_SCHEMA);
+        schema.releaseCallback(NOOP_SCHEMA);
         ArrowArray child = ArrowArray.allocate(arena);
         MemorySegment childBuffers = arena.allocate(ValueLayout.ADDRESS, 2);
         childBuffers.setAtIndex(ValueLayout.ADDRESS, 0, bitmap);
@@ -168,7 +168,7 @@ class BadStreamsTest extends TableFixture {
         child.nullCount(-1);
         child.nBuffers(2);
         child.buffers(childBuffers);
-        child.release(NOOP_ARRAY);
+        child.releaseCallback(NOOP_ARRAY);
         ArrowArray batch = ArrowArray.allocate(arena);
         MemorySegment batchBuffers = arena.allocate(ValueLayout.ADDRESS, 1);
         MemorySegment batchChildren = arena.allocate(ValueLayout.ADDRESS);
@@ -179,7 +179,7 @@ class BadStreamsTest extends TableFixture {
         batch.buffers(batchBuffers);
         batch.nChildren(1);
         batch.children(batchChildren);
-        batch.release(NOOP_ARRAY);
+        batch.releaseCallback(NOOP_ARRAY);
         NOOP_RELEASES = 0;
         try (Table t = ArrowTables.importBatch(schema, batch)) {
             assertEquals(3, t.rowCount());
@@ -196,12 +196,12 @@ class BadStreamsTest extends TableFixture {
 
     static void noopSchema(MemorySegment s) {
         NOOP_RELEASES++;
-        ArrowSchema.wrap(s.address()).release(MemorySegment.NULL);
+        ArrowSchema.wrap(s.address()).releaseCallback(MemorySegment.NULL);
     }
 
     static void noopArray(MemorySegment a) {
         NOOP_RELEASES++;
-        ArrowArray.wrap(a.address()).release(MemorySegment.NULL);
+        ArrowArray.wrap(a.address()).releaseCallback(MemorySegment.NULL);
     }
 
     private static final MemorySegment NOOP_SCHEMA = upcall("noopSchema",

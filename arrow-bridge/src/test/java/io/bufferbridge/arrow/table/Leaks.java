@@ -1,11 +1,9 @@
 package io.bufferbridge.arrow.table;
 
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.ForeignMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
-import io.bufferbridge.arrow.c.ArrowStreams;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -13,21 +11,21 @@ import org.apache.arrow.memory.BufferAllocator;
  * spurious releases and the Arrow allocators, against counts taken when the test started.
  */
 final class Leaks {
-    private final int exports = ArrowExporter.liveCount();
-    private final int imports = ArrowImporter.liveCount();
-    private final int streams = ArrowStreams.liveCount();
-    private final long spuriousStreams = ArrowStreams.spuriousReleaseCount();
-    private final long spuriousStructs = ArrowExporter.spuriousReleaseCount();
+    private final int exports = ArrowDiagnostics.snapshot().liveExports();
+    private final int imports = ArrowDiagnostics.snapshot().liveImports();
+    private final int streams = ArrowDiagnostics.snapshot().liveStreams();
+    private final long spuriousStreams = ArrowDiagnostics.snapshot().spuriousStreamReleases();
+    private final long spuriousStructs = ArrowDiagnostics.snapshot().spuriousExportReleases();
 
     /** Asserts every export, import and stream is released and every allocator is at zero. */
     void assertAllReleased(BufferAllocator... allocators) {
         ForeignMemory.flushReleases();
-        assertEquals(exports, ArrowExporter.liveCount(), "every exported schema and array freed");
-        assertEquals(imports, ArrowImporter.liveCount(), "every import freed");
+        assertEquals(exports, ArrowDiagnostics.snapshot().liveExports(), "every exported schema and array freed");
+        assertEquals(imports, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
         ForeignMemory.flushReleases();
-        assertEquals(streams, ArrowStreams.liveCount(), "every stream released");
-        assertEquals(spuriousStreams, ArrowStreams.spuriousReleaseCount(), "no stream released twice");
-        assertEquals(spuriousStructs, ArrowExporter.spuriousReleaseCount(), "no struct released twice");
+        assertEquals(streams, ArrowDiagnostics.snapshot().liveStreams(), "every stream released");
+        assertEquals(spuriousStreams, ArrowDiagnostics.snapshot().spuriousStreamReleases(), "no stream released twice");
+        assertEquals(spuriousStructs, ArrowDiagnostics.snapshot().spuriousExportReleases(), "no struct released twice");
         for (BufferAllocator a : allocators) {
             assertEquals(0, a.getAllocatedMemory(), "allocator at zero: " + a.getName());
         }

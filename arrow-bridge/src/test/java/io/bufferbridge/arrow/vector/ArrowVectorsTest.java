@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ImportedView;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
@@ -71,10 +70,10 @@ class ArrowVectorsTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        spuriousBefore = ArrowExporter.spuriousReleaseCount();
-        importsBefore = ArrowImporter.liveCount();
+        spuriousBefore = ArrowDiagnostics.snapshot().spuriousExportReleases();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         ForeignMemory.flushReleases();
-        exportsBefore = ArrowExporter.liveCount();
+        exportsBefore = ArrowDiagnostics.snapshot().liveExports();
         allocator = new RootAllocator();
         arena = Arena.ofShared();
     }
@@ -82,9 +81,9 @@ class ArrowVectorsTest {
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount(), "every import freed");
-        assertEquals(exportsBefore, ArrowExporter.liveCount(), "every exported tree freed");
-        assertEquals(spuriousBefore, ArrowExporter.spuriousReleaseCount(), "no export released twice");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "every import freed");
+        assertEquals(exportsBefore, ArrowDiagnostics.snapshot().liveExports(), "every exported tree freed");
+        assertEquals(spuriousBefore, ArrowDiagnostics.snapshot().spuriousExportReleases(), "no export released twice");
         assertEquals(0, allocator.getAllocatedMemory(), "allocator back at zero");
         allocator.close();
         arena.close();
@@ -122,35 +121,35 @@ class ArrowVectorsTest {
             Map<FieldVector, String> formats = Map.of(b, "b", h, "h", i, "i", q, "q", ub, "B", uh, "H", ui, "I", uq,
                     "Q");
             for (Map.Entry<FieldVector, String> e : formats.entrySet()) {
-                try (BufferView view = ArrowVectors.asView(e.getKey())) {
+                try (BufferView view = ArrowVectors.toView(e.getKey())) {
                     assertEquals(e.getValue(), view.format().text(), e.getKey().getName());
                     assertArrayEquals(new long[] {3}, view.shape());
                     assertTrue(view.isReadOnly());
                     assertZeroCopy(e.getKey(), view);
                 }
             }
-            try (BufferView view = ArrowVectors.asView(b)) {
+            try (BufferView view = ArrowVectors.toView(b)) {
                 assertArrayEquals(new byte[] {-1, 0, 1}, view.toByteArray());
             }
-            try (BufferView view = ArrowVectors.asView(h)) {
+            try (BufferView view = ArrowVectors.toView(h)) {
                 assertArrayEquals(new short[] {-1000, 0, 1000}, view.toShortArray());
             }
-            try (BufferView view = ArrowVectors.asView(i)) {
+            try (BufferView view = ArrowVectors.toView(i)) {
                 assertArrayEquals(new int[] {-7, 99993, 199993}, view.toIntArray());
             }
-            try (BufferView view = ArrowVectors.asView(q)) {
+            try (BufferView view = ArrowVectors.toView(q)) {
                 assertArrayEquals(new long[] {-3, 9_999_999_997L, 19_999_999_997L}, view.toLongArray());
             }
-            try (BufferView view = ArrowVectors.asView(ub)) {
+            try (BufferView view = ArrowVectors.toView(ub)) {
                 assertEquals(List.of(200L, 201L, 202L), view.toList());
             }
-            try (BufferView view = ArrowVectors.asView(uh)) {
+            try (BufferView view = ArrowVectors.toView(uh)) {
                 assertEquals(List.of(60000L, 60001L, 60002L), view.toList());
             }
-            try (BufferView view = ArrowVectors.asView(ui)) {
+            try (BufferView view = ArrowVectors.toView(ui)) {
                 assertEquals(List.of(4294967295L, 4294967294L, 4294967293L), view.toList());
             }
-            try (BufferView view = ArrowVectors.asView(uq)) {
+            try (BufferView view = ArrowVectors.toView(uq)) {
                 assertArrayEquals(new long[] {-1, -2, -3}, view.toLongArray());
                 assertEquals(new java.math.BigInteger("18446744073709551615"), view.get(0));
             }
@@ -171,8 +170,8 @@ class ArrowVectorsTest {
             e.setValueCount(2);
             f.setValueCount(2);
             d.setValueCount(2);
-            try (BufferView ve = ArrowVectors.asView(e); BufferView vf = ArrowVectors.asView(f);
-                    BufferView vd = ArrowVectors.asView(d)) {
+            try (BufferView ve = ArrowVectors.toView(e); BufferView vf = ArrowVectors.toView(f);
+                    BufferView vd = ArrowVectors.toView(d)) {
                 assertEquals("e", ve.format().text());
                 assertEquals(List.of(1.5, -2.0), ve.toList());
                 assertZeroCopy(e, ve);
@@ -196,7 +195,7 @@ class ArrowVectorsTest {
                 v.set(k, k * k);
             }
             v.setValueCount(4);
-            view = ArrowVectors.asView(v);
+            view = ArrowVectors.toView(v);
             address = v.getDataBuffer().memoryAddress();
         }
         ForeignMemory.flushReleases();
@@ -246,44 +245,44 @@ class ArrowVectorsTest {
             for (FieldVector v : List.<FieldVector>of(w, dec, dec256, day, ms, ts, tu, tn, du)) {
                 v.setValueCount(2);
             }
-            try (BufferView v = ArrowVectors.asView(w)) {
+            try (BufferView v = ArrowVectors.toView(w)) {
                 assertEquals("3s", v.format().text());
                 assertArrayEquals("abcxyz".getBytes(), v.toBytes());
                 assertZeroCopy(w, v);
             }
-            try (BufferView v = ArrowVectors.asView(dec)) {
+            try (BufferView v = ArrowVectors.toView(dec)) {
                 assertEquals("16s", v.format().text());
                 assertEquals(-125L, v.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, v.offset()));
                 assertEquals(-1L, v.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, v.offset() + 8));
                 assertEquals(300L, v.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, v.offset() + 16));
                 assertZeroCopy(dec, v);
             }
-            try (BufferView v = ArrowVectors.asView(dec256)) {
+            try (BufferView v = ArrowVectors.toView(dec256)) {
                 assertEquals("32s", v.format().text());
                 assertEquals(7L, v.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, v.offset()));
                 assertEquals(-1L, v.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, v.offset() + 32 + 24));
             }
-            try (BufferView v = ArrowVectors.asView(day)) {
+            try (BufferView v = ArrowVectors.toView(day)) {
                 assertEquals("i", v.format().text());
                 assertArrayEquals(new int[] {19000, -1}, v.toIntArray());
             }
-            try (BufferView v = ArrowVectors.asView(ms)) {
+            try (BufferView v = ArrowVectors.toView(ms)) {
                 assertEquals("q", v.format().text());
                 assertArrayEquals(new long[] {86_400_000L, 0}, v.toLongArray());
             }
-            try (BufferView v = ArrowVectors.asView(ts)) {
+            try (BufferView v = ArrowVectors.toView(ts)) {
                 assertEquals("i", v.format().text());
                 assertArrayEquals(new int[] {59, 3600}, v.toIntArray());
             }
-            try (BufferView v = ArrowVectors.asView(tu)) {
+            try (BufferView v = ArrowVectors.toView(tu)) {
                 assertEquals("q", v.format().text());
                 assertArrayEquals(new long[] {1_000_000L, 5}, v.toLongArray());
             }
-            try (BufferView v = ArrowVectors.asView(tn)) {
+            try (BufferView v = ArrowVectors.toView(tn)) {
                 assertEquals("q", v.format().text());
                 assertArrayEquals(new long[] {1_700_000_000_000_000_000L, -5}, v.toLongArray());
             }
-            try (BufferView v = ArrowVectors.asView(du)) {
+            try (BufferView v = ArrowVectors.toView(du)) {
                 assertEquals("q", v.format().text());
                 assertArrayEquals(new long[] {1500L, -2L}, v.toLongArray());
                 assertZeroCopy(du, v);
@@ -328,7 +327,7 @@ class ArrowVectorsTest {
             outer.setNotNull(0);
             outer.setNotNull(1);
             outer.setValueCount(2);
-            try (BufferView v = ArrowVectors.asView(outer)) {
+            try (BufferView v = ArrowVectors.toView(outer)) {
                 assertEquals("h", v.format().text());
                 assertArrayEquals(new long[] {2, 2, 3}, v.shape());
                 assertArrayEquals(new long[] {12, 6, 2}, v.strides());
@@ -345,7 +344,7 @@ class ArrowVectorsTest {
         Map<String, String> md = Map.of("ARROW:extension:name", "arrow.fixed_shape_tensor",
                 "ARROW:extension:metadata", "{\"shape\":[3,2],\"permutation\":[1,0]}");
         try (FixedSizeListVector v = listOfInts("t", 6, 2, md)) {
-            try (BufferView view = ArrowVectors.asView(v)) {
+            try (BufferView view = ArrowVectors.toView(v)) {
                 assertEquals("i", view.format().text());
                 assertArrayEquals(new long[] {2, 2, 3}, view.shape());
                 assertArrayEquals(new long[] {24, 4, 8}, view.strides());
@@ -365,7 +364,7 @@ class ArrowVectorsTest {
             v.setSafe(1, 0);
             v.setSafe(2, 1);
             v.setValueCount(3);
-            ImportedView imported = ArrowVectors.asImportedView(v);
+            ImportedView imported = ArrowVectors.toImportedView(v);
             try (BufferView view = imported.view()) {
                 assertEquals("?", view.format().text());
                 assertFalse(imported.copied());
@@ -382,7 +381,7 @@ class ArrowVectorsTest {
                 bits.setSafe(k, k % 4 == 0 ? 1 : 0);
             }
             bits.setValueCount(9);
-            ImportedView b = ArrowVectors.asImportedView(bits);
+            ImportedView b = ArrowVectors.toImportedView(bits);
             assertTrue(b.copied());
             assertEquals("?", b.view().format().text());
             assertArrayEquals(new boolean[] {true, false, false, false, true, false, false, false, true},
@@ -401,7 +400,7 @@ class ArrowVectorsTest {
             a.setValueCount(2);
             d.setValueCount(2);
             s.setValueCount(2);
-            ImportedView r = ArrowVectors.asImportedView(s);
+            ImportedView r = ArrowVectors.toImportedView(s);
             assertTrue(r.copied());
             try (BufferView view = r.view()) {
                 assertEquals("T{i:a:d:d:}", view.format().text());
@@ -418,7 +417,7 @@ class ArrowVectorsTest {
             }
             v.setValueCount(8);
             v.makeTransferPair(part).splitAndTransfer(3, 4);
-            try (BufferView view = ArrowVectors.asView(part)) {
+            try (BufferView view = ArrowVectors.toView(part)) {
                 assertArrayEquals(new int[] {103, 104, 105, 106}, view.toIntArray());
                 assertEquals(v.getDataBuffer().memoryAddress() + 12, view.address(), "a slice, not a copy");
             }
@@ -426,7 +425,7 @@ class ArrowVectorsTest {
         try (FixedSizeListVector v = listOfInts("l", 2, 5, null);
                 FixedSizeListVector part = (FixedSizeListVector) v.getTransferPair(allocator).getTo()) {
             v.makeTransferPair(part).splitAndTransfer(1, 3);
-            try (BufferView view = ArrowVectors.asView(part)) {
+            try (BufferView view = ArrowVectors.toView(part)) {
                 assertArrayEquals(new long[] {3, 2}, view.shape());
                 assertArrayEquals(new int[] {3, 4, 5, 6, 7, 8}, view.toIntArray());
             }
@@ -438,7 +437,7 @@ class ArrowVectorsTest {
         try (VarCharVector v = new VarCharVector("s", allocator)) {
             v.setSafe(0, "hi".getBytes());
             v.setValueCount(1);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ArrowVectors.asView(v));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ArrowVectors.toView(v));
             assertTrue(e.getMessage().contains("'u'"), e.getMessage());
         }
     }
@@ -463,7 +462,7 @@ class ArrowVectorsTest {
         try (IntVector v = intsWithNulls()) {
             ForeignMemory.flushReleases();
             long before = allocator.getAllocatedMemory();
-            VectorHasNullsException e = assertThrows(VectorHasNullsException.class, () -> ArrowVectors.asView(v));
+            VectorHasNullsException e = assertThrows(VectorHasNullsException.class, () -> ArrowVectors.toView(v));
             assertTrue(e.getMessage().startsWith("vector has nulls: nullCount=3 length=10 field='n'"), e.getMessage());
             assertTrue(e.getMessage().endsWith("; ask for a fill value or the validity view"), e.getMessage());
             assertEquals(3, e.nullCount());
@@ -516,7 +515,7 @@ class ArrowVectorsTest {
             // Row 1 null as a whole; leaf 5 (row 2, column 1) null on its own.
             v.setNull(1);
             ((IntVector) v.getDataVector()).setNull(5);
-            VectorHasNullsException e = assertThrows(VectorHasNullsException.class, () -> ArrowVectors.asView(v));
+            VectorHasNullsException e = assertThrows(VectorHasNullsException.class, () -> ArrowVectors.toView(v));
             assertEquals(2, e.nullCount(), "one list null and one value null");
             try (BufferView filled = ArrowVectors.copyFilled(v, 0L)) {
                 assertArrayEquals(new long[] {3, 2}, filled.shape());
@@ -559,7 +558,7 @@ class ArrowVectorsTest {
         BufferView view = BufferView.of(m, 0, "i", 4, new long[] {4}, new long[] {4}, false,
                 memoryReleases::incrementAndGet);
         ForeignMemory.flushReleases();
-        long releases = ArrowExporter.releaseCount();
+        long releases = ArrowDiagnostics.snapshot().exportReleases();
         try (VectorOfView vv = ArrowVectors.toVector(view, "col", allocator)) {
             assertFalse(vv.copied());
             IntVector iv = assertInstanceOf(IntVector.class, vv.vector());
@@ -575,7 +574,7 @@ class ArrowVectorsTest {
         }
         ForeignMemory.flushReleases();
         assertEquals(1, memoryReleases.get(), "closing the vector lets the memory go");
-        assertEquals(2, ArrowExporter.releaseCount() - releases, "schema and array released once each");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releases, "schema and array released once each");
     }
 
     @Test
@@ -689,7 +688,7 @@ class ArrowVectorsTest {
             try (VectorOfView vv = ArrowVectors.toVector(view, "v", allocator)) {
                 assertFalse(vv.copied(), what);
                 assertEquals(view.address(), leaf(vv.vector()).getDataBuffer().memoryAddress(), what + " zero-copy");
-                try (BufferView back = ArrowVectors.asView(vv.vector())) {
+                try (BufferView back = ArrowVectors.toView(vv.vector())) {
                     assertEquals(c.format(), back.format().text(), what);
                     assertEquals(c.itemsize(), back.itemsize(), what);
                     assertArrayEquals(c.shape(), back.shape(), what);
@@ -706,11 +705,11 @@ class ArrowVectorsTest {
 
     /** Vector to view to vector to view: same format, shape and bytes; zero-copy unless {@code copies}. */
     private void roundTrip(FieldVector original, String format, boolean copies, boolean sameJavaType) {
-        try (BufferView first = ArrowVectors.asView(original)) {
+        try (BufferView first = ArrowVectors.toView(original)) {
             assertEquals(format, first.format().text(), original.getField().toString());
             try (VectorOfView back = ArrowVectors.toVector(first, original.getName(), allocator)) {
                 assertEquals(copies, back.copied(), format);
-                try (BufferView second = ArrowVectors.asView(back.vector())) {
+                try (BufferView second = ArrowVectors.toView(back.vector())) {
                     assertEquals(format, second.format().text());
                     assertArrayEquals(first.shape(), second.shape(), format);
                     assertArrayEquals(first.toBytes(), second.toBytes(), format);
@@ -833,7 +832,7 @@ class ArrowVectorsTest {
             a.setValueCount(2);
             x.setValueCount(2);
             s.setValueCount(2);
-            try (BufferView view = ArrowVectors.asView(s);
+            try (BufferView view = ArrowVectors.toView(s);
                     VectorOfView back = ArrowVectors.toVector(view, allocator)) {
                 StructVector t = (StructVector) back.vector();
                 assertEquals(-5, ((IntVector) t.getChild("a")).get(0));

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bufferbridge.arrow.c.ArrowArray;
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.BufferException;
 import io.bufferbridge.view.BufferExporter;
@@ -53,18 +53,18 @@ class DelegatingExporterTest {
     @BeforeEach
     void open() {
         ForeignMemory.flushReleases();
-        importsBefore = ArrowImporter.liveCount();
+        importsBefore = ArrowDiagnostics.snapshot().liveImports();
         ForeignMemory.flushReleases();
-        exportsBefore = ArrowExporter.liveCount();
-        releasesBefore = ArrowExporter.releaseCount();
+        exportsBefore = ArrowDiagnostics.snapshot().liveExports();
+        releasesBefore = ArrowDiagnostics.snapshot().exportReleases();
         allocator = new RootAllocator();
     }
 
     @AfterEach
     void close() {
         ForeignMemory.flushReleases();
-        assertEquals(importsBefore, ArrowImporter.liveCount());
-        assertEquals(exportsBefore, ArrowExporter.liveCount());
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports());
+        assertEquals(exportsBefore, ArrowDiagnostics.snapshot().liveExports());
         assertEquals(0, allocator.getAllocatedMemory());
         allocator.close();
     }
@@ -87,7 +87,7 @@ class DelegatingExporterTest {
             }
         }
         ForeignMemory.flushReleases();
-        assertEquals(2, ArrowExporter.releaseCount() - releasesBefore, "schema and array released once each");
+        assertEquals(2, ArrowDiagnostics.snapshot().exportReleases() - releasesBefore, "schema and array released once each");
         view.close();
         assertEquals(0, seq.exports());
     }
@@ -105,7 +105,7 @@ class DelegatingExporterTest {
             }
             assertArrayEquals("ACGT".getBytes(), got);
             assertEquals(0, seq.exports(), "after a copy the vector needs nothing from the exporter");
-            try (BufferView back = ArrowVectors.asView(t)) {
+            try (BufferView back = ArrowVectors.toView(t)) {
                 assertEquals("b", back.format().text());
                 assertArrayEquals("ACGT".getBytes(), back.toBytes());
             }

@@ -1,5 +1,6 @@
 package io.bufferbridge.conformance.examples;
 
+import io.bufferbridge.arrow.c.ArrowDiagnostics;
 import io.bufferbridge.view.ForeignMemory;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
@@ -48,8 +49,8 @@ class FromCExampleTest {
     private static void assertAllReleased(long freedBefore) throws Throwable {
         // The import's release of C's matrix takes effect with its epoch (ForeignMemory).
         ForeignMemory.flushReleases();
-        assertEquals(0, ArrowExporter.liveCount(), "live exports");
-        assertEquals(0, ArrowImporter.liveCount(), "live imports");
+        assertEquals(0, ArrowDiagnostics.snapshot().liveExports(), "live exports");
+        assertEquals(0, ArrowDiagnostics.snapshot().liveImports(), "live imports");
         assertEquals(freedBefore + 1, (long) FREED.invokeExact(), "C release callbacks");
     }
 

@@ -199,7 +199,7 @@ class NativePeerTest {
 
     @Test
     void zeroStrideExportedWithoutCopyIsCaught() {
-        // SPEC §2: zero strides must be copied; metadata alone would rebuild 7,7,7.
+        // docs/contract.md §2: zero strides must be copied; metadata alone would rebuild 7,7,7.
         try (CStructs c = new CStructs()) {
             MemorySegment s = c.schema("i", bb("i", "3", "0"));
             MemorySegment a = c.leaf(3, 0, c.bytes(ints(7, 8, 9)));
@@ -529,7 +529,7 @@ class NativePeerTest {
         }
     }
 
-    // ------------------------------------------------------------------ SPEC §3 hostile trees
+    // ------------------------------------------------------------------ docs/contract.md §3 hostile trees
 
     @Test
     void dagOfSharedChildrenIsRefusedInTime() {
