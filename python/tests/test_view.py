@@ -1,19 +1,24 @@
 """bufferbridge.View: what memoryview and NumPy see of an Arrow pair, PEP 688, and that the Arrow
 release runs exactly once, when the View and its last buffer are gone."""
+import array
 import collections.abc
 import gc
 import sys
 
 import pytest
 
-import bufferbridge
 from bufferbridge import View, export
+from bufferbridge._bufferbridge import _request
 from conftest import counters
 
-np = pytest.importorskip("numpy")
+
+
+def numpy():
+    return pytest.importorskip("numpy")
 
 
 def test_memoryview_has_the_exporters_layout_exactly(balanced):
+    np = numpy()
     a = np.asfortranarray(np.arange(6, dtype="<i4").reshape(2, 3))
     a.setflags(write=False)
     v = View(export(a))
@@ -27,6 +32,7 @@ def test_memoryview_has_the_exporters_layout_exactly(balanced):
 
 
 def test_numpy_uses_the_view_zero_copy(balanced):
+    np = numpy()
     a = np.arange(24, dtype=np.float64).reshape(2, 3, 4).transpose(0, 2, 1)
     v = View(export(a))
     n = np.asarray(v)
@@ -39,6 +45,7 @@ def test_numpy_uses_the_view_zero_copy(balanced):
 
 
 def test_a_read_only_view_refuses_a_writable_request(balanced):
+    np = numpy()
     a = np.arange(4, dtype=np.int16)
     a.setflags(write=False)
     v = View(export(a))
@@ -46,10 +53,11 @@ def test_a_read_only_view_refuses_a_writable_request(balanced):
     assert memoryview(v).cast("B").tobytes() == a.tobytes()  # memoryview asks read-only
     with pytest.raises(BufferError, match=r"^bufferbridge.View: underlying buffer is not writable: request=0x1 "
                                           r"format='h' shape=\[4\] strides=\[2\] readonly=true$"):
-        bufferbridge._bufferbridge._request(v, 1)  # PyBUF_WRITABLE
+        _request(v, 1)  # PyBUF_WRITABLE
 
 
 def test_a_strided_view_is_copied_into_c_order_on_the_way():
+    np = numpy()
     a = np.arange(12, dtype=np.int32)[::3]  # not dense: SPEC §2 copies it
     v = View(export(a))
     assert (v.strides, v.copied) == ((4,), True)
@@ -57,6 +65,7 @@ def test_a_strided_view_is_copied_into_c_order_on_the_way():
 
 
 def test_view_of_a_pyarrow_array_shares_its_buffer(balanced):
+    np = numpy()
     pa = pytest.importorskip("pyarrow")
     before = pa.total_allocated_bytes()
     arr = pa.array(np.arange(5, dtype=np.int64) * 3)
@@ -88,7 +97,7 @@ def test_view_of_a_polars_series():
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 688 (collections.abc.Buffer, __buffer__) is Python 3.12+")
 def test_pep_688_buffer():
-    v = View(export(np.arange(3, dtype=np.uint8)))
+    v = View(export(array.array("B", [0, 1, 2])))
     assert isinstance(v, collections.abc.Buffer)
     assert issubclass(View, collections.abc.Buffer)
     m = v.__buffer__(0)
@@ -96,34 +105,64 @@ def test_pep_688_buffer():
     m.release()
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="a Python class with __buffer__ (PEP 688) is Python 3.12+")
+def test_export_of_a_class_with_dunder_buffer_releases_it_once(balanced):
+    class Wrapped:
+        """A user's class wrapping an array: its buffer is the array's, and it counts releases."""
+
+        def __init__(self):
+            self.data = array.array("d", [1.5, -2.0, 8.25])
+            self.released = 0
+
+        def __buffer__(self, flags):
+            return memoryview(self.data)
+
+        def __release_buffer__(self, view):
+            self.released += 1
+            view.release()
+
+    w = Wrapped()
+    v = View(export(w))
+    assert (v.format, v.shape, v.readonly, memoryview(v).tolist()) == ("d", (3,), False, [1.5, -2.0, 8.25])
+    assert w.released == 0
+    del v
+    assert w.released == 1
+
+
 def test_refcounts_and_one_release_each():
-    a = np.arange(10, dtype=np.int32)
+    a = array.array("i", range(10))
     base = sys.getrefcount(a)
     before = counters()
     e = export(a)
     assert sys.getrefcount(a) == base + 2  # the Export, and the Py_buffer its pair holds
+    with pytest.raises(BufferError):
+        a.append(10)  # exported: array.array cannot resize
     v = View(e)
     del e
     assert sys.getrefcount(a) == base + 1  # the pair, now the View's
     assert counters()["views_live"] == before["views_live"] + 1
     m = memoryview(v)
-    n = np.asarray(v)
-    assert sys.getrefcount(v) == 4  # v, the call's argument, memoryview's and NumPy's buffers
+    n = memoryview(v)
+    assert sys.getrefcount(v) == 4  # v, the call's argument, and the two memoryviews' buffers
+    assert v.exports == 2
     del v
     after = counters()
     assert after["arrow_releases"] == before["arrow_releases"]  # buffers still hold the View
     m.release()
-    del n
+    assert counters()["arrow_releases"] == before["arrow_releases"]
+    n.release()
     after = counters()
     assert after["arrow_releases"] == before["arrow_releases"] + 1
     assert after["export_releases"] == before["export_releases"] + 1
     assert after["views_live"] == before["views_live"]
     assert after["exports_live"] == before["exports_live"]
     assert sys.getrefcount(a) == base
+    a.append(10)  # released: it can resize again
+    assert a[-1] == 10
 
 
 def test_a_dropped_capsule_releases_once():
-    a = np.arange(4, dtype=np.int8)
+    a = array.array("b", range(4))
     before = counters()
     s, arr = export(a).__arrow_c_array__()
     assert counters()["exports_live"] == before["exports_live"] + 1
@@ -134,12 +173,12 @@ def test_a_dropped_capsule_releases_once():
 
 
 def test_each_arrow_c_array_call_is_a_new_pair():
-    a = np.arange(4, dtype=np.int8)
+    a = bytearray(b"wxyz")
     before = counters()
     e = export(a)
     first = View(e)
     second = View(e)
-    assert first.address == second.address == a.ctypes.data
+    assert first.address == second.address == _request(a, 0)["buf"]
     assert counters()["exports_live"] == before["exports_live"] + 2
     del e, first, second
     after = counters()

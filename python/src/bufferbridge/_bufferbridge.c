@@ -34,6 +34,14 @@ static PyObject* raise_bb(int rc, const struct bb_error* e, const char* what) {
   return NULL;
 }
 
+/* PyErr_Format has no %llx. */
+static PyObject* null_address(const char* what, unsigned long long s, unsigned long long a) {
+  char message[160];
+  snprintf(message, sizeof message, "%s: a NULL struct address: schema_address=0x%llx array_address=0x%llx", what, s, a);
+  PyErr_SetString(PyExc_ValueError, message);
+  return NULL;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* View                                                                                     */
 /* ---------------------------------------------------------------------------------------- */
@@ -178,9 +186,7 @@ static PyObject* View_from_addresses(PyObject* cls, PyObject* args) {
   unsigned long long s, a;
   if (!PyArg_ParseTuple(args, "KK:from_addresses", &s, &a)) return NULL;
   if (s == 0 || a == 0) {
-    PyErr_Format(PyExc_ValueError, "from_addresses: a NULL struct address: schema_address=0x%llx array_address=0x%llx",
-                 s, a);
-    return NULL;
+    return null_address("from_addresses", s, a);
   }
   return view_from_structs((PyTypeObject*)cls, (struct ArrowSchema*)(uintptr_t)s, (struct ArrowArray*)(uintptr_t)a);
 }
@@ -581,9 +587,7 @@ static PyObject* Export_export_to_c(ExportObject* self, PyObject* args) {
   struct ArrowArray* array;
   if (!PyArg_ParseTuple(args, "KK:export_to_c", &s, &a)) return NULL;
   if (s == 0 || a == 0) {
-    PyErr_Format(PyExc_ValueError, "export_to_c: a NULL struct address: schema_address=0x%llx array_address=0x%llx",
-                 s, a);
-    return NULL;
+    return null_address("export_to_c", s, a);
   }
   schema = (struct ArrowSchema*)(uintptr_t)s;
   array = (struct ArrowArray*)(uintptr_t)a;
