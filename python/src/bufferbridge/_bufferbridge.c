@@ -451,6 +451,13 @@ static void release_held(void* ctx) {
   free(h);
 }
 
+/* Whether obj is a bufferbridge View of copied data, or a memoryview of one: its export then says
+   bufferbridge.copied=true, so that a relay never claims the original exporter's layout for a copy. */
+static int is_copy(PyObject* obj) {
+  PyObject* base = PyMemoryView_Check(obj) ? PyMemoryView_GET_BASE(obj) : obj;
+  return base != NULL && Py_IS_TYPE(base, &ViewType) && ((ViewObject*)base)->view.copied;
+}
+
 /* A new pair for obj's buffer into two released structs. */
 static int make_pair(PyObject* obj, struct ArrowSchema* schema, struct ArrowArray* array) {
   struct held* h = (struct held*)calloc(1, sizeof *h);
@@ -487,6 +494,7 @@ static int make_pair(PyObject* obj, struct ArrowSchema* schema, struct ArrowArra
   }
   v.shape = h->dims;
   v.strides = h->buffer.strides != NULL ? h->dims + v.ndim : NULL;
+  v.copied = is_copy(obj);
   exports_live++;
   /* On success release_held runs once, when the consumer releases (or now, when the export copied). */
   rc = bb_view_export(&v, release_held, h, schema, array, &error);

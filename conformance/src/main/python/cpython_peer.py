@@ -1,0 +1,163 @@
+"""The cpython conformance peer: the bufferbridge CPython extension (python/), run inside the JVM's
+process by the embedded CPython that also runs pyarrow_peer.py.
+
+PyArrowPython (Java) loads this file as module ``cpython_peer`` and calls ``call(request)`` with one
+JSON object; the answer is one JSON string. Struct addresses travel as JSON integers.
+
+Requests (``fn``):
+  find      import bufferbridge from the directory python/bin/run built it into,
+            ``<root>/python/target/site-X.Y`` for the first of ``roots`` that has it (or
+            ``$BUFFERBRIDGE_PYTHON_SITE``); answer where, or why it is unavailable
+  counters  the extension's counters (live Views and exports, releases), after a collection
+  check     Java exported a corpus case to (schema, array): read it as bufferbridge.View, compare
+            memoryview(view) with the case (format, itemsize, shape, strides, readonly, tobytes,
+            tolist where memoryview can unpack the format: CPython's memoryview is the oracle the
+            corpus came from), then bufferbridge.export(memoryview) into (out_schema, out_array)
+            for Java to import back
+  example   run a snippet (README "From Python") with schema_address and array_address set;
+            answer the names it bound that are str, int, float, bool, tuple or list
+"""
+
+import gc
+import json
+import math
+import os
+import sys
+import traceback
+
+bufferbridge = None
+
+
+class Mismatch(Exception):
+    """The View or its memoryview differs from the case; the message is the first difference."""
+
+
+def call(text):
+    request = json.loads(text)
+    try:
+        answer = globals()["fn_" + request["fn"]](request)
+    except Mismatch as e:
+        answer = {"status": "fail", "message": str(e)}
+    except BaseException as e:  # noqa: BLE001 - everything goes back to Java as text
+        answer = {"status": "error", "error": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
+        e = None
+        # the traceback's frames hold Views and memoryviews: free them now, not at some later collection
+        gc.collect()
+    return json.dumps(answer)
+
+
+def fn_find(request):
+    global bufferbridge
+    site = "site-%d.%d" % sys.version_info[:2]
+    candidates = []
+    if os.environ.get("BUFFERBRIDGE_PYTHON_SITE"):
+        candidates.append(os.environ["BUFFERBRIDGE_PYTHON_SITE"])
+    candidates += [os.path.join(root, "python", "target", site) for root in request["roots"]]
+    for d in candidates:
+        if os.path.isdir(os.path.join(d, "bufferbridge")):
+            sys.path.insert(0, d)
+            try:
+                import bufferbridge as bb
+                from bufferbridge import _bufferbridge
+            except ImportError as e:
+                sys.path.remove(d)
+                return {"unavailable": "bufferbridge in %s does not import in Python %s: %s" % (d, sys.version.split()[0], e)}
+            bufferbridge = bb
+            return {"found": d, "extension": _bufferbridge.__file__}
+    return {"unavailable": "the bufferbridge extension is not built for Python %s (%s): looked in %s; build it with"
+                           " mvn -pl python compile (python/bin/run build)"
+                           % (sys.version.split()[0], sys.executable, ", ".join(candidates))}
+
+
+def fn_counters(request):
+    gc.collect()
+    return bufferbridge._bufferbridge._counters()
+
+
+def c_strides(itemsize, shape):
+    strides, sd = [], itemsize
+    for d in reversed(shape):
+        strides.insert(0, sd)
+        sd *= max(d, 1)
+    return strides
+
+
+def jv(x):
+    """memoryview.tolist() in the corpus's JSON terms: floats nan/inf as strings, bytes as hex:."""
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return x
+    if isinstance(x, (bytes, bytearray)):
+        return "hex:" + bytes(x).hex()
+    if isinstance(x, (list, tuple)):
+        return [jv(v) for v in x]
+    return x
+
+
+def same(want, found):
+    if isinstance(want, list):
+        return isinstance(found, list) and len(want) == len(found) and all(same(w, f) for w, f in zip(want, found))
+    if isinstance(want, bool) or isinstance(found, bool):
+        return want is found
+    if isinstance(want, (int, float)) and isinstance(found, (int, float)):
+        return want == found
+    return want == found
+
+
+def fn_check(request):
+    case = request["case"]
+    view = bufferbridge.View.from_addresses(request["schema"], request["array"])
+    m = memoryview(view)
+    shape = case["shape"]
+    n = 1
+    for d in shape:
+        n *= d
+    for key, found in (("format", m.format), ("itemsize", m.itemsize), ("shape", list(m.shape)),
+                       ("readonly", m.readonly)):
+        if found != case[key]:
+            raise Mismatch("memoryview.%s: expected=%r found=%r" % (key, case[key], found))
+    if n > 0:
+        # SPEC §3: a copy (by Java's export, or by the import of a record) is in C order
+        want = c_strides(case["itemsize"], shape) if view.copied else case["strides"]
+        if list(m.strides) != want:
+            raise Mismatch("memoryview.strides: expected=%r found=%r copied=%s" % (want, list(m.strides), view.copied))
+    data = m.tobytes()
+    logical = bytes.fromhex(case["logical"])
+    mask = request["mask"]  # per byte of an item: 1 when it holds data (x padding does not)
+    if len(data) != len(logical):
+        raise Mismatch("memoryview.tobytes() length: expected=%d found=%d" % (len(logical), len(data)))
+    for k in range(len(data)):
+        if data[k] != logical[k] and (not mask or mask[k % len(mask)] == "1"):
+            raise Mismatch("memoryview.tobytes() byte=%d: expected=0x%02x found=0x%02x" % (k, logical[k], data[k]))
+    note = None
+    try:
+        values = m.tolist()
+    except NotImplementedError as e:
+        note = "memoryview.tolist() cannot unpack format %r (%s)" % (m.format, e)
+        e = None
+    else:
+        if "values" in case and not same(case["values"], jv(values)):
+            raise Mismatch("memoryview.tolist(): expected=%s found=%s" % (json.dumps(case["values"])[:120],
+                                                                        json.dumps(jv(values))[:120]))
+    # Back to Java: the memoryview itself (its View's copied flag travels with it).
+    bufferbridge.export(m).export_to_c(request["out_schema"], request["out_array"])
+    return {"status": "pass", "exported": True, "tolist": note, "copied": view.copied}
+
+
+def fn_example(request):
+    scope = {"schema_address": request["schema"], "array_address": request["array"]}
+    exec(compile(request["source"], "README.md", "exec"), scope)
+    answer = {}
+    for name, value in scope.items():
+        if name.startswith("__") or name in ("schema_address", "array_address"):
+            continue
+        if isinstance(value, (str, int, float, bool, tuple, list)):
+            answer[name] = list(value) if isinstance(value, tuple) else value
+    scope.clear()
+    gc.collect()
+    return {"status": "pass", "bound": answer}
