@@ -22,6 +22,7 @@ import gc
 import json
 import math
 import os
+import struct
 import sys
 import traceback
 
@@ -109,6 +110,36 @@ def same(want, found):
     return want == found
 
 
+def tolist(m, shape):
+    """The values: memoryview.tolist() where it unpacks the format (native single items), else
+    struct's reading of tobytes() where struct accepts the format with the view's itemsize
+    ('<i', 'hd'), else none (a PEP 3118 record 'T{...}', 'Zd', 'g')."""
+    try:
+        return m.tolist(), "memoryview.tolist()"
+    except NotImplementedError:
+        pass
+    try:
+        s = struct.Struct(m.format)
+    except struct.error:
+        return None, "no tolist: neither memoryview nor struct unpacks format %r" % m.format
+    if s.size != m.itemsize:
+        return None, "no tolist: struct reads format %r with size %d, the view's itemsize is %d" % (m.format, s.size, m.itemsize)
+    items = [t[0] if len(t) == 1 else list(t) for t in s.iter_unpack(m.tobytes())]
+    if not shape:
+        return items[0], "struct.unpack"
+
+    def nest(at, dim):
+        if dim == len(shape) - 1:
+            return items[at:at + shape[dim]], at + shape[dim]
+        out = []
+        for _ in range(shape[dim]):
+            sub, at = nest(at, dim + 1)
+            out.append(sub)
+        return out, at
+
+    return nest(0, 0)[0], "struct.unpack"
+
+
 def fn_check(request):
     case = request["case"]
     view = bufferbridge.View.from_addresses(request["schema"], request["array"])
@@ -134,19 +165,12 @@ def fn_check(request):
     for k in range(len(data)):
         if data[k] != logical[k] and (not mask or mask[k % len(mask)] == "1"):
             raise Mismatch("memoryview.tobytes() byte=%d: expected=0x%02x found=0x%02x" % (k, logical[k], data[k]))
-    note = None
-    try:
-        values = m.tolist()
-    except NotImplementedError as e:
-        note = "memoryview.tolist() cannot unpack format %r (%s)" % (m.format, e)
-        e = None
-    else:
-        if "values" in case and not same(case["values"], jv(values)):
-            raise Mismatch("memoryview.tolist(): expected=%s found=%s" % (json.dumps(case["values"])[:120],
-                                                                        json.dumps(jv(values))[:120]))
+    values, how = tolist(m, shape)
+    if values is not None and "values" in case and not same(case["values"], jv(values)):
+        raise Mismatch("%s: expected=%s found=%s" % (how, json.dumps(case["values"])[:120], json.dumps(jv(values))[:120]))
     # Back to Java: the memoryview itself (its View's copied flag travels with it).
     bufferbridge.export(m).export_to_c(request["out_schema"], request["out_array"])
-    return {"status": "pass", "exported": True, "tolist": note, "copied": view.copied}
+    return {"status": "pass", "exported": True, "tolist": how, "copied": view.copied}
 
 
 def fn_example(request):

@@ -88,14 +88,13 @@ final class CPythonPath implements RoundTripPath {
         JsonNode before = python.call(PEER, PyArrowPython.request("counters"));
         Outcome outcome = ExportAccounting.exported(c, (view, schema, array, arena) -> exchange(c, view, schema, array,
                 arena));
-        if (outcome instanceof Outcome.Fail) {
-            return outcome;
-        }
+        // Checked whatever the outcome: a failed case must not leave a View or an export behind either.
         JsonNode after = python.call(PEER, PyArrowPython.request("counters"));
         for (String counter : new String[] {"views_live", "exports_live"}) {
             if (after.path(counter).asLong() != before.path(counter).asLong()) {
-                return Outcome.fail("bufferbridge extension left something live: " + counter + " before="
-                        + before.path(counter).asLong() + " after=" + after.path(counter).asLong());
+                String leak = "bufferbridge extension left something live: " + counter + " before="
+                        + before.path(counter).asLong() + " after=" + after.path(counter).asLong();
+                return Outcome.fail(outcome instanceof Outcome.Fail f ? f.detail() + "; " + leak : leak);
             }
         }
         return outcome;
