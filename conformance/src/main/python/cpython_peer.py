@@ -14,8 +14,8 @@ Requests (``fn``):
             tolist where memoryview can unpack the format: CPython's memoryview is the oracle the
             corpus came from), then bufferbridge.export(memoryview) into (out_schema, out_array)
             for Java to import back
-  example   run a snippet (README "From Python") with schema_address and array_address set;
-            answer the names it bound that are str, int, float, bool, tuple or list
+  example   load an example file (README "From Python") and call its function with the two struct
+            addresses; answer what it returned
 """
 
 import gc
@@ -174,14 +174,9 @@ def fn_check(request):
 
 
 def fn_example(request):
-    scope = {"schema_address": request["schema"], "array_address": request["array"]}
-    exec(compile(request["source"], "README.md", "exec"), scope)
-    answer = {}
-    for name, value in scope.items():
-        if name.startswith("__") or name in ("schema_address", "array_address"):
-            continue
-        if isinstance(value, (str, int, float, bool, tuple, list)):
-            answer[name] = list(value) if isinstance(value, tuple) else value
+    scope = {"__name__": "example"}
+    exec(compile(request["source"], request["file"], "exec"), scope)
+    result = scope[request["function"]](request["schema"], request["array"])
     scope.clear()
     gc.collect()
-    return {"status": "pass", "bound": answer}
+    return {"status": "pass", "result": result}
