@@ -18,6 +18,15 @@ def read_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def c_strides(itemsize, shape):
+    """C-order strides (what a copy has); an axis of length 0 counts as 1, as CPython counts it."""
+    strides, sd = [], itemsize
+    for n in reversed(shape):
+        strides.insert(0, sd)
+        sd *= max(n, 1)
+    return strides
+
+
 def counters():
     return _bufferbridge._counters()
 

@@ -6,17 +6,9 @@ import array
 import pytest
 
 from bufferbridge import View, export
-from conftest import CORPUS, read_jsonl
+from conftest import CORPUS, c_strides, read_jsonl
 
 CASES = [c for c in read_jsonl(CORPUS) if c["expect"] == "roundtrip"]
-
-
-def c_strides(itemsize, shape):
-    strides, sd = [], itemsize
-    for n in reversed(shape):
-        strides.insert(0, sd)
-        sd *= max(n, 1)
-    return strides
 
 
 def case_view(c):

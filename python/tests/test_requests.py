@@ -11,7 +11,7 @@ import pytest
 
 from bufferbridge import View, export
 from bufferbridge._bufferbridge import _request
-from conftest import GETBUFFER_ORACLE, read_jsonl
+from conftest import GETBUFFER_ORACLE, c_strides, read_jsonl
 
 ORACLE = read_jsonl(GETBUFFER_ORACLE)
 
@@ -66,14 +66,6 @@ def test_the_oracle_covers_every_request_flag_and_both_answers():
 def test_a_layout_answers_as_cpython(d):
     base, view = layout_view(d)
     check(view, d, _request(base, 0)["buf"], d.get("buf_offset"))
-
-
-def c_strides(itemsize, shape):
-    strides, sd = [], itemsize
-    for n in reversed(shape):
-        strides.insert(0, sd)
-        sd *= max(n, 1)
-    return strides
 
 
 def c_layout_answer(d):

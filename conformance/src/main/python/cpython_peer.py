@@ -24,27 +24,15 @@ import math
 import os
 import struct
 import sys
-import traceback
+
+# loaded before this module in the same interpreter: its request loop, Mismatch and c_strides serve here too
+import pyarrow_peer
 
 bufferbridge = None
 
 
-class Mismatch(Exception):
-    """The View or its memoryview differs from the case; the message is the first difference."""
-
-
 def call(text):
-    request = json.loads(text)
-    try:
-        answer = globals()["fn_" + request["fn"]](request)
-    except Mismatch as e:
-        answer = {"status": "fail", "message": str(e)}
-    except BaseException as e:  # noqa: BLE001 - everything goes back to Java as text
-        answer = {"status": "error", "error": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
-        e = None
-        # the traceback's frames hold Views and memoryviews: free them now, not at some later collection
-        gc.collect()
-    return json.dumps(answer)
+    return pyarrow_peer.serve(text, globals())
 
 
 def fn_find(request):
@@ -73,14 +61,6 @@ def fn_find(request):
 def fn_counters(request):
     gc.collect()
     return bufferbridge._bufferbridge._counters()
-
-
-def c_strides(itemsize, shape):
-    strides, sd = [], itemsize
-    for d in reversed(shape):
-        strides.insert(0, sd)
-        sd *= max(d, 1)
-    return strides
 
 
 def jv(x):
@@ -151,23 +131,23 @@ def fn_check(request):
     for key, found in (("format", m.format), ("itemsize", m.itemsize), ("shape", list(m.shape)),
                        ("readonly", m.readonly)):
         if found != case[key]:
-            raise Mismatch("memoryview.%s: expected=%r found=%r" % (key, case[key], found))
+            raise pyarrow_peer.Mismatch("memoryview.%s: expected=%r found=%r" % (key, case[key], found))
     if n > 0:
         # SPEC §3: a copy (by Java's export, or by the import of a record) is in C order
-        want = c_strides(case["itemsize"], shape) if view.copied else case["strides"]
+        want = pyarrow_peer.c_strides(case["itemsize"], shape) if view.copied else case["strides"]
         if list(m.strides) != want:
-            raise Mismatch("memoryview.strides: expected=%r found=%r copied=%s" % (want, list(m.strides), view.copied))
+            raise pyarrow_peer.Mismatch("memoryview.strides: expected=%r found=%r copied=%s" % (want, list(m.strides), view.copied))
     data = m.tobytes()
     logical = bytes.fromhex(case["logical"])
     mask = request["mask"]  # per byte of an item: 1 when it holds data (x padding does not)
     if len(data) != len(logical):
-        raise Mismatch("memoryview.tobytes() length: expected=%d found=%d" % (len(logical), len(data)))
+        raise pyarrow_peer.Mismatch("memoryview.tobytes() length: expected=%d found=%d" % (len(logical), len(data)))
     for k in range(len(data)):
         if data[k] != logical[k] and (not mask or mask[k % len(mask)] == "1"):
-            raise Mismatch("memoryview.tobytes() byte=%d: expected=0x%02x found=0x%02x" % (k, logical[k], data[k]))
+            raise pyarrow_peer.Mismatch("memoryview.tobytes() byte=%d: expected=0x%02x found=0x%02x" % (k, logical[k], data[k]))
     values, how = tolist(m, shape)
     if values is not None and "values" in case and not same(case["values"], jv(values)):
-        raise Mismatch("%s: expected=%s found=%s" % (how, json.dumps(case["values"])[:120], json.dumps(jv(values))[:120]))
+        raise pyarrow_peer.Mismatch("%s: expected=%s found=%s" % (how, json.dumps(case["values"])[:120], json.dumps(jv(values))[:120]))
     # Back to Java: the memoryview itself (its View's copied flag travels with it).
     bufferbridge.export(m).export_to_c(request["out_schema"], request["out_array"])
     return {"status": "pass", "exported": True, "tolist": how, "copied": view.copied}
