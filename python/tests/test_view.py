@@ -81,6 +81,23 @@ def test_view_of_a_pyarrow_array_shares_its_buffer(balanced):
     assert pa.total_allocated_bytes() == before
 
 
+def test_pyarrow_consumes_an_export_through_the_capsule_interface(balanced):
+    np = numpy()
+    pa = pytest.importorskip("pyarrow")
+    a = np.arange(6, dtype=np.float32) / 2
+    before = counters()
+    arr = pa.array(export(a))  # pyarrow calls __arrow_c_array__ and moves the pair in
+    assert (arr.type, arr.to_pylist()) == (pa.float32(), [0.0, 0.5, 1.0, 1.5, 2.0, 2.5])
+    assert arr.buffers()[1].address == a.ctypes.data  # zero-copy
+    assert counters()["exports_live"] == before["exports_live"] + 1
+    del arr
+    assert counters()["export_releases"] == before["export_releases"] + 1
+    t = pa.array(export(np.arange(6, dtype=np.int16).reshape(2, 3)))
+    assert (t.type.extension_name, t.type.shape, t.to_numpy_ndarray().tolist()) == (
+        "arrow.fixed_shape_tensor", [3], [[0, 1, 2], [3, 4, 5]])
+    del t
+
+
 def test_view_refuses_what_a_buffer_cannot_hold():
     pa = pytest.importorskip("pyarrow")
     with pytest.raises(ValueError, match="nulls cannot be represented in a buffer view: path=root format='l' null_count=1"):

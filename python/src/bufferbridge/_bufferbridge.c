@@ -442,8 +442,16 @@ struct held {
 
 static void release_held(void* ctx) {
   struct held* h = (struct held*)ctx;
+  PyGILState_STATE gil;
+  /* A consumer that releases after the interpreter began to finalize cannot take the GIL: the
+     buffer is left to the interpreter's teardown. */
+#if PY_VERSION_HEX >= 0x030D0000
+  if (Py_IsFinalizing()) return;
+#else
+  if (_Py_IsFinalizing()) return;
+#endif
   /* The consumer may release from any thread (Java's, for one): take the GIL. */
-  PyGILState_STATE gil = PyGILState_Ensure();
+  gil = PyGILState_Ensure();
   PyBuffer_Release(&h->buffer);
   exports_live--;
   export_releases++;
