@@ -118,9 +118,9 @@ def test_export_target_still_live():
 
 
 def test_view_and_export_of_the_wrong_things():
-    with pytest.raises(TypeError, match="^View\\(obj\\): obj has no __arrow_c_array__: type=list$"):
+    with pytest.raises(TypeError, match="^View\\(obj\\): obj has neither __arrow_c_array__ nor __arrow_c_stream__: type=list$"):
         View([1, 2])
-    with pytest.raises(TypeError, match="^View\\(\\) takes \\(schema_capsule, array_capsule\\) or one object with __arrow_c_array__: arguments=3$"):
+    with pytest.raises(TypeError, match="^View\\(\\) takes \\(schema_capsule, array_capsule\\) or one object with __arrow_c_array__ or __arrow_c_stream__: arguments=3$"):
         View(1, 2, 3)
     with pytest.raises(TypeError, match="^bufferbridge.export: expected an object with the buffer protocol, found type=list$"):
         export([1, 2])

@@ -106,10 +106,30 @@ def test_view_refuses_what_a_buffer_cannot_hold():
         View(pa.array(["a"]))
 
 
-def test_view_of_a_polars_series():
+def test_view_of_a_polars_series(balanced):
     pl = pytest.importorskip("polars")
-    s = pl.Series("x", [1.5, 2.5, 4.0])
-    assert memoryview(View(s)).tolist() == [1.5, 2.5, 4.0]
+    s = pl.Series("x", [1.5, 2.5, 4.0])  # __arrow_c_stream__ only
+    v = View(s)
+    assert (v.format, v.shape, v.readonly, memoryview(v).tolist()) == ("d", (3,), True, [1.5, 2.5, 4.0])
+    chunked = pl.concat([pl.Series("x", [1]), pl.Series("x", [2])], rechunk=False)
+    with pytest.raises(ValueError, match="^View\\(obj\\): the Arrow stream of Series has more than one array: chunks>=2 expected=1"):
+        View(chunked)
+    assert memoryview(View(chunked.rechunk())).tolist() == [1, 2]
+
+
+def test_view_of_a_pyarrow_chunked_array_stream(balanced):
+    pa = pytest.importorskip("pyarrow")
+    before = pa.total_allocated_bytes()
+    one = pa.chunked_array([pa.array([7, 8], pa.int32())])
+    assert not hasattr(one, "__arrow_c_array__")
+    assert memoryview(View(one)).tolist() == [7, 8]
+    with pytest.raises(ValueError, match="chunks=0"):
+        View(pa.chunked_array([], pa.int32()))
+    with pytest.raises(ValueError, match="chunks>=2"):
+        View(pa.chunked_array([[1], [2]], pa.int32()))
+    del one
+    gc.collect()
+    assert pa.total_allocated_bytes() == before
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 688 (collections.abc.Buffer, __buffer__) is Python 3.12+")

@@ -160,6 +160,73 @@ static PyObject* view_from_arrow_object(PyTypeObject* type, PyObject* obj) {
   return result;
 }
 
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+  void (*release)(struct ArrowArrayStream*);
+  void* private_data;
+};
+#endif
+
+static PyObject* stream_failed(struct ArrowArrayStream* s, int rc, const char* what) {
+  const char* last = s->get_last_error != NULL ? s->get_last_error(s) : NULL;
+  PyErr_Format(PyExc_ValueError, "View(obj): the Arrow stream's %s failed: code=%d message=%s", what, rc,
+               last != NULL ? last : "(none)");
+  return NULL;
+}
+
+/* An object with __arrow_c_stream__ only (a polars Series): a stream of exactly one array, which a
+   View can hold; a stream of several chunks is refused (a buffer is one block: rechunk first). */
+static PyObject* view_from_arrow_stream(PyTypeObject* type, PyObject* obj) {
+  PyObject *capsule, *result = NULL;
+  struct ArrowArrayStream* stream;
+  struct ArrowSchema schema;
+  struct ArrowArray array, next;
+  int rc;
+  memset(&schema, 0, sizeof schema);
+  memset(&array, 0, sizeof array);
+  memset(&next, 0, sizeof next);
+  capsule = PyObject_CallMethod(obj, "__arrow_c_stream__", NULL);
+  if (capsule == NULL) return NULL;
+  stream = (struct ArrowArrayStream*)capsule_pointer(capsule, "arrow_array_stream", "stream");
+  if (stream == NULL) goto done;
+  if (stream->release == NULL) {
+    PyErr_SetString(PyExc_ValueError, "View(obj): the Arrow stream is already released");
+    goto done;
+  }
+  if ((rc = stream->get_schema(stream, &schema)) != 0) {
+    stream_failed(stream, rc, "get_schema");
+    goto done;
+  }
+  if ((rc = stream->get_next(stream, &array)) != 0) {
+    stream_failed(stream, rc, "get_next");
+    goto done;
+  }
+  if (array.release == NULL) {
+    PyErr_Format(PyExc_ValueError, "View(obj): the Arrow stream of %s has no array: chunks=0", Py_TYPE(obj)->tp_name);
+    goto done;
+  }
+  if ((rc = stream->get_next(stream, &next)) != 0) {
+    stream_failed(stream, rc, "get_next");
+    goto done;
+  }
+  if (next.release != NULL) {
+    PyErr_Format(PyExc_ValueError, "View(obj): the Arrow stream of %s has more than one array: chunks>=2 expected=1"
+                 " (a buffer is one block of memory: rechunk it first)", Py_TYPE(obj)->tp_name);
+    goto done;
+  }
+  result = view_from_structs(type, &schema, &array); /* moves both in on success */
+done:
+  if (next.release != NULL) next.release(&next);
+  if (array.release != NULL) array.release(&array);
+  if (schema.release != NULL) schema.release(&schema);
+  Py_DECREF(capsule); /* its destructor releases the stream */
+  return result;
+}
+
 static PyObject* View_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
     PyErr_SetString(PyExc_TypeError, "View() takes no keyword arguments");
@@ -170,14 +237,15 @@ static PyObject* View_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) 
   }
   if (PyTuple_GET_SIZE(args) == 1) {
     PyObject* obj = PyTuple_GET_ITEM(args, 0);
-    if (!PyObject_HasAttrString(obj, "__arrow_c_array__")) {
-      PyErr_Format(PyExc_TypeError, "View(obj): obj has no __arrow_c_array__: type=%s", Py_TYPE(obj)->tp_name);
-      return NULL;
-    }
-    return view_from_arrow_object(type, obj);
+    if (PyObject_HasAttrString(obj, "__arrow_c_array__")) return view_from_arrow_object(type, obj);
+    if (PyObject_HasAttrString(obj, "__arrow_c_stream__")) return view_from_arrow_stream(type, obj);
+    PyErr_Format(PyExc_TypeError, "View(obj): obj has neither __arrow_c_array__ nor __arrow_c_stream__: type=%s",
+                 Py_TYPE(obj)->tp_name);
+    return NULL;
   }
   PyErr_Format(PyExc_TypeError,
-               "View() takes (schema_capsule, array_capsule) or one object with __arrow_c_array__: arguments=%zd",
+               "View() takes (schema_capsule, array_capsule) or one object with __arrow_c_array__ or "
+               "__arrow_c_stream__: arguments=%zd",
                PyTuple_GET_SIZE(args));
   return NULL;
 }
@@ -422,7 +490,8 @@ static PyTypeObject ViewType = {
     .tp_repr = (reprfunc)View_repr,
     .tp_as_buffer = &View_as_buffer,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "View(schema_capsule, array_capsule) or View(obj with __arrow_c_array__): an Arrow pair as a "
+    .tp_doc = "View(schema_capsule, array_capsule), or View(obj) of an object with __arrow_c_array__ (or "
+              "__arrow_c_stream__ of one array): an Arrow pair as a "
               "buffer-protocol object. memoryview(View(...)) has the exporter's format, itemsize, shape, "
               "strides and read-only flag; the Arrow release runs once, when the View and its last buffer go.",
     .tp_methods = View_methods,
@@ -480,10 +549,12 @@ static int make_pair(PyObject* obj, struct ArrowSchema* schema, struct ArrowArra
     free(h);
     return -1;
   }
-  if (h->buffer.suboffsets != NULL || h->buffer.ndim > BB_MAX_NDIM) {
+  if (h->buffer.suboffsets != NULL || h->buffer.ndim > BB_MAX_NDIM || h->buffer.ndim < 0 ||
+      (h->buffer.ndim > 0 && h->buffer.shape == NULL)) {
     PyErr_Format(PyExc_BufferError, "bufferbridge.export: %s: type=%s ndim=%d",
                  h->buffer.suboffsets != NULL ? "suboffsets (PIL-style indirect buffers) cannot be exported"
-                                              : "too many dimensions",
+                 : h->buffer.shape == NULL && h->buffer.ndim > 0 ? "the exporter gave no shape for a PyBUF_FULL_RO request"
+                                                                 : "ndim is not in 0..64",
                  Py_TYPE(obj)->tp_name, h->buffer.ndim);
     PyBuffer_Release(&h->buffer);
     free(h);
@@ -564,9 +635,8 @@ static PyObject* Export_arrow_c_array(ExportObject* self, PyObject* args, PyObje
   struct ArrowArray* a;
   PyObject *sc, *ac;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:__arrow_c_array__", keywords, &requested)) return NULL;
-  if (requested != Py_None) {
-    /* The interface lets a producer that cannot cast give its own schema; this one never casts. */
-  }
+  /* The interface lets a producer that cannot cast give its own schema: this one never casts. */
+  (void)requested;
   s = (struct ArrowSchema*)calloc(1, sizeof *s);
   a = (struct ArrowArray*)calloc(1, sizeof *a);
   if (s == NULL || a == NULL) {
