@@ -131,3 +131,21 @@ def test_view_and_export_of_the_wrong_things():
 
     with pytest.raises(TypeError, match="^Liar.__arrow_c_array__\\(\\) must return \\(schema capsule, array capsule\\), found type=tuple$"):
         View(Liar())
+
+
+def test_a_producers_release_callbacks_run_once_when_the_view_and_its_buffers_go():
+    released = []
+    release_schema = RELEASE_SCHEMA(lambda p: released.append("schema") or setattr(p.contents, "release", RELEASE_SCHEMA()))
+    release_array = RELEASE_ARRAY(lambda p: released.append("array") or setattr(p.contents, "release", RELEASE_ARRAY()))
+    data = (ctypes.c_int32 * 4)(5, 6, 7, 8)
+    buffers = (ctypes.c_void_p * 2)(None, ctypes.addressof(data))
+    schema = ArrowSchema(format=b"i", release=release_schema)
+    array = ArrowArray(length=4, n_buffers=2, buffers=ctypes.addressof(buffers), release=release_array)
+    view = View.from_addresses(ctypes.addressof(schema), ctypes.addressof(array))
+    assert not schema.release and not array.release  # moved into the View
+    assert (view.address, view.readonly, view.copied) == (ctypes.addressof(data), True, False)
+    m = memoryview(view)
+    del view
+    assert m.tolist() == [5, 6, 7, 8] and released == []  # the buffer still holds the View
+    m.release()
+    assert released == ["array", "schema"]
