@@ -49,9 +49,15 @@ class Mismatch(Exception):
 
 
 def call(text):
+    return serve(text, globals())
+
+
+def serve(text, functions):
+    """Runs request ``fn`` as ``functions["fn_" + fn]`` (a peer module's globals: cpython_peer
+    serves its requests through this too) and answers JSON."""
     request = json.loads(text)
     try:
-        answer = globals()["fn_" + request["fn"]](request)
+        answer = functions["fn_" + request["fn"]](request)
     except Skip as e:
         answer = {"status": "skip", "message": str(e)}
     except Mismatch as e:

@@ -23,7 +23,8 @@ final class Paths {
             path("java", JavaPath::new),
             path("native", NativePath::new),
             path("duckdb", DuckDbPath::open),
-            path("pyarrow", PyArrowPath::new));
+            path("pyarrow", PyArrowPath::new),
+            path("cpython", CPythonPath::new));
 
     /** Every path, in column order. */
     static final List<String> NAMES = List.copyOf(REGISTRY.keySet());

@@ -41,10 +41,12 @@ import java.util.concurrent.TimeUnit;
  *       {@code Py_InitializeEx(0)} (no signal handlers: the JVM keeps its own), then
  *       {@code sys.path} becomes that interpreter's, so its site-packages import, and
  *       {@code pyarrow_peer.py} (shipped in this jar under {@code python/}) is loaded as a module.
- *       The starting thread then gives up the GIL ({@code PyEval_SaveThread}).</li>
+ *       The starting thread then gives up the GIL ({@code PyEval_SaveThread}). Other peer modules
+ *       shipped there ({@code cpython_peer.py}) are loaded the same way on their first call.</li>
  *   <li>Every {@link #call} takes the GIL with {@code PyGILState_Ensure} from whatever JVM thread
  *       calls, puts one JSON string (addresses are JSON integers) into {@code __main__}'s dict as
- *       {@code _bb_in}, runs {@code _bb_out = pyarrow_peer.call(_bb_in)} with
+ *       {@code _bb_in}, runs {@code _bb_out = pyarrow_peer.call(_bb_in)} (or the named module's
+ *       {@code call}) with
  *       {@code PyRun_SimpleString}, reads {@code _bb_out} with {@code PyUnicode_AsUTF8} and
  *       releases the GIL.</li>
  * </ol>
@@ -82,6 +84,8 @@ public final class PyArrowPython {
     private final MethodHandle dictGetItemString;
     private final MethodHandle decRef;
     private final MemorySegment mainDict;
+    /** The peer modules loaded so far ({@link #call(String, ObjectNode)}). */
+    private final java.util.Set<String> loaded = new java.util.HashSet<>();
 
     private PyArrowPython(String description, SymbolLookup python, MemorySegment mainDict) {
         Linker linker = Linker.nativeLinker();
@@ -134,7 +138,39 @@ public final class PyArrowPython {
      * @param request a JSON object with at least {@code fn}
      * @return the answer; it has {@code error} (with the Python traceback) when the call raised
      */
-    public synchronized JsonNode call(ObjectNode request) {
+    public JsonNode call(ObjectNode request) {
+        return call("pyarrow_peer", request);
+    }
+
+    /**
+     * Calls {@code call} of another peer module shipped in this jar under {@code python/} (such as
+     * {@code cpython_peer}), loaded into the interpreter as {@code pyarrow_peer.py} is, on first use.
+     *
+     * @param module the module's name: {@code python/<module>.py} on the class path
+     * @param request a JSON object with at least {@code fn}
+     * @return the answer; it has {@code error} when the module did not load or the call raised
+     */
+    public synchronized JsonNode call(String module, ObjectNode request) {
+        if (!module.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("not a peer module name: module='" + module + "'");
+        }
+        if (!loaded.contains(module)) {
+            JsonNode answer;
+            try {
+                ObjectNode load = request("load").put("module", module).put("source", peerSource(module));
+                answer = boot(load, module);
+            } catch (Unavailable | IOException e) {
+                return JSON.createObjectNode().put("error", e.getMessage());
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            if (answer.has("error")) {
+                return answer;
+            }
+            loaded.add(module);
+        }
         String text;
         try {
             text = JSON.writeValueAsString(request);
@@ -154,9 +190,9 @@ public final class PyArrowPython {
                 if (set != 0) {
                     throw new IllegalStateException("PyDict_SetItemString failed");
                 }
-                int rc = (int) runSimpleString.invokeExact(arena.allocateFrom("_bb_out = pyarrow_peer.call(_bb_in)"));
+                int rc = (int) runSimpleString.invokeExact(arena.allocateFrom("_bb_out = " + module + ".call(_bb_in)"));
                 if (rc != 0) {
-                    throw new IllegalStateException("pyarrow_peer.call raised past its own handler (see stderr)");
+                    throw new IllegalStateException(module + ".call raised past its own handler (see stderr)");
                 }
                 answer = string((MemorySegment) dictGetItemString.invokeExact(mainDict, arena.allocateFrom("_bb_out")));
             } finally {
@@ -170,7 +206,7 @@ public final class PyArrowPython {
         try {
             return JSON.readTree(answer);
         } catch (IOException e) {
-            throw new IllegalStateException("pyarrow_peer answered something that is not JSON: " + answer, e);
+            throw new IllegalStateException(module + " answered something that is not JSON: " + answer, e);
         }
     }
 
@@ -282,11 +318,12 @@ public final class PyArrowPython {
             });
             ObjectNode boot = request("boot");
             boot.putPOJO("path", path);
-            boot.put("source", peerSource());
-            JsonNode answer = py.boot(boot);
+            boot.put("source", peerSource("pyarrow_peer"));
+            JsonNode answer = py.boot(boot, "pyarrow_peer");
             if (answer.has("error")) {
                 throw new Unavailable("pyarrow_peer.py did not load in the embedded Python: " + answer.path("error").asText());
             }
+            py.loaded.add("pyarrow_peer");
             return py;
         } catch (Unavailable | RuntimeException | Error e) {
             throw e;
@@ -295,18 +332,22 @@ public final class PyArrowPython {
         }
     }
 
-    /** Sets {@code sys.path} and loads {@code pyarrow_peer.py} as module {@code pyarrow_peer}. */
-    private synchronized JsonNode boot(ObjectNode request) throws Throwable {
+    /**
+     * Loads {@code <module>.py} as module {@code module} into {@code __main__}; the first request
+     * ({@code boot}) also sets {@code sys.path}.
+     */
+    private synchronized JsonNode boot(ObjectNode request, String module) throws Throwable {
         String bootstrap = String.join("\n",
                 "import json, sys, traceback, types",
                 "try:",
                 "    _bb_req = json.loads(_bb_in)",
-                "    sys.path[:] = _bb_req['path']",
-                "    sys.argv = ['bufferbridge']",
-                "    pyarrow_peer = types.ModuleType('pyarrow_peer')",
-                "    pyarrow_peer.__file__ = 'pyarrow_peer.py'",
-                "    sys.modules['pyarrow_peer'] = pyarrow_peer",
-                "    exec(compile(_bb_req['source'], 'pyarrow_peer.py', 'exec'), pyarrow_peer.__dict__)",
+                "    if 'path' in _bb_req:",
+                "        sys.path[:] = _bb_req['path']",
+                "        sys.argv = ['bufferbridge']",
+                "    " + module + " = types.ModuleType('" + module + "')",
+                "    " + module + ".__file__ = '" + module + ".py'",
+                "    sys.modules['" + module + "'] = " + module,
+                "    exec(compile(_bb_req['source'], '" + module + ".py', 'exec'), " + module + ".__dict__)",
                 "    _bb_out = json.dumps({'ok': True})",
                 "except BaseException:",
                 "    _bb_out = json.dumps({'error': traceback.format_exc()})",
@@ -329,10 +370,10 @@ public final class PyArrowPython {
         }
     }
 
-    private static String peerSource() throws IOException, Unavailable {
-        try (InputStream in = PyArrowPython.class.getResourceAsStream("/python/pyarrow_peer.py")) {
+    private static String peerSource(String module) throws IOException, Unavailable {
+        try (InputStream in = PyArrowPython.class.getResourceAsStream("/python/" + module + ".py")) {
             if (in == null) {
-                throw new Unavailable("python/pyarrow_peer.py is not on the class path");
+                throw new Unavailable("python/" + module + ".py is not on the class path");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }

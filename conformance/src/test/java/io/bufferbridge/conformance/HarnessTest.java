@@ -92,8 +92,10 @@ class HarnessTest {
         // is then checked in memory order; where no Python with pyarrow is found, the pyarrow
         // column skips all three cases (the reject case too: a missing peer never passes)
         boolean pyarrow = PyArrowPython.instance() != null;
-        int passed = pyarrow ? 12 : 9;
-        int skipped = pyarrow ? 0 : 3;
+        // the cpython column likewise, where the bufferbridge extension is built for that Python
+        boolean cpython = new CPythonPath().unavailable() == null;
+        int passed = 9 + (pyarrow ? 3 : 0) + (cpython ? 3 : 0);
+        int skipped = 15 - passed;
         assertEquals(passed + " passed, 0 failed, " + skipped + " skipped", lines.get(lines.size() - 1), printed);
         // case, java, native, duckdb: all three pass for the F-ordered case
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("their-int16-2x2-f")
@@ -104,15 +106,15 @@ class HarnessTest {
 
         Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(reports.resolve("TEST-conformance.xml").toFile());
-        assertEquals("12", xml.getDocumentElement().getAttribute("tests"));
+        assertEquals("15", xml.getDocumentElement().getAttribute("tests"));
         assertEquals("0", xml.getDocumentElement().getAttribute("failures"));
         assertEquals(String.valueOf(skipped), xml.getDocumentElement().getAttribute("skipped"));
-        assertEquals(12, xml.getElementsByTagName("testcase").getLength());
+        assertEquals(15, xml.getElementsByTagName("testcase").getLength());
         String json = Files.readString(reports.resolve("report.json"));
         assertTrue(json.contains("\"passed\" : " + passed), json);
-        // java, native, duckdb, then pyarrow: a pass where a python with pyarrow was found, else a skip.
+        // java, native, duckdb, then pyarrow and cpython: a pass where each was found, else a skip.
         assertTrue(Files.readString(reports.resolve("report.md"))
-                .contains("| `their-too-short` | pass | pass | pass | " + (pyarrow ? "pass |" : "skip")));
+                .contains("| `their-too-short` | pass | pass | pass | " + (pyarrow ? "pass |" : "skip") + (cpython ? " pass |" : "")));
     }
 
     @Test
