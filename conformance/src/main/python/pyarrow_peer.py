@@ -21,6 +21,9 @@ Requests (``fn``):
                      open_file; answer what pyarrow sees, as table_read does, and the batch count
   ipc_write          write the table of table_stream to (path) as an IPC stream or file; answer its
                      values
+  load               run (source) as a new module named (name), for peers of other protocols
+                     (dlpack_peer.py); a request whose fn is "module.fn" then calls that module's
+                     fn_<fn>, with the same answers and error handling
 """
 
 import gc
@@ -51,7 +54,9 @@ class Mismatch(Exception):
 def call(text):
     request = json.loads(text)
     try:
-        answer = globals()["fn_" + request["fn"]](request)
+        module, _, fn = request["fn"].rpartition(".")
+        answer = getattr(sys.modules[module], "fn_" + fn) if module else globals()["fn_" + fn]
+        answer = answer(request)
     except Skip as e:
         answer = {"status": "skip", "message": str(e)}
     except Mismatch as e:
@@ -61,6 +66,15 @@ def call(text):
         e = None
         gc.collect()
     return json.dumps(answer)
+
+
+def fn_load(request):
+    import types
+    module = types.ModuleType(request["name"])
+    module.__file__ = request["name"] + ".py"
+    sys.modules[request["name"]] = module
+    exec(compile(request["source"], module.__file__, "exec"), module.__dict__)
+    return {"status": "pass"}
 
 
 def fn_allocated(request):

@@ -8,7 +8,7 @@ final class Paths {
     private Paths() {}
 
     /** Every path, in column order. */
-    static final List<String> NAMES = List.of("java", "native", "duckdb", "pyarrow");
+    static final List<String> NAMES = List.of("java", "native", "duckdb", "pyarrow", "dlpack-numpy", "dlpack-torch");
 
     /**
      * Opens the named paths.
@@ -24,6 +24,8 @@ final class Paths {
                 case "native" -> new NativePath();
                 case "duckdb" -> DuckDbPath.open();
                 case "pyarrow" -> new PyArrowPath();
+                case "dlpack-numpy" -> new DlpackNumpyPath();
+                case "dlpack-torch" -> new DlpackTorchPath();
                 default -> throw new IllegalArgumentException("unknown path '" + name + "'");
             });
         }

@@ -27,49 +27,60 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Thread-safe.
  */
 public final class DLPackOffer implements AutoCloseable {
-    /** What an offer does with a read-only view, for consumers that ignore the read-only flag. */
-    public enum ReadOnly {
-        /** Share it flagged {@code READ_ONLY} (DLPack's rule; NumPy honours it). */
-        FLAG,
-        /** Hand over a copy, so a consumer that writes (PyTorch ignores the flag) writes its own. */
-        COPY,
-        /** Refuse it, with a {@link DLPackException} (a {@code BufferError} in Python). */
-        REFUSE
+    /**
+     * Who the offer is for, where a consumer departs from DLPack's rules. DLPack has no way to
+     * tell the producer who is asking, so the Java side that makes the offer says it.
+     */
+    public enum Consumer {
+        /**
+         * Any consumer that follows DLPack 1.x (NumPy, JAX): a read-only view is shared flagged
+         * {@code READ_ONLY}, negative strides are shared.
+         */
+        STANDARD,
+        /**
+         * PyTorch 2.x, which ignores {@code READ_ONLY} (the tensor it makes is writable) and
+         * aborts the whole process on a negative stride (a C++ exception thrown past
+         * {@code from_dlpack}, "Storage size calculation overflowed", in torch 2.13): a read-only
+         * view is refused unless the consumer asks for {@code copy=True}, which gives it a
+         * private copy; a view with a negative stride is copied into C order and flagged
+         * {@code IS_COPIED}, or refused under {@code copy=False}.
+         */
+        TORCH
     }
 
     private final BufferView view;
-    private final ReadOnly readOnly;
+    private final Consumer consumer;
     private final long handle;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger exports = new AtomicInteger();
     private final AtomicInteger copies = new AtomicInteger();
 
-    private DLPackOffer(BufferView view, ReadOnly readOnly) {
+    private DLPackOffer(BufferView view, Consumer consumer) {
         this.view = view;
-        this.readOnly = readOnly;
+        this.consumer = consumer;
         this.handle = Offers.register(this::export);
     }
 
     /**
-     * {@return an offer of {@code view} that shares a read-only view flagged {@code READ_ONLY}}
+     * {@return an offer of {@code view} to any consumer that follows DLPack ({@link Consumer#STANDARD})}
      *
      * @param view the view; it refuses release until the offer is closed
      * @throws IllegalStateException if the view has been released
      */
     public static DLPackOffer of(BufferView view) {
-        return of(view, ReadOnly.FLAG);
+        return of(view, Consumer.STANDARD);
     }
 
     /**
-     * {@return an offer of {@code view}}
+     * {@return an offer of {@code view} to {@code consumer}}
      *
      * @param view the view; it refuses release until the offer is closed
-     * @param readOnly what a read-only view becomes
+     * @param consumer who takes it
      * @throws IllegalStateException if the view has been released
      */
-    public static DLPackOffer of(BufferView view, ReadOnly readOnly) {
-        Objects.requireNonNull(readOnly, "readOnly");
-        return new DLPackOffer(Objects.requireNonNull(view, "view").getBuffer(BufferFlags.FULL_RO), readOnly);
+    public static DLPackOffer of(BufferView view, Consumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        return new DLPackOffer(Objects.requireNonNull(view, "view").getBuffer(BufferFlags.FULL_RO), consumer);
     }
 
     /** {@return the C export function every offer is called through} */
@@ -82,9 +93,9 @@ public final class DLPackOffer implements AutoCloseable {
         return handle;
     }
 
-    /** {@return the offer's read-only rule} */
-    public ReadOnly readOnly() {
-        return readOnly;
+    /** {@return who the offer is for} */
+    public Consumer consumer() {
+        return consumer;
     }
 
     /**
@@ -94,7 +105,7 @@ public final class DLPackOffer implements AutoCloseable {
      * @param copy the consumer's {@code copy}
      * @return the struct's memory; the consumer owns it
      * @throws DLPackException as {@link DLPack#exportVersioned} and {@link DLPack#exportLegacy},
-     *     or if the view is read-only under {@link ReadOnly#REFUSE}
+     *     or as {@link Consumer#TORCH} says
      * @throws IllegalStateException if the offer is closed
      */
     public MemorySegment export(boolean versioned, CopyMode copy) {
@@ -102,15 +113,19 @@ public final class DLPackOffer implements AutoCloseable {
             throw new IllegalStateException("DLPack offer is closed: handle=" + handle);
         }
         CopyMode mode = copy;
-        if (view.isReadOnly() && readOnly != ReadOnly.FLAG) {
-            if (readOnly == ReadOnly.REFUSE) {
-                throw new DLPackException("a read-only view is not offered to this consumer: readonly=true offer=REFUSE"
-                        + " expected=a writable view or an offer that copies (ReadOnly.COPY)");
+        if (consumer == Consumer.TORCH) {
+            if (view.isReadOnly() && copy != CopyMode.ALWAYS) {
+                throw new DLPackException("a read-only view is not shared with PyTorch, which ignores "
+                        + "DLPACK_FLAG_BITMASK_READ_ONLY and would write it: readonly=true consumer=TORCH copy="
+                        + python(copy) + " expected=copy=True (a private copy) or a writable view");
             }
-            if (mode == CopyMode.NEVER) {
-                throw new DLPackException("a read-only view is only offered as a copy: readonly=true offer=COPY copy=False");
+            if (hasNegativeStride(view.strides())) {
+                if (copy == CopyMode.NEVER) {
+                    throw new DLPackException("PyTorch cannot take a negative stride and only a copy has none: "
+                            + "consumer=TORCH copy=False strides=" + java.util.Arrays.toString(view.strides()));
+                }
+                mode = CopyMode.ALWAYS;
             }
-            mode = CopyMode.ALWAYS;
         }
         boolean copied = DLPack.isCopyNeeded(view, mode);
         MemorySegment m = versioned ? DLPack.exportVersioned(view, mode).segment()
@@ -120,6 +135,23 @@ public final class DLPackOffer implements AutoCloseable {
             copies.incrementAndGet();
         }
         return m;
+    }
+
+    private static boolean hasNegativeStride(long[] strides) {
+        for (long s : strides) {
+            if (s < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String python(CopyMode copy) {
+        return switch (copy) {
+            case IF_NEEDED -> "None";
+            case ALWAYS -> "True";
+            case NEVER -> "False";
+        };
     }
 
     /** {@return tensors exported through this offer so far} */
