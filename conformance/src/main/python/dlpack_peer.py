@@ -194,3 +194,37 @@ def fn_run(request):
     scope = {}
     exec(request["script"], scope)
     return {"status": "pass", "out": scope.get("out")}
+
+
+# ---------------------------------------------------------------- benchmark (DlpackBenchmark)
+
+_BENCH = {}
+
+
+def fn_bench_setup(request):
+    """A NumPy array of (n) float32 for the baseline, and the Java offer as a JavaTensor, kept."""
+    _BENCH["numpy"] = np.arange(request["n"], dtype=np.float32)
+    _BENCH["java"] = bbdl.JavaTensor(request["function"], request["handle"])
+    return {"status": "pass"}
+
+
+def fn_bench_java(request):
+    """Java view -> np.from_dlpack -> the array's own __dlpack__, taken over for Java to import."""
+    tensor, versioned = bbdl.take(np.from_dlpack(_BENCH["java"]))
+    return {"address": tensor, "versioned": versioned}
+
+
+def fn_bench_numpy(request):
+    """NumPy's own round trip: np.from_dlpack of an array, and np.from_dlpack of that back."""
+    back = np.from_dlpack(np.from_dlpack(_BENCH["numpy"]))
+    return {"size": int(back.size)}
+
+
+def fn_bench_call(request):
+    """The call alone: what both round trips pay for the JSON request and answer."""
+    return {"size": 0}
+
+
+def fn_bench_teardown(request):
+    _BENCH.clear()
+    return {"status": "pass"}

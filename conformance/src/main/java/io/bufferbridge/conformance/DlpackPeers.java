@@ -27,7 +27,7 @@ import java.util.Arrays;
  * its own {@code __dlpack__} hands it back, and Java checks the import; every export's deleter
  * must have run exactly once and no import may be left live.
  */
-final class DlpackPeers {
+public final class DlpackPeers {
     private static boolean loaded;
     private static String unavailable;
     private static JsonNode versions;
@@ -35,7 +35,7 @@ final class DlpackPeers {
     private DlpackPeers() {}
 
     /** {@return the interpreter with both modules loaded, or null (then {@link #unavailable()} says why)} */
-    static synchronized PyArrowPython python() {
+    public static synchronized PyArrowPython python() {
         PyArrowPython py = PyArrowPython.instance();
         if (py == null) {
             unavailable = "the embedded Python is unavailable: " + PyArrowPython.unavailable();
@@ -59,7 +59,7 @@ final class DlpackPeers {
     }
 
     /** {@return why the peers cannot run, or null} */
-    static synchronized String unavailable() {
+    public static synchronized String unavailable() {
         python();
         return unavailable;
     }
