@@ -79,6 +79,6 @@ class ConformanceTestsTest {
     void anUnknownPathIsRefusedWithThePaths() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConformanceTests.builtIn("nosuch"));
-        assertEquals("unknown path 'nosuch' (paths: java, native, duckdb, pyarrow)", e.getMessage());
+        assertEquals("unknown path 'nosuch' (paths: java, native, duckdb, pyarrow, dlpack-numpy, dlpack-torch)", e.getMessage());
     }
 }

@@ -149,7 +149,8 @@ class DlpackPeerTest {
                 }
                 assumeTrue(DlpackPeers.version("torch") != null, "torch is not installed");
                 String torch = String.join("\n",
-                        "import torch, bufferbridge_dlpack as bbdl",
+                        "import bufferbridge_dlpack as bbdl, dlpack_peer",
+                        "torch = dlpack_peer._torch()",
                         "out = []",
                         "try:",
                         "    torch.from_dlpack(bbdl.JavaTensor(%d, %d))",
@@ -187,9 +188,9 @@ class DlpackPeerTest {
                 v.setDouble(i * 1.25, i / 3, i % 3);
             }
             String script = String.join("\n",
-                    "import jax, jax.dlpack, numpy as np, bufferbridge_dlpack as bbdl, dlpack_peer",
+                    "import numpy as np, bufferbridge_dlpack as bbdl, dlpack_peer",
                     "r = dlpack_peer.Recorder(bbdl.JavaTensor(%d, %d))",
-                    "a = jax.dlpack.from_dlpack(r)",
+                    "a = dlpack_peer._import('jax.dlpack').from_dlpack(r)",
                     "out = [np.asarray(a).tolist(), str(a.dtype), r.asked, r.versioned]",
                     "del a");
             try (DLPackOffer offer = DLPackOffer.of(v)) {
