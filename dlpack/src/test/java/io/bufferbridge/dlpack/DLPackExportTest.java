@@ -175,6 +175,25 @@ class DLPackExportTest {
     }
 
     @Test
+    void aCopyTooLargeToExistIsRefused() {
+        try (Arena arena = Arena.ofConfined()) {
+            BufferView huge = BufferView.of(arena.allocate(8), 0, "q", 8, new long[] {1L << 40, 1L << 40},
+                    new long[] {0, 0}, false);
+            assertTrue(DLPack.isCopyNeeded(huge, CopyMode.ALWAYS));
+            DLPackException e = assertThrows(DLPackException.class, () -> DLPack.exportVersioned(huge, CopyMode.ALWAYS));
+            assertEquals("the copy DLPack needs is too large: elements=" + Long.MAX_VALUE + " itemsize=8 bytes=overflow",
+                    e.getMessage());
+            DLManagedTensorVersioned shared = DLPack.exportVersioned(huge, CopyMode.IF_NEEDED);
+            assertArrayEquals(new long[] {0, 0}, shared.tensor().strides().reinterpret(16).toArray(ValueLayout.JAVA_LONG));
+            try (BufferView back = DLPack.importVersioned(shared).view()) {
+                assertArrayEquals(new long[] {1L << 40, 1L << 40}, back.shape());
+                assertEquals(huge.address(), back.address());
+            }
+            huge.close();
+        }
+    }
+
+    @Test
     void heapArraysAreCopiedAndAlwaysCopies() {
         BufferView heap = BufferView.ofArray(new int[] {4, 5, 6});
         DLManagedTensorVersioned t = DLPack.exportVersioned(heap, CopyMode.IF_NEEDED);

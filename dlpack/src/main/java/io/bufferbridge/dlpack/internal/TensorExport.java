@@ -110,6 +110,11 @@ public final class TensorExport {
                     + "read-only flag: readonly=true max_version=None expected=max_version>=(1,0) or copy=True");
         }
         long bytes = view.byteLength();
+        if (copy && bytes > Long.MAX_VALUE / 2) {
+            // A valid view of zero strides can have 2^80 elements; its copy cannot exist.
+            throw new DLPackException("the copy DLPack needs is too large: elements=" + view.elementCount() + " itemsize="
+                    + itemsize + " bytes=" + (bytes == Long.MAX_VALUE ? "overflow" : Long.toString(bytes)));
+        }
         long header = versioned ? DLManagedTensorVersioned.LAYOUT.byteSize() : DLManagedTensor.LAYOUT.byteSize();
         long arrays = header + 16L * ndim;
         long dataAt = copy ? (arrays + DATA_ALIGNMENT - 1) & -DATA_ALIGNMENT : arrays;

@@ -161,9 +161,11 @@ public final class TensorImport {
                 }
             }
         }
-        long count = 1;
+        // No element count: a valid view may have more than 2^63 elements (zero strides repeat one),
+        // and only the reach of each axis must not overflow (checked below).
+        boolean empty = false;
         for (long d : shape) {
-            count = multiply(count, d, "shape");
+            empty |= d == 0;
         }
         boolean cOrder = t.strides().address() == 0;
         MemorySegment st = cOrder ? MemorySegment.NULL : t.strides().reinterpret(8L * ndim);
@@ -171,7 +173,9 @@ public final class TensorImport {
         for (int k = ndim - 1; k >= 0; k--) {
             if (cOrder) {
                 strides[k] = c;
-                c = multiply(c, Math.max(shape[k], 1), "shape");
+                if (k > 0) {
+                    c = multiply(c, Math.max(shape[k], 1), "shape");
+                }
             } else {
                 strides[k] = multiply(st.getAtIndex(ValueLayout.JAVA_LONG, k), itemsize, "strides");
             }
@@ -182,12 +186,13 @@ public final class TensorImport {
                     + " expected<2^63");
         }
         long data = t.data().address();
-        if (count == 0) {
+        if (empty) {
             // No element is ever read: the view needs no memory, and the pointer may be anything.
             return ForeignMemory.view(MemorySegment.NULL, 0, format, itemsize, shape, strides, readOnly, release);
         }
         if (data == 0) {
-            throw new DLPackException("NULL data with elements: data=NULL elements=" + count + " expected=data");
+            throw new DLPackException("NULL data with elements: data=NULL shape=" + java.util.Arrays.toString(shape)
+                    + " expected=data");
         }
         long lo = 0;
         long hi = itemsize;
