@@ -180,6 +180,48 @@ class DlpackPeerTest {
     }
 
     @Test
+    void anUnconsumedCapsuleDeletesItsTensorAndTheArrayApiArgumentsAreChecked() {
+        try (NativeBuffer buffer = NativeBuffer.allocate("d", Order.C, 4)) {
+            try (BufferView v = buffer.getBuffer(io.bufferbridge.view.BufferFlags.FULL);
+                    BufferView field = BufferView.of(v.memory(), 0, "f", 4, new long[] {2}, new long[] {6}, false)) {
+                // Earlier tests' arrays that only the collector frees would delete their tensors here.
+                run("import gc\ngc.collect()\nout = None");
+                ForeignMemory.flushReleases();
+                long deleters = DLPack.deleterCount();
+                // No collection below: a capsule nobody holds goes at once, by its reference count.
+                String script = String.join("\n",
+                        "import bufferbridge_dlpack as bbdl",
+                        "t = bbdl.JavaTensor(%d, %d)",
+                        "out = [repr(t.__dlpack__(max_version=(1, 1))).split('\"')[1], repr(t.__dlpack__()).split('\"')[1]]",
+                        "out.append(t.__dlpack_device__())",
+                        "for kwargs in ({'stream': 1}, {'dl_device': (2, 0)}, {'copy': False, 'max_version': (1, 1)}):",
+                        "    try:",
+                        "        bbdl.JavaTensor(%d, %d).__dlpack__(**kwargs)",
+                        "        out.append('exported')",
+                        "    except BufferError as e:",
+                        "        out.append(str(e))");
+                try (DLPackOffer offer = DLPackOffer.of(v); DLPackOffer fieldOffer = DLPackOffer.of(field)) {
+                    JsonNode out = run(script.formatted(fn(), offer.handle(), fn(), fieldOffer.handle()));
+                    assertEquals("dltensor_versioned", out.get(0).asText());
+                    assertEquals("dltensor", out.get(1).asText());
+                    // Only the capsules' destructor could delete these two: nobody consumed them.
+                    assertEquals(2, DLPack.deleterCount() - deleters);
+                    assertEquals(0, DLPack.liveExportCount(), "both unconsumed capsules deleted their tensor");
+                    assertEquals("[1,0]", out.get(2).toString());
+                    assertEquals("a Java view is host memory: stream=1 expected=None", out.get(3).asText());
+                    assertEquals("a Java view is host memory: dl_device=(2, 0) expected=(1, 0) (kDLCPU)", out.get(4).asText());
+                    assertEquals("a zero-copy export is impossible: copy=False reason='a byte stride is not a multiple of the "
+                            + "itemsize' strides=[6] itemsize=4", out.get(5).asText());
+                    assertEquals(2, offer.exportCount());
+                    assertEquals(0, fieldOffer.exportCount());
+                }
+            }
+            ForeignMemory.flushReleases();
+            assertEquals(0, DLPack.liveExportCount());
+        }
+    }
+
+    @Test
     void jaxTakesAWritableViewAsALegacyTensor() {
         assumeTrue(DlpackPeers.version("jax") != null, "jax is not installed in the embedded Python");
         try (NativeBuffer buffer = NativeBuffer.allocate("f", Order.C, 2, 3); BufferView v = buffer.getBuffer(
