@@ -21,6 +21,9 @@ Requests (``fn``):
                      open_file; answer what pyarrow sees, as table_read does, and the batch count
   ipc_write          write the table of table_stream to (path) as an IPC stream or file; answer its
                      values
+  load               run (source) as a new module named (name), for peers of other protocols
+                     (dlpack_peer.py); a request whose fn is "module.fn" then calls that module's
+                     fn_<fn>, with the same answers and error handling
 """
 
 import gc
@@ -57,7 +60,11 @@ def serve(text, functions):
     serves its requests through this too) and answers JSON."""
     request = json.loads(text)
     try:
-        answer = functions["fn_" + request["fn"]](request)
+        module, _, fn = request["fn"].rpartition(".")
+        # "module.fn" names a module the DLPack paths loaded ("load"); a bare name is one of
+        # ``functions`` (this module's, or a peer module's that serves through here)
+        handler = getattr(sys.modules[module], "fn_" + fn) if module else functions["fn_" + fn]
+        answer = handler(request)
     except Skip as e:
         answer = {"status": "skip", "message": str(e)}
     except Mismatch as e:
@@ -67,6 +74,15 @@ def serve(text, functions):
         e = None
         gc.collect()
     return json.dumps(answer)
+
+
+def fn_load(request):
+    import types
+    module = types.ModuleType(request["name"])
+    module.__file__ = request["name"] + ".py"
+    sys.modules[request["name"]] = module
+    exec(compile(request["source"], module.__file__, "exec"), module.__dict__)
+    return {"status": "pass"}
 
 
 def fn_allocated(request):

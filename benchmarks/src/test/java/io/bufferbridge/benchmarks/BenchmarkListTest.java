@@ -42,7 +42,10 @@ class BenchmarkListTest {
             "io.bufferbridge.benchmarks.TableExportImportBenchmark.bufferbridge",
             "io.bufferbridge.benchmarks.TableExportImportBenchmark.arrowJava",
             "io.bufferbridge.benchmarks.DuckDbTableBenchmark.bufferbridge",
-            "io.bufferbridge.benchmarks.DuckDbTableBenchmark.arrowJava");
+            "io.bufferbridge.benchmarks.DuckDbTableBenchmark.arrowJava",
+            "io.bufferbridge.benchmarks.DlpackBenchmark.javaRoundTrip",
+            "io.bufferbridge.benchmarks.DlpackBenchmark.numpyRoundTrip",
+            "io.bufferbridge.benchmarks.DlpackBenchmark.callOnly");
 
     private static List<BenchmarkListEntry> entries() throws IOException {
         try (InputStream in = BenchmarkListTest.class.getResourceAsStream(BenchmarkList.BENCHMARK_LIST)) {

@@ -24,7 +24,9 @@ final class Paths {
             path("native", NativePath::new),
             path("duckdb", DuckDbPath::open),
             path("pyarrow", PyArrowPath::new),
-            path("cpython", CPythonPath::new));
+            path("cpython", CPythonPath::new),
+            path("dlpack-numpy", DlpackNumpyPath::new),
+            path("dlpack-torch", DlpackTorchPath::new));
 
     /** Every path, in column order. */
     static final List<String> NAMES = List.copyOf(REGISTRY.keySet());

@@ -79,6 +79,7 @@ class ConformanceTestsTest {
     void anUnknownPathIsRefusedWithThePaths() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConformanceTests.builtIn("nosuch"));
-        assertEquals("unknown path 'nosuch' (paths: java, native, duckdb, pyarrow, cpython)", e.getMessage());
+        assertEquals("unknown path 'nosuch' (paths: java, native, duckdb, pyarrow, cpython,"
+                + " dlpack-numpy, dlpack-torch)", e.getMessage());
     }
 }

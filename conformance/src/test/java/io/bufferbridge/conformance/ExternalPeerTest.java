@@ -72,6 +72,6 @@ class ExternalPeerTest {
     void aPeerNamedAsABuiltInPathIsRefused() {
         List<String> lines = run("--peer", "java=" + ECHO);
         assertEquals(List.of("exit=2", "error: --peer needs a name of its own, found 'java' (built-in paths: java,"
-                + " native, duckdb, pyarrow, cpython)"), lines);
+                + " native, duckdb, pyarrow, cpython, dlpack-numpy, dlpack-torch)"), lines);
     }
 }
