@@ -29,6 +29,16 @@ final class Native {
     }
 
     /** {@return the NUL-terminated UTF-8 string at {@code pointer}, or null if it is NULL or too long} */
+    /** {@code ONE_CHAR[c]} is the string of ASCII character {@code c}; {@code ONE_CHAR[0]} is empty. */
+    private static final String[] ONE_CHAR = new String[128];
+
+    static {
+        ONE_CHAR[0] = "";
+        for (int c = 1; c < 128; c++) {
+            ONE_CHAR[c] = String.valueOf((char) c);
+        }
+    }
+
     static String readCString(MemorySegment pointer) {
         if (pointer.address() == 0) {
             return null;
@@ -36,7 +46,16 @@ final class Native {
         MemorySegment s = pointer.reinterpret(Long.MAX_VALUE);
         for (long i = 0; i < MAX_STRING; i++) {
             if (s.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                return new String(s.asSlice(0, i).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                if (i <= 1) {
+                    // Names and formats of one ASCII character (or none) are most of them.
+                    int c = i == 0 ? 0 : s.get(ValueLayout.JAVA_BYTE, 0);
+                    if (c >= 0) {
+                        return ONE_CHAR[c];
+                    }
+                }
+                byte[] bytes = new byte[(int) i];
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+                return new String(bytes, StandardCharsets.UTF_8);
             }
         }
         return null;

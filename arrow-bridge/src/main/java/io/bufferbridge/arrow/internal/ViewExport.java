@@ -2,6 +2,7 @@ package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.arrow.c.ViewMetadata;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.MemoryHold;
@@ -9,31 +10,10 @@ import io.bufferbridge.view.Order;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** SPEC §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
 public final class ViewExport {
-    /** SPEC §3: the exporter's format string, unchanged. */
-    public static final String FORMAT = "bufferbridge.format";
-    /** SPEC §3: the shape, decimal, comma-separated, empty for ndim 0. */
-    public static final String SHAPE = "bufferbridge.shape";
-    /**
-     * SPEC §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
-     * when zero-copy, the copy's C-contiguous strides when it copied.
-     */
-    public static final String STRIDES = "bufferbridge.strides";
-    /** SPEC §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
-    public static final String READONLY = "bufferbridge.readonly";
-    /** SPEC §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
-    public static final String COPIED = "bufferbridge.copied";
-    /**
-     * SPEC §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
-     * 5 or 8), and the Arrow struct does not say which.
-     */
-    public static final String ITEMSIZE = "bufferbridge.itemsize";
-
     private ViewExport() {
     }
 
@@ -85,7 +65,9 @@ public final class ViewExport {
      * the schema of a stream of such columns
      */
     public static TypeNode columnType(BufferView view, String name, boolean nullable, boolean cOrder) {
-        return topType(view, layout(view, new Column(name, null, cOrder))).named(name).withNullable(nullable);
+        Layout layout = layout(view, new Column(name, null, cOrder));
+        return topType(view, layout).withMetadata(ViewMetadata.of(view, !layout.zeroCopy()).toMap()).named(name)
+                .withNullable(nullable);
     }
 
     /** How a view is exported as a table column; null for a single view. */
@@ -124,7 +106,10 @@ public final class ViewExport {
         return new Layout(element, phys, zeroCopy, count, bytes);
     }
 
-    /** {@return the type of the whole export, with the view's metadata (SPEC §3)} */
+    /**
+     * {@return the type of the whole export, without the view's metadata (SPEC §3)}, which is
+     * written with the root's blob
+     */
     private static TypeNode topType(BufferView view, Layout layout) {
         TypeNode element = layout.element();
         int[] phys = layout.phys();
@@ -154,15 +139,7 @@ public final class ViewExport {
             top = TypeNode.extension("+w:" + layout.count(), Extensions.FIXED_SHAPE_TENSOR,
                     Extensions.tensorJson(physShape, Layouts.inverse(phys)), List.of(element.named("item")));
         }
-        Map<String, String> md = new LinkedHashMap<>();
-        md.put(FORMAT, view.format().text());
-        md.put(SHAPE, Layouts.join(shape));
-        // The metadata describes the buffer as exported: a copy is C-contiguous.
-        md.put(STRIDES, Layouts.join(layout.zeroCopy() ? view.strides() : Layouts.cStrides(view.itemsize(), shape)));
-        md.put(READONLY, Boolean.toString(view.isReadOnly()));
-        md.put(COPIED, Boolean.toString(!layout.zeroCopy()));
-        md.put(ITEMSIZE, Long.toString(view.itemsize()));
-        return top.withMetadata(md);
+        return top;
     }
 
     private static boolean isIdentity(int[] p) {
@@ -219,6 +196,7 @@ public final class ViewExport {
             }
             // The type is written only with a schema (a batch's column has its field in the batch's).
             TypeNode top = schema == null ? null : topType(view, layout);
+            ViewMetadata metadata = schema == null ? null : ViewMetadata.of(view, !layout.zeroCopy());
             long nulls = 0;
             if (column != null) {
                 if (top != null) {
@@ -238,7 +216,7 @@ public final class ViewExport {
             long arrayId = ExportReleases.nextId();
             if (schema != null) {
                 long schemaId = ExportReleases.nextId();
-                writeSchema(top, schema, schemaArena, schemaId, true);
+                writeSchema(top, metadata, schema, schemaArena, schemaId);
                 ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
             }
             writeArray(topData, nulls, array, arrayArena, arrayId, true);
@@ -279,8 +257,22 @@ public final class ViewExport {
         return n;
     }
 
-    /** Writes a type tree into {@code s} and child structs allocated in {@code arena}. */
+    /**
+     * Writes a type tree into {@code s} and child structs allocated in {@code arena}, the root's
+     * metadata followed by {@code view}'s.
+     *
+     * @param view the view's {@code bufferbridge.*} metadata, or null for none
+     */
+    static void writeSchema(TypeNode t, ViewMetadata view, ArrowSchema s, Arena arena, long id) {
+        writeSchema(t, view, s, arena, id, true);
+    }
+
     static void writeSchema(TypeNode t, ArrowSchema s, Arena arena, long id, boolean root) {
+        writeSchema(t, null, s, arena, id, root);
+    }
+
+    private static void writeSchema(TypeNode t, ViewMetadata view, ArrowSchema s, Arena arena, long id,
+            boolean root) {
         int n = t.children().size();
         MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
         for (int i = 0; i < n; i++) {
@@ -290,7 +282,7 @@ public final class ViewExport {
         }
         s.format(Native.cString(arena, t.format()));
         s.name(Native.cString(arena, t.name()));
-        s.metadata(MetadataBlob.encode(arena, t.metadata()));
+        s.metadata(MetadataBlob.encode(arena, t.metadata(), view));
         // A single view has no nulls; a table column with a validity is nullable (SPEC §5).
         s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
         s.nChildren(n);
