@@ -5,9 +5,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -36,17 +35,38 @@ final class MallocArena implements Arena {
 
     private static final Linker LINKER = Linker.nativeLinker();
     // Critical: calloc/free neither block for long nor call back into Java.
+    // Pointers as JAVA_LONG (64-bit platforms only, which FFM's ADDRESS is here): no segment
+    // object per call.
     private static final MethodHandle CALLOC = LINKER.downcallHandle(
             LINKER.defaultLookup().find("calloc").orElseThrow(),
-            FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG), Linker.Option.critical(false));
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.critical(false));
     private static final MethodHandle FREE = LINKER.downcallHandle(
             LINKER.defaultLookup().find("free").orElseThrow(),
-            FunctionDescriptor.ofVoid(ADDRESS), Linker.Option.critical(false));
+            FunctionDescriptor.ofVoid(JAVA_LONG), Linker.Option.critical(false));
+
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(MallocArena.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        if (ADDRESS.byteSize() != 8) {
+            throw new ExceptionInInitializerError("MallocArena needs 64-bit pointers: address.bytes=" + ADDRESS.byteSize());
+        }
+    }
 
     private static final AtomicLong OPEN_BLOCKS = new AtomicLong();
 
-    private final List<MemorySegment> blocks = new ArrayList<>(2);
-    private final AtomicBoolean closed = new AtomicBoolean();
+    // The first block in a field and the rest in an array made at the second: one chunk is
+    // the common case. closed is set once, through CLOSED.
+    private long firstBlock;
+    private long[] moreBlocks;
+    private int blockCount;
+    private volatile boolean closed;
+    /** The current chunk, {@code CHUNK} bytes; small allocations are slices of it (one object each). */
+    private MemorySegment chunk;
     private long chunkAddress;
     private long chunkUsed = CHUNK;
 
@@ -68,14 +88,14 @@ final class MallocArena implements Arena {
             throw new IllegalArgumentException("bad allocation request: byteSize=" + byteSize + " byteAlignment="
                     + byteAlignment + " expected=byteSize>=0 and a power-of-two alignment<=" + MAX_ALIGNMENT);
         }
-        if (closed.get()) {
+        if (closed) {
             throw new IllegalStateException("arena already closed: byteSize=" + byteSize);
         }
         // Compared so that nothing overflows, however large byteSize is.
         long start = (chunkAddress + chunkUsed + byteAlignment - 1) & -byteAlignment;
         if (chunkAddress != 0 && byteSize <= chunkAddress + CHUNK - start) {
             chunkUsed = start + byteSize - chunkAddress;
-            return MemorySegment.ofAddress(start).reinterpret(byteSize);
+            return chunk.asSlice(start - chunkAddress, byteSize);
         }
         if (byteSize > CHUNK / 2 - byteAlignment) {
             // Large: a block of its own, so the current chunk keeps serving small requests.
@@ -87,24 +107,35 @@ final class MallocArena implements Arena {
             return MemorySegment.ofAddress((raw + byteAlignment - 1) & -byteAlignment).reinterpret(byteSize);
         }
         chunkAddress = block(CHUNK);
+        chunk = MemorySegment.ofAddress(chunkAddress).reinterpret(CHUNK);
         long at = (chunkAddress + byteAlignment - 1) & -byteAlignment;
         chunkUsed = at + byteSize - chunkAddress;
-        return MemorySegment.ofAddress(at).reinterpret(byteSize);
+        return chunk.asSlice(at - chunkAddress, byteSize);
     }
 
     private long block(long size) {
-        MemorySegment p;
+        long p;
         try {
-            p = (MemorySegment) CALLOC.invokeExact(1L, Math.max(1L, size));
+            p = (long) CALLOC.invokeExact(1L, Math.max(1L, size));
         } catch (Throwable t) {
             throw new IllegalStateException("calloc failed: size=" + size, t);
         }
-        if (p.address() == 0) {
+        if (p == 0) {
             throw new OutOfMemoryError("calloc returned NULL: size=" + size);
         }
-        blocks.add(p);
+        if (blockCount == 0) {
+            firstBlock = p;
+        } else {
+            if (moreBlocks == null) {
+                moreBlocks = new long[4];
+            } else if (blockCount - 1 == moreBlocks.length) {
+                moreBlocks = java.util.Arrays.copyOf(moreBlocks, 2 * moreBlocks.length);
+            }
+            moreBlocks[blockCount - 1] = p;
+        }
+        blockCount++;
         OPEN_BLOCKS.incrementAndGet();
-        return p.address();
+        return p;
     }
 
     /** {@return the global scope: segments of this arena are not checked by the JVM} */
@@ -120,17 +151,18 @@ final class MallocArena implements Arena {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            throw new IllegalStateException("arena already closed: blocks=" + blocks.size());
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            throw new IllegalStateException("arena already closed: blocks=" + blockCount);
         }
-        for (MemorySegment p : blocks) {
+        for (int i = 0; i < blockCount; i++) {
+            long p = i == 0 ? firstBlock : moreBlocks[i - 1];
             try {
                 FREE.invokeExact(p);
             } catch (Throwable t) {
-                throw new IllegalStateException("free failed: address=" + p.address(), t);
+                throw new IllegalStateException("free failed: address=" + p, t);
             }
         }
-        OPEN_BLOCKS.addAndGet(-blocks.size());
-        blocks.clear();
+        OPEN_BLOCKS.addAndGet(-blockCount);
+        blockCount = 0;
     }
 }

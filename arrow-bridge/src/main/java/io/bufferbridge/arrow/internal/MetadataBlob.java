@@ -193,8 +193,9 @@ public final class MetadataBlob {
             throw new ArrowImportException("metadata blob truncated or malformed: path=" + path + " pairs=" + count
                     + " expected=0.." + MAX_PAIRS);
         }
-        // First the lengths, each checked before it is used to move on; then one copy of the
-        // whole blob, the strings decoded from it.
+        // First the lengths, each checked before it is used to move on; then the strings, read
+        // within the lengths kept in the array (read once, so a blob changed under us cannot
+        // make a read leave the checked extent).
         int[] lengths = new int[2 * count];
         long at = 4;
         for (int k = 0; k < lengths.length; k++) {
@@ -210,10 +211,9 @@ public final class MetadataBlob {
                         + " blobBytes>=" + at + " expected=0.." + MAX_BYTES);
             }
         }
-        byte[] bytes = new byte[(int) at];
-        MemorySegment.copy(blob, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        MemorySegment bytes = blob.asSlice(0, at);
         String[] strings = new String[lengths.length];
-        int pos = 4;
+        long pos = 4;
         for (int k = 0; k < lengths.length; k++) {
             strings[k] = string(bytes, pos + 4, lengths[k]);
             pos += 4 + lengths[k];
@@ -230,18 +230,36 @@ public final class MetadataBlob {
         Extensions.METADATA_KEY, Extensions.FIXED_SHAPE_TENSOR, Extensions.OPAQUE, Extensions.BOOL8, "true", "false",
         ""};
 
-    private static String string(byte[] bytes, int from, int length) {
+    /** {@code ONE_CHAR[c]}: the string of ASCII character {@code c} (formats, itemsizes, strides such as "8"). */
+    private static final String[] ONE_CHAR = new String[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            ONE_CHAR[c] = String.valueOf((char) c);
+        }
+    }
+
+    /** {@return the string at {@code from}}: a constant when it is a known one, else a new string */
+    private static String string(MemorySegment bytes, long from, int length) {
+        if (length == 1) {
+            byte c = bytes.get(ValueLayout.JAVA_BYTE, from);
+            if (c >= 0) {
+                return ONE_CHAR[c];
+            }
+        }
         for (String k : KNOWN) {
             if (k.length() == length && matches(k, bytes, from)) {
                 return k;
             }
         }
-        return new String(bytes, from, length, StandardCharsets.UTF_8);
+        byte[] b = new byte[length];
+        MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, from, b, 0, length);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
-    private static boolean matches(String ascii, byte[] bytes, int from) {
+    private static boolean matches(String ascii, MemorySegment bytes, long from) {
         for (int i = ascii.length() - 1; i >= 0; i--) {
-            if (bytes[from + i] != ascii.charAt(i)) {
+            if (bytes.get(ValueLayout.JAVA_BYTE, from + i) != ascii.charAt(i)) {
                 return false;
             }
         }

@@ -78,7 +78,7 @@ public final class ViewExport {
      * What the export writes: the element's type, the physical axis order of the memory written,
      * and whether it is the view's own memory.
      */
-    private record Layout(TypeNode element, int[] phys, boolean zeroCopy, long count, long bytes) {
+    private record Layout(TypeNode element, int[] phys, boolean zeroCopy, long count, long bytes, long[] shape) {
     }
 
     private static Layout layout(BufferView view, Column column) {
@@ -103,7 +103,7 @@ public final class ViewExport {
         if (!zeroCopy) {
             phys = identity(ndim);
         }
-        return new Layout(element, phys, zeroCopy, count, bytes);
+        return new Layout(element, phys, zeroCopy, count, bytes, shape);
     }
 
     /**
@@ -113,7 +113,7 @@ public final class ViewExport {
     private static TypeNode topType(BufferView view, Layout layout) {
         TypeNode element = layout.element();
         int[] phys = layout.phys();
-        long[] shape = view.shape();
+        long[] shape = layout.shape();
         int ndim = shape.length;
         TypeNode top;
         if (ndim <= 1) {
@@ -170,7 +170,7 @@ public final class ViewExport {
         try {
             Layout layout = layout(view, column);
             long itemsize = view.itemsize();
-            long[] shape = view.shape();
+            long[] shape = layout.shape();
             int ndim = shape.length;
             long count = layout.count();
             long bytes = layout.bytes();
@@ -248,6 +248,14 @@ public final class ViewExport {
         return p;
     }
 
+    /**
+     * {@return room for {@code n} pointers}; not {@code allocate(ADDRESS, n)}, which makes a
+     * sequence layout object for each call
+     */
+    private static MemorySegment pointers(Arena arena, int n) {
+        return arena.allocate(ValueLayout.ADDRESS.byteSize() * n, ValueLayout.ADDRESS.byteAlignment());
+    }
+
     /** {@return the number of schema structs a type tree needs, the root included} */
     static int countStructs(TypeNode t) {
         int n = 1;
@@ -274,14 +282,14 @@ public final class ViewExport {
     private static void writeSchema(TypeNode t, ViewMetadata view, ArrowSchema s, Arena arena, long id,
             boolean root) {
         int n = t.children().size();
-        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
+        MemorySegment children = n == 0 ? MemorySegment.NULL : pointers(arena, n);
         for (int i = 0; i < n; i++) {
             ArrowSchema child = ArrowSchema.allocate(arena);
             writeSchema(t.children().get(i), child, arena, id, false);
             children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
         }
-        s.format(Native.cString(arena, t.format()));
-        s.name(Native.cString(arena, t.name()));
+        s.format(Native.sharedCString(arena, t.format()));
+        s.name(Native.sharedCString(arena, t.name()));
         s.metadata(MetadataBlob.encode(arena, t.metadata(), view));
         // A single view has no nulls; a table column with a validity is nullable (SPEC §5).
         s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
@@ -296,13 +304,13 @@ public final class ViewExport {
     /** Writes an array tree; {@code nullCount} is the root's (its bitmap is {@code d.buffers().get(0)}). */
     static void writeArray(ExportData d, long nullCount, ArrowArray a, Arena arena, long id, boolean root) {
         int n = d.children().size();
-        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
+        MemorySegment children = n == 0 ? MemorySegment.NULL : pointers(arena, n);
         for (int i = 0; i < n; i++) {
             ArrowArray child = ArrowArray.allocate(arena);
             writeArray(d.children().get(i), 0, child, arena, id, false);
             children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
         }
-        MemorySegment buffers = arena.allocate(ValueLayout.ADDRESS, d.buffers().size());
+        MemorySegment buffers = pointers(arena, d.buffers().size());
         for (int i = 0; i < d.buffers().size(); i++) {
             buffers.setAtIndex(ValueLayout.ADDRESS, i, d.buffers().get(i));
         }
