@@ -1,5 +1,6 @@
 package io.bufferbridge.arrow.c;
 
+import io.bufferbridge.arrow.internal.Layouts;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.format.FormatException;
 import io.bufferbridge.view.BufferView;
@@ -78,7 +79,7 @@ public final class ViewMetadata {
      */
     public static ViewMetadata of(BufferView view, boolean copied) {
         long[] shape = view.shape();
-        long[] strides = copied ? cStrides(view.itemsize(), shape) : view.strides();
+        long[] strides = copied ? Layouts.cStrides(view.itemsize(), shape) : view.strides();
         return new ViewMetadata(view.format(), view.itemsize(), shape, strides, view.isReadOnly(), copied);
     }
 
@@ -231,17 +232,6 @@ public final class ViewMetadata {
     @Override
     public String toString() {
         return toMap().toString();
-    }
-
-    /** {@return row-major strides} */
-    private static long[] cStrides(long itemsize, long[] shape) {
-        long[] st = new long[shape.length];
-        long s = itemsize;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            st[i] = s;
-            s *= shape[i];
-        }
-        return st;
     }
 
     private static String join(long[] values) {

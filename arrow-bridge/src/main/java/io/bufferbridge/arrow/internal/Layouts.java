@@ -2,7 +2,7 @@ package io.bufferbridge.arrow.internal;
 
 
 /** Shape and stride arithmetic for SPEC §2's shape rules. */
-final class Layouts {
+public final class Layouts {
     private Layouts() {
     }
 
@@ -66,8 +66,12 @@ final class Layouts {
         return order;
     }
 
-    /** {@return row-major strides} */
-    static long[] cStrides(long itemsize, long[] shape) {
+    /**
+     * {@return row-major strides}: the strides docs/contract.md §3 gives a copy; the one
+     * definition in arrow-bridge, {@code ViewMetadata} included (the adapter keeps its own in
+     * {@code Bounds}, behind its module boundary)
+     */
+    public static long[] cStrides(long itemsize, long[] shape) {
         long[] st = new long[shape.length];
         long s = itemsize;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -93,13 +97,5 @@ final class Layouts {
             p[order[j]] = j;
         }
         return p;
-    }
-
-    static String join(long[] values) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < values.length; i++) {
-            b.append(i == 0 ? "" : ",").append(values[i]);
-        }
-        return b.toString();
     }
 }

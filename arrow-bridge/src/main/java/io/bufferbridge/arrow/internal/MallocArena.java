@@ -10,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -45,6 +46,10 @@ final class MallocArena implements Arena {
             FunctionDescriptor.ofVoid(JAVA_LONG), Linker.Option.critical(false));
 
     private static final VarHandle CLOSED;
+
+    private static final MethodHandle MEMSET = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("memset").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), Linker.Option.critical(false));
 
     static {
         try {
@@ -162,6 +167,15 @@ final class MallocArena implements Arena {
         return p;
     }
 
+    /** Zeroes {@code bytes} at {@code p}: a downcall, no segment object per call. */
+    private static void memset(long p, long bytes) {
+        try {
+            long unused = (long) MEMSET.invokeExact(p, 0, bytes);
+        } catch (Throwable t) {
+            throw new IllegalStateException("memset failed: address=" + p, t);
+        }
+    }
+
     private static void free(long p) {
         try {
             FREE.invokeExact(p);
@@ -212,7 +226,7 @@ final class MallocArena implements Arena {
             // Zeroed now, so the next arena's allocations are zeroed as calloc's were: only the
             // used part of the last chunk, all of an earlier one.
             long used = p == chunkAddress ? Math.min(chunkUsed, CHUNK) : CHUNK;
-            MemorySegment.ofAddress(p).reinterpret(CHUNK).asSlice(0, used).fill((byte) 0);
+            memset(p, used);
             boolean kept = false;
             synchronized (POOL) {
                 if (pooled < POOL_MAX) {
