@@ -1,16 +1,10 @@
 package io.bufferbridge.benchmarks;
 
-import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowExporter;
-import io.bufferbridge.arrow.c.ArrowImporter;
-import io.bufferbridge.arrow.c.ArrowSchema;
-import io.bufferbridge.conformance.Case;
-import io.bufferbridge.conformance.CaseChecks;
 import io.bufferbridge.conformance.Corpus;
-import io.bufferbridge.view.BufferView;
-import io.bufferbridge.view.InvalidViewException;
+import io.bufferbridge.conformance.JavaPath;
+import io.bufferbridge.conformance.RoundTripPath;
+import io.bufferbridge.conformance.Runner;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,12 +20,11 @@ import org.openjdk.jmh.annotations.State;
 /**
  * Benchmark 6: the whole built-in corpus ({@code conformance/src/main/resources/corpus/builtin.jsonl})
  * through the {@code java} path, one operation per pass over all cases; cases per second is the
- * case count divided by the time per pass (no target). The conformance module's {@code JavaPath}
- * is package-private, so its few lines are repeated here with the public pieces it uses: a case's
- * view over native memory, export into C structs, {@code CaseChecks.imported} (SPEC §3 metadata,
- * same address when zero-copy, logical bytes, values), release; a case that must be rejected is
- * built and must throw {@link InvalidViewException}. Not included: the runner's pre-check of each
- * case's own view and the export accounting snapshot.
+ * case count divided by the time per pass (no target). The pass is the conformance runner's own,
+ * {@link Runner#run} with {@link JavaPath}: for each case the runner's pre-check of the case's own
+ * view, then the path (export into C structs, the export accounting, {@code CaseChecks.imported}:
+ * docs/contract.md §3 metadata, same address when zero-copy, logical bytes, values; release), or
+ * for a case that must be rejected the check that building its view throws.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -40,47 +33,23 @@ import org.openjdk.jmh.annotations.State;
     "--sun-misc-unsafe-memory-access=allow"})
 public class CorpusBenchmark {
 
-    private List<Case> cases;
+    private Corpus corpus;
+    private List<RoundTripPath> paths;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Corpus corpus = Corpus.builtin();
+        corpus = Corpus.builtin();
         Checks.require(corpus.problems().isEmpty(), "corpus problems: " + corpus.problems());
-        cases = corpus.cases();
-        int passed = javaPath();
-        Checks.require(passed == cases.size(), "java path passed " + passed + " of " + cases.size() + " cases");
-        System.out.println("corpus cases per pass: " + cases.size());
+        paths = List.of(new JavaPath());
+        long passed = javaPath();
+        Checks.require(passed == corpus.cases().size(), "java path passed " + passed + " of " + corpus.cases().size()
+                + " cases");
+        System.out.println("corpus cases per pass: " + corpus.cases().size());
     }
 
     /** One pass over the corpus; returns the number of cases that passed. */
     @Benchmark
-    public int javaPath() {
-        int passed = 0;
-        for (Case c : cases) {
-            if (run(c) == null) {
-                passed++;
-            }
-        }
-        return passed;
-    }
-
-    private static String run(Case c) {
-        if (c.reject()) {
-            try (Arena arena = Arena.ofConfined()) {
-                c.view(arena).close();
-                return "an invalid view was accepted";
-            } catch (InvalidViewException e) {
-                return null;
-            }
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            BufferView view = c.view(arena);
-            ArrowSchema schema = ArrowSchema.allocate(arena);
-            ArrowArray array = ArrowArray.allocate(arena);
-            ArrowExporter.exportView(view, schema, array);
-            String difference = CaseChecks.imported(c, view, ArrowImporter.importPair(schema, array));
-            view.close();
-            return difference;
-        }
+    public long javaPath() {
+        return Runner.run(corpus, paths, null).passed();
     }
 }

@@ -1,7 +1,6 @@
 package io.bufferbridge.benchmarks;
 
 import io.bufferbridge.format.Format;
-import io.bufferbridge.internal.format.FormatParser;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -14,20 +13,23 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Benchmark 5: parsing {@code T{<i:a:d:b:(2,2)f:c:}}.
+ * Benchmark 5: parsing {@code T{<i:a:d:b:(2,2)f:c:}}, through the public entry point only,
+ * {@link Format#of}.
  *
- * <p>{@link Format#of} caches by string content (a {@code ConcurrentHashMap}, at most 4096
+ * <p>{@code Format.of} caches by string content (a {@code ConcurrentHashMap}, at most 4096
  * entries, then no more insertions), so a new {@code String} object with the same text is still a
  * hit. The uncached parse is measured two ways:
  * <ul>
- *   <li>{@code parseUncached}: the parser itself, {@code FormatParser.parse} (the non-exported
- *   package is reachable because the benchmarks run on the class path), on the exact text;</li>
- *   <li>{@code ofFreshText}: {@code Format.of} on a text never seen before, the same format with the
- *   last field renamed {@code c<counter>}; this includes building the string, hashing it and the
- *   cache miss; once the cache holds 4096 entries (during warm-up) nothing more is inserted.</li>
+ *   <li>{@code parseUncached}: {@code Format.of} on one of 65,536 texts built in set-up (the same
+ *   format with the last field renamed {@code c<n>}), with the cache already filled to its limit by
+ *   other texts, so every call is a miss that parses and inserts nothing; set-up checks that two
+ *   calls with one text give two instances. It includes the miss (the text's hash, cached in the
+ *   {@code String} after the first pass, and one map lookup);</li>
+ *   <li>{@code ofFreshText}: {@code Format.of} on a text built by the call, the same renaming with
+ *   a counter; this adds building the string and hashing it.</li>
  * </ul>
  * {@code ofCached} is {@code Format.of} on the same text every time. Targets: uncached ≥ 2 M/s,
- * cached ≥ 50 M/s.
+ * cached ≥ 100 M/s.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -37,8 +39,11 @@ import org.openjdk.jmh.annotations.State;
 public class FormatParseBenchmark {
 
     static final String TEXT = "T{<i:a:d:b:(2,2)f:c:}";
+    private static final int TEXTS = 1 << 16;
 
     private String text;
+    private String[] fresh;
+    private int next;
     private long counter;
 
     @Setup(Level.Trial)
@@ -48,11 +53,22 @@ public class FormatParseBenchmark {
         Format f = Format.of(text);
         Checks.require(f.isRecord() && f.fields().size() == 3 && f.itemsize() == 28,
                 "unexpected layout: " + f.fields() + " itemsize=" + f.itemsize());
+        // Fill the cache to its limit with texts the benchmark never asks for.
+        for (int i = 0; i < 5000; i++) {
+            Format.of("T{<i:a:d:b:(2,2)f:fill" + i + ":}");
+        }
+        fresh = new String[TEXTS];
+        for (int i = 0; i < TEXTS; i++) {
+            fresh[i] = "T{<i:a:d:b:(2,2)f:c" + i + ":}";
+        }
+        Checks.require(Format.of(fresh[0]) != Format.of(fresh[0]), "parseUncached's texts are cached");
+        Checks.require(Format.of(fresh[TEXTS - 1]).fields().get(2).name().equals("c" + (TEXTS - 1)),
+                "unexpected last field of " + fresh[TEXTS - 1]);
     }
 
     @Benchmark
-    public Object parseUncached() {
-        return FormatParser.parse(text);
+    public Format parseUncached() {
+        return Format.of(fresh[next++ & (TEXTS - 1)]);
     }
 
     @Benchmark

@@ -31,6 +31,7 @@ class BenchmarkListTest {
             "io.bufferbridge.benchmarks.ViewToVectorBenchmark.copyIntoNewVector",
             "io.bufferbridge.benchmarks.MaterializeBenchmark.copyToC",
             "io.bufferbridge.benchmarks.MaterializeBenchmark.memcpy",
+            "io.bufferbridge.benchmarks.MaterializeBenchmark.glibcMemcpy",
             "io.bufferbridge.benchmarks.ElementAccessBenchmark.plainArray",
             "io.bufferbridge.benchmarks.ElementAccessBenchmark.viewNative",
             "io.bufferbridge.benchmarks.ElementAccessBenchmark.viewHeap",

@@ -2,6 +2,7 @@ package io.bufferbridge.arrow.internal;
 
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.arrow.c.ViewMetadata;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -57,9 +58,9 @@ public final class BatchExport {
      */
     public static String streamKey(TypeNode column) {
         Map<String, String> md = new LinkedHashMap<>(column.metadata());
-        md.remove(ViewExport.SHAPE);
-        md.remove(ViewExport.STRIDES);
-        md.remove(ViewExport.COPIED);
+        md.remove(ViewMetadata.SHAPE);
+        md.remove(ViewMetadata.STRIDES);
+        md.remove(ViewMetadata.COPIED);
         return "nullable=" + column.nullable() + " type=" + column.signature() + " metadata=" + md;
     }
 

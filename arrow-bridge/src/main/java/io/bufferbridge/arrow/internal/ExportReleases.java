@@ -6,8 +6,6 @@ import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +22,7 @@ public final class ExportReleases {
     private static final AtomicLong ROOT_RELEASES = new AtomicLong();
     private static final AtomicLong SPURIOUS = new AtomicLong();
     private static final AtomicLong NEXT_ID = new AtomicLong(1);
-    private static final Map<Long, Half> LIVE = new ConcurrentHashMap<>();
+    private static final HalfTable LIVE = new HalfTable();
 
     static final MemorySegment SCHEMA_ROOT = Native.upcall(ExportReleases.class, "releaseSchemaRoot");
     static final MemorySegment SCHEMA_CHILD = Native.upcall(ExportReleases.class, "releaseSchemaChild");
@@ -35,7 +33,7 @@ public final class ExportReleases {
     }
 
     /** One exported struct tree and what it owns. */
-    private static final class Half {
+    static final class Half {
         final Arena arena;
         final MemoryHold held;
         int outstanding;
@@ -49,6 +47,93 @@ public final class ExportReleases {
         /** @return whether this was the last struct */
         synchronized boolean countDown() {
             return --outstanding == 0;
+        }
+    }
+
+    /**
+     * The live halves by id: open addressing over {@code long} keys under one lock, so that an
+     * export and its release box no {@code Long} and make no map node (they were a tenth of a
+     * small round trip's allocation). Ids are never 0; deletion shifts the probe chain back, so no
+     * tombstones accumulate.
+     */
+    static final class HalfTable {
+        private long[] keys = new long[64];
+        private Half[] values = new Half[64];
+        private int size;
+
+        synchronized void put(long id, Half half) {
+            if (2 * (size + 1) > keys.length) {
+                grow();
+            }
+            int i = slot(id, keys.length);
+            while (keys[i] != 0) {
+                if (keys[i] == id) {
+                    values[i] = half;
+                    return;
+                }
+                i = (i + 1) & (keys.length - 1);
+            }
+            keys[i] = id;
+            values[i] = half;
+            size++;
+        }
+
+        synchronized Half get(long id) {
+            if (id == 0) {
+                return null;
+            }
+            for (int i = slot(id, keys.length); keys[i] != 0; i = (i + 1) & (keys.length - 1)) {
+                if (keys[i] == id) {
+                    return values[i];
+                }
+            }
+            return null;
+        }
+
+        synchronized void remove(long id) {
+            int mask = keys.length - 1;
+            int i = slot(id, keys.length);
+            while (keys[i] != id) {
+                if (keys[i] == 0) {
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+            // Backward-shift deletion: move up every later entry of the chain that may sit at i.
+            int hole = i;
+            for (int j = (i + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
+                int home = slot(keys[j], keys.length);
+                if (((j - home) & mask) >= ((j - hole) & mask)) {
+                    keys[hole] = keys[j];
+                    values[hole] = values[j];
+                    hole = j;
+                }
+            }
+            keys[hole] = 0;
+            values[hole] = null;
+            size--;
+        }
+
+        synchronized int size() {
+            return size;
+        }
+
+        private void grow() {
+            long[] oldKeys = keys;
+            Half[] oldValues = values;
+            keys = new long[2 * oldKeys.length];
+            values = new Half[2 * oldKeys.length];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != 0) {
+                    put(oldKeys[i], oldValues[i]);
+                }
+            }
+        }
+
+        private static int slot(long id, int length) {
+            long h = id * 0x9E3779B97F4A7C15L;
+            return (int) (h >>> 40) & (length - 1);
         }
     }
 

@@ -47,7 +47,15 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
     }
 
     boolean needsCopy() {
-        return kind == Kind.BITS || kind == Kind.STRUCT || children.stream().anyMatch(ImportNode::needsCopy);
+        if (kind == Kind.BITS || kind == Kind.STRUCT) {
+            return true;
+        }
+        for (ImportNode c : children) {
+            if (c.needsCopy()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -67,7 +75,6 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
      */
     static ImportNode pair(ImportedSchema s, ImportedArray a, boolean rootNulls) {
         String f = s.format();
-        String where = "path=" + s.path() + " format='" + f + "'";
         Kind kind;
         long width = 0;
         long listSize = 0;
@@ -75,7 +82,7 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
         String ext = s.extensionName();
         if (f.startsWith("+w:")) {
             kind = Kind.LIST;
-            listSize = size(f, 3, where);
+            listSize = size(f, 3, s);
         } else if (f.equals("+s")) {
             kind = Kind.STRUCT;
         } else if (f.equals("b")) {
@@ -83,13 +90,13 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             canonical = "?";
         } else {
             kind = Kind.FIXED;
-            String[] leaf = leaf(f, ext, s, where);
+            String[] leaf = leaf(f, ext, s);
             canonical = leaf[0];
             width = Long.parseLong(leaf[1]);
         }
         long expectedBuffers = kind == Kind.LIST || kind == Kind.STRUCT ? 1 : 2;
         if (a.buffers().length != expectedBuffers) {
-            throw new ArrowImportException("n_buffers does not match the type: " + where + " expected="
+            throw new ArrowImportException("n_buffers does not match the type: " + where(s) + " expected="
                     + expectedBuffers + " found=" + a.buffers().length);
         }
         int expectedChildren = switch (kind) {
@@ -98,43 +105,43 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             default -> 0;
         };
         if (s.children().size() != expectedChildren) {
-            throw new ArrowImportException("schema n_children does not match the type: " + where + " expected="
+            throw new ArrowImportException("schema n_children does not match the type: " + where(s) + " expected="
                     + expectedChildren + " found=" + s.children().size());
         }
         if (a.children().size() != expectedChildren) {
-            throw new ArrowImportException("array n_children does not match the schema: " + where + " expected="
+            throw new ArrowImportException("array n_children does not match the schema: " + where(s) + " expected="
                     + expectedChildren + " found=" + a.children().size());
         }
         if (a.length() < 0 || a.offset() < 0) {
-            throw new ArrowImportException("negative length or offset: " + where + " length=" + a.length()
+            throw new ArrowImportException("negative length or offset: " + where(s) + " length=" + a.length()
                     + " offset=" + a.offset());
         }
-        long end = exactAdd(a.offset(), a.length(), where);
+        long end = exactAdd(a.offset(), a.length(), s);
         if (a.nullCount() < -1) {
-            throw new ArrowImportException("null_count out of range: " + where + " null_count=" + a.nullCount()
+            throw new ArrowImportException("null_count out of range: " + where(s) + " null_count=" + a.nullCount()
                     + " expected>=-1");
         }
         // null_count -1 ("not computed") is counted from the bitmap below, once every length and
         // child has been checked: the bitmap is the first buffer read, and only within a checked extent
         if (!rootNulls && a.buffers()[0] != 0 && a.nullCount() != 0 && a.nullCount() != -1) {
-            throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
+            throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where(s)
                     + " null_count=" + a.nullCount());
         }
         if (a.buffers()[0] == 0 && a.nullCount() > 0) {
-            throw new ArrowImportException("null_count without a validity bitmap: " + where + " null_count="
+            throw new ArrowImportException("null_count without a validity bitmap: " + where(s) + " null_count="
                     + a.nullCount());
         }
         if ((kind == Kind.FIXED || kind == Kind.BITS) && a.buffers()[1] == 0 && a.length() > 0) {
-            throw new ArrowImportException("data buffer is NULL: " + where + " length=" + a.length());
+            throw new ArrowImportException("data buffer is NULL: " + where(s) + " length=" + a.length());
         }
         if (kind == Kind.FIXED) {
-            exactMultiply(end, width, where);
+            exactMultiply(end, width, s);
         }
-        List<ImportNode> children = new ArrayList<>();
+        List<ImportNode> children = expectedChildren == 0 ? List.of() : new ArrayList<>(expectedChildren);
         for (int i = 0; i < expectedChildren; i++) {
             ImportNode child = pair(s.children().get(i), a.children().get(i));
             // The child must hold every value the parent's offset and length reach.
-            long needed = kind == Kind.LIST ? exactMultiply(end, listSize, where) : end;
+            long needed = kind == Kind.LIST ? exactMultiply(end, listSize, s) : end;
             if (child.length() < needed) {
                 throw new ArrowImportException("child too short for its parent's offset and length: path="
                         + child.path() + " length=" + child.length() + " expected>=" + needed + " parent.offset="
@@ -147,51 +154,72 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             // "Not computed": count the cleared bits of the range the array covers.
             long nulls = Bitmaps.countNulls(a.buffers()[0], a.offset(), end);
             if (nulls != 0) {
-                throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where
+                throw new ArrowImportException("nulls cannot be represented in a buffer view: " + where(s)
                         + " null_count=-1 nulls=" + nulls);
             }
         }
         return new ImportNode(s, a, kind, width, listSize, canonical, children);
     }
 
+    // Read-only by convention: leaf() hands these out, pair() only reads them.
+    private static final String[] LEAF_BOOL_1 = {"?", "1"};
+    private static final String[] LEAF_b_1 = {"b", "1"};
+    private static final String[] LEAF_B_U_1 = {"B", "1"};
+    private static final String[] LEAF_H_U_2 = {"H", "2"};
+    private static final String[] LEAF_I_U_4 = {"I", "4"};
+    private static final String[] LEAF_Q_U_8 = {"Q", "8"};
+    private static final String[] LEAF_X_16 = {"16s", "16"};
+    private static final String[] LEAF_X_32 = {"32s", "32"};
+    private static final String[] LEAF_d_8 = {"d", "8"};
+    private static final String[] LEAF_e_2 = {"e", "2"};
+    private static final String[] LEAF_f_4 = {"f", "4"};
+    private static final String[] LEAF_h_2 = {"h", "2"};
+    private static final String[] LEAF_i_4 = {"i", "4"};
+    private static final String[] LEAF_q_8 = {"q", "8"};
+
+    /** {@return where a node is, for messages}: built only when a message is */
+    private static String where(ImportedSchema s) {
+        return "path=" + s.path() + " format='" + s.format() + "'";
+    }
+
     /** {@return canonical PEP 3118 format and byte width of a fixed-width leaf} */
-    private static String[] leaf(String f, String ext, ImportedSchema s, String where) {
+    private static String[] leaf(String f, String ext, ImportedSchema s) {
         switch (f) {
             case "c":
-                return new String[] {Extensions.BOOL8.equals(ext) ? "?" : "b", "1"};
+                return Extensions.BOOL8.equals(ext) ? LEAF_BOOL_1 : LEAF_b_1;
             case "C":
-                return new String[] {"B", "1"};
+                return LEAF_B_U_1;
             case "s":
-                return new String[] {"h", "2"};
+                return LEAF_h_2;
             case "S":
-                return new String[] {"H", "2"};
+                return LEAF_H_U_2;
             case "i":
-                return new String[] {"i", "4"};
+                return LEAF_i_4;
             case "I":
-                return new String[] {"I", "4"};
+                return LEAF_I_U_4;
             case "l":
-                return new String[] {"q", "8"};
+                return LEAF_q_8;
             case "L":
-                return new String[] {"Q", "8"};
+                return LEAF_Q_U_8;
             case "e":
-                return new String[] {"e", "2"};
+                return LEAF_e_2;
             case "f":
-                return new String[] {"f", "4"};
+                return LEAF_f_4;
             case "g":
-                return new String[] {"d", "8"};
+                return LEAF_d_8;
             // Dates, times, timestamps and durations: their storage integer.
             case "tdD", "tts", "ttm":
-                return new String[] {"i", "4"};
+                return LEAF_i_4;
             case "tdm", "ttu", "ttn", "tDs", "tDm", "tDu", "tDn":
-                return new String[] {"q", "8"};
+                return LEAF_q_8;
             default:
                 break;
         }
         if (f.startsWith("ts") && f.length() >= 4 && "smun".indexOf(f.charAt(2)) >= 0 && f.charAt(3) == ':') {
-            return new String[] {"q", "8"};
+            return LEAF_q_8;
         }
         if (f.startsWith("w:")) {
-            long n = size(f, 2, where);
+            long n = size(f, 2, s);
             String canonical = n + "s";
             if (Extensions.OPAQUE.equals(ext)) {
                 String typeName = Extensions.opaquePep3118TypeName(s.metadata().getOrDefault(Extensions.METADATA_KEY, ""));
@@ -205,14 +233,14 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
             String[] parts = f.substring(2).split(",", -1);
             String bits = parts.length == 3 ? parts[2] : parts.length == 2 ? "128" : null;
             if ("128".equals(bits)) {
-                return new String[] {"16s", "16"};
+                return LEAF_X_16;
             }
             if ("256".equals(bits)) {
-                return new String[] {"32s", "32"};
+                return LEAF_X_32;
             }
-            throw new ArrowImportException("unsupported decimal: " + where + " expected=d:P,S or d:P,S,128 or d:P,S,256");
+            throw new ArrowImportException("unsupported decimal: " + where(s) + " expected=d:P,S or d:P,S,128 or d:P,S,256");
         }
-        throw new ArrowImportException("unsupported Arrow format: " + where);
+        throw new ArrowImportException("unsupported Arrow format: " + where(s));
     }
 
     private static boolean parsesWithItemsize(String format, long n) {
@@ -224,21 +252,37 @@ record ImportNode(ImportedSchema schema, ImportedArray array, Kind kind, long wi
     }
 
     /** The {@code N} of {@code w:N} or {@code +w:N}: a decimal without sign. */
-    private static long size(String f, int from, String where) {
+    private static long size(String f, int from, ImportedSchema s) {
         String digits = f.substring(from);
         if (digits.isEmpty()) {
-            throw new ArrowImportException("fixed size missing: " + where + " expected=" + f.substring(0, from) + "N");
+            throw new ArrowImportException("fixed size missing: " + where(s) + " expected=" + f.substring(0, from) + "N");
         }
         for (int i = 0; i < digits.length(); i++) {
             if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
-                throw new ArrowImportException("fixed size is not a non-negative integer: " + where + " found='"
+                throw new ArrowImportException("fixed size is not a non-negative integer: " + where(s) + " found='"
                         + digits + "'");
             }
         }
         try {
             return Long.parseLong(digits);
         } catch (NumberFormatException e) {
-            throw new ArrowImportException("fixed size too large: " + where + " found='" + digits + "'");
+            throw new ArrowImportException("fixed size too large: " + where(s) + " found='" + digits + "'");
+        }
+    }
+
+    private static long exactAdd(long a, long b, ImportedSchema s) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            throw new ArrowImportException("offset + length overflows: " + where(s) + " a=" + a + " b=" + b);
+        }
+    }
+
+    private static long exactMultiply(long a, long b, ImportedSchema s) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            throw new ArrowImportException("size overflows: " + where(s) + " a=" + a + " b=" + b);
         }
     }
 

@@ -58,7 +58,10 @@ record ImportedArray(String path, long length, long nullCount, long offset, long
         if (n > 0 && a.children().address() == 0) {
             throw new ArrowImportException("ArrowArray children is NULL: path=" + path + " n_children=" + n);
         }
-        List<ImportedArray> children = new ArrayList<>();
+        if (n == 0) {
+            return new ImportedArray(path, a.length(), a.nullCount(), a.offset(), buffers, List.of());
+        }
+        List<ImportedArray> children = new ArrayList<>((int) Math.min(n, 16));
         MemorySegment cp = a.children().reinterpret(n * ValueLayout.ADDRESS.byteSize());
         for (long i = 0; i < n; i++) {
             MemorySegment child = cp.getAtIndex(ValueLayout.ADDRESS, i);

@@ -55,9 +55,9 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
             throw new ArrowImportException("dictionary-encoded arrays are not supported: path=" + path
                     + " format='" + format + "'");
         }
-        Map<String, String> metadata = MetadataBlob.decode(s.metadata(), path);
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            budget.read(path, 8 + e.getKey().length() + e.getValue().length());
+        MetadataBlob.Pairs metadata = MetadataBlob.decode(s.metadata(), path);
+        for (int i = 0; i < metadata.size(); i++) {
+            budget.read(path, 8 + metadata.key(i).length() + metadata.value(i).length());
         }
         long n = s.nChildren();
         if (n < 0 || n > MAX_CHILDREN) {
@@ -67,7 +67,10 @@ record ImportedSchema(String path, String format, String name, Map<String, Strin
         if (n > 0 && s.children().address() == 0) {
             throw new ArrowImportException("ArrowSchema children is NULL: path=" + path + " n_children=" + n);
         }
-        List<ImportedSchema> children = new ArrayList<>();
+        if (n == 0) {
+            return new ImportedSchema(path, format, name, metadata, List.of(), s.flags());
+        }
+        List<ImportedSchema> children = new ArrayList<>((int) Math.min(n, 16));
         MemorySegment pointers = s.children().reinterpret(n * ValueLayout.ADDRESS.byteSize());
         for (long i = 0; i < n; i++) {
             MemorySegment child = pointers.getAtIndex(ValueLayout.ADDRESS, i);

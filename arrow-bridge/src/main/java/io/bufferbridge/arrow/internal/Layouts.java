@@ -1,11 +1,8 @@
 package io.bufferbridge.arrow.internal;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 
 /** Shape and stride arithmetic for docs/contract.md §2's shape rules. */
-final class Layouts {
+public final class Layouts {
     private Layouts() {
     }
 
@@ -20,42 +17,61 @@ final class Layouts {
      */
     static int[] denseOrder(long itemsize, long[] shape, long[] strides) {
         int n = shape.length;
-        List<Integer> big = new ArrayList<>();
+        // The axes longer than 1, by decreasing stride (a stable insertion sort: n <= 64), in
+        // primitive arrays: this runs on every export.
+        int[] big = new int[n];
+        int nb = 0;
         for (int i = 0; i < n; i++) {
             if (shape[i] == 0) {
                 return null;
             }
             if (shape[i] > 1) {
-                big.add(i);
+                int at = nb++;
+                while (at > 0 && strides[big[at - 1]] < strides[i]) {
+                    big[at] = big[at - 1];
+                    at--;
+                }
+                big[at] = i;
             }
         }
-        big.sort(Comparator.comparingLong((Integer i) -> strides[i]).reversed());
         long expected = itemsize;
-        for (int j = big.size() - 1; j >= 0; j--) {
-            int axis = big.get(j);
+        for (int j = nb - 1; j >= 0; j--) {
+            int axis = big[j];
             if (strides[axis] != expected) {
                 return null;
             }
             expected = Math.multiplyExact(expected, shape[axis]);
         }
-        List<Integer> order = new ArrayList<>(big);
+        if (nb == n) {
+            return big;
+        }
+        // Each length-1 axis goes before the first bigger axis that follows it logically.
+        int[] order = new int[n];
+        System.arraycopy(big, 0, order, 0, nb);
+        int size = nb;
         for (int i = 0; i < n; i++) {
             if (shape[i] == 1) {
-                int at = order.size();
-                for (int k = 0; k < order.size(); k++) {
-                    if (order.get(k) > i) {
+                int at = size;
+                for (int k = 0; k < size; k++) {
+                    if (order[k] > i) {
                         at = k;
                         break;
                     }
                 }
-                order.add(at, i);
+                System.arraycopy(order, at, order, at + 1, size - at);
+                order[at] = i;
+                size++;
             }
         }
-        return order.stream().mapToInt(Integer::intValue).toArray();
+        return order;
     }
 
-    /** {@return row-major strides} */
-    static long[] cStrides(long itemsize, long[] shape) {
+    /**
+     * {@return row-major strides}: the strides docs/contract.md §3 gives a copy; the one
+     * definition in arrow-bridge, {@code ViewMetadata} included (the adapter keeps its own in
+     * {@code Bounds}, behind its module boundary)
+     */
+    public static long[] cStrides(long itemsize, long[] shape) {
         long[] st = new long[shape.length];
         long s = itemsize;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -81,13 +97,5 @@ final class Layouts {
             p[order[j]] = j;
         }
         return p;
-    }
-
-    static String join(long[] values) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < values.length; i++) {
-            b.append(i == 0 ? "" : ",").append(values[i]);
-        }
-        return b.toString();
     }
 }

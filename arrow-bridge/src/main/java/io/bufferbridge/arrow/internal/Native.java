@@ -9,6 +9,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** FFM plumbing shared by export and import: C strings, release downcalls and upcall stubs. */
 final class Native {
@@ -28,6 +30,40 @@ final class Native {
         return arena.allocateFrom(s, StandardCharsets.UTF_8);
     }
 
+    /**
+     * The C strings of formats and names written so far, never freed: at most {@code CONSTANTS}
+     * of them, each at most 64 bytes. A small export wrote its format and its empty name into its
+     * own arena every time; with these it writes pointers only.
+     */
+    private static final Map<String, MemorySegment> CONSTANT = new ConcurrentHashMap<>();
+    private static final int CONSTANTS = 1024;
+
+    /**
+     * {@return {@code s} as a NUL-terminated UTF-8 string}: a shared, never-freed copy for a
+     * short string (C consumers only read the strings of a struct, and only until its release), or
+     * one in {@code arena}
+     */
+    static MemorySegment sharedCString(Arena arena, String s) {
+        MemorySegment c = CONSTANT.get(s);
+        if (c != null) {
+            return c;
+        }
+        if (s.length() > 64 || CONSTANT.size() >= CONSTANTS) {
+            return cString(arena, s);
+        }
+        return CONSTANT.computeIfAbsent(s, k -> Arena.global().allocateFrom(k, StandardCharsets.UTF_8));
+    }
+
+    /** {@code ONE_CHAR[c]} is the string of ASCII character {@code c}; {@code ONE_CHAR[0]} is empty. */
+    private static final String[] ONE_CHAR = new String[128];
+
+    static {
+        ONE_CHAR[0] = "";
+        for (int c = 1; c < 128; c++) {
+            ONE_CHAR[c] = String.valueOf((char) c);
+        }
+    }
+
     /** {@return the NUL-terminated UTF-8 string at {@code pointer}, or null if it is NULL or too long} */
     static String readCString(MemorySegment pointer) {
         if (pointer.address() == 0) {
@@ -36,7 +72,16 @@ final class Native {
         MemorySegment s = pointer.reinterpret(Long.MAX_VALUE);
         for (long i = 0; i < MAX_STRING; i++) {
             if (s.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                return new String(s.asSlice(0, i).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                if (i <= 1) {
+                    // Names and formats of one ASCII character (or none) are most of them.
+                    int c = i == 0 ? 0 : s.get(ValueLayout.JAVA_BYTE, 0);
+                    if (c >= 0) {
+                        return ONE_CHAR[c];
+                    }
+                }
+                byte[] bytes = new byte[(int) i];
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+                return new String(bytes, StandardCharsets.UTF_8);
             }
         }
         return null;

@@ -27,7 +27,8 @@ final class NodeBudget {
     private final String tree;
     private int visited;
     private long bytes;
-    private final Map<Long, Done> done = new HashMap<>();
+    // Made at the first child: a leaf's tree (most imports) needs none.
+    private Map<Long, Done> done;
 
     /** A subtree already read: the node, and what reading it counted. */
     private record Done(Object node, int visits, long bytes) {
@@ -70,6 +71,9 @@ final class NodeBudget {
 
     /** Records the subtree at {@code address}, read since {@code mark}. */
     private void remember(long address, Object node, long mark) {
+        if (done == null) {
+            done = new HashMap<>();
+        }
         done.put(address, new Done(node, visited - (int) (mark >>> 40), bytes - (mark & ((1L << 40) - 1))));
     }
 
@@ -96,7 +100,7 @@ final class NodeBudget {
      */
     @SuppressWarnings("unchecked")
     private <T> T again(long address, String path) {
-        Done d = done.get(address);
+        Done d = done == null ? null : done.get(address);
         if (d == null) {
             return null;
         }

@@ -134,6 +134,14 @@ public record TypeNode(String format, String name, Map<String, String> metadata,
     }
 
     boolean containsStruct() {
-        return format.equals("+s") || children.stream().anyMatch(TypeNode::containsStruct);
+        if (format.equals("+s")) {
+            return true;
+        }
+        for (TypeNode c : children) {
+            if (c.containsStruct()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

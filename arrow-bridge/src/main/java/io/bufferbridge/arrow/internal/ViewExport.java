@@ -3,6 +3,7 @@ package io.bufferbridge.arrow.internal;
 import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowExportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
+import io.bufferbridge.arrow.c.ViewMetadata;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.MemoryHold;
@@ -10,31 +11,10 @@ import io.bufferbridge.view.Order;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** docs/contract.md §2–3: a buffer view written into an ArrowSchema/ArrowArray pair. */
 public final class ViewExport {
-    /** docs/contract.md §3: the exporter's format string, unchanged. */
-    public static final String FORMAT = "bufferbridge.format";
-    /** docs/contract.md §3: the shape, decimal, comma-separated, empty for ndim 0. */
-    public static final String SHAPE = "bufferbridge.shape";
-    /**
-     * docs/contract.md §3: the strides in bytes of the data buffer as exported, as the shape: the view's own
-     * when zero-copy, the copy's C-contiguous strides when it copied.
-     */
-    public static final String STRIDES = "bufferbridge.strides";
-    /** docs/contract.md §3: {@code true}/{@code false}; the C data interface has no read-only flag of its own. */
-    public static final String READONLY = "bufferbridge.readonly";
-    /** docs/contract.md §3: whether the data buffer is a copy (then in C order) rather than the view's memory. */
-    public static final String COPIED = "bufferbridge.copied";
-    /**
-     * docs/contract.md §3: the itemsize, decimal; a record's itemsize may follow either rule ({@code "ic"} is
-     * 5 or 8), and the Arrow struct does not say which.
-     */
-    public static final String ITEMSIZE = "bufferbridge.itemsize";
-
     private ViewExport() {
     }
 
@@ -86,7 +66,9 @@ public final class ViewExport {
      * the schema of a stream of such columns
      */
     public static TypeNode columnType(BufferView view, String name, boolean nullable, boolean cOrder) {
-        return topType(view, layout(view, new Column(name, null, cOrder))).named(name).withNullable(nullable);
+        Layout layout = layout(view, new Column(name, null, cOrder));
+        return topType(view, layout).withMetadata(ViewMetadata.of(view, !layout.zeroCopy()).toMap()).named(name)
+                .withNullable(nullable);
     }
 
     /** How a view is exported as a table column; null for a single view. */
@@ -97,7 +79,7 @@ public final class ViewExport {
      * What the export writes: the element's type, the physical axis order of the memory written,
      * and whether it is the view's own memory.
      */
-    private record Layout(TypeNode element, int[] phys, boolean zeroCopy, long count, long bytes) {
+    private record Layout(TypeNode element, int[] phys, boolean zeroCopy, long count, long bytes, long[] shape) {
     }
 
     private static Layout layout(BufferView view, Column column) {
@@ -122,14 +104,17 @@ public final class ViewExport {
         if (!zeroCopy) {
             phys = identity(ndim);
         }
-        return new Layout(element, phys, zeroCopy, count, bytes);
+        return new Layout(element, phys, zeroCopy, count, bytes, shape);
     }
 
-    /** {@return the type of the whole export, with the view's metadata (docs/contract.md §3)} */
+    /**
+     * {@return the type of the whole export, without the view's metadata (docs/contract.md §3)}, which is
+     * written with the root's blob
+     */
     private static TypeNode topType(BufferView view, Layout layout) {
         TypeNode element = layout.element();
         int[] phys = layout.phys();
-        long[] shape = view.shape();
+        long[] shape = layout.shape();
         int ndim = shape.length;
         TypeNode top;
         if (ndim <= 1) {
@@ -155,15 +140,7 @@ public final class ViewExport {
             top = TypeNode.extension("+w:" + layout.count(), Extensions.FIXED_SHAPE_TENSOR,
                     Extensions.tensorJson(physShape, Layouts.inverse(phys)), List.of(element.named("item")));
         }
-        Map<String, String> md = new LinkedHashMap<>();
-        md.put(FORMAT, view.format().text());
-        md.put(SHAPE, Layouts.join(shape));
-        // The metadata describes the buffer as exported: a copy is C-contiguous.
-        md.put(STRIDES, Layouts.join(layout.zeroCopy() ? view.strides() : Layouts.cStrides(view.itemsize(), shape)));
-        md.put(READONLY, Boolean.toString(view.isReadOnly()));
-        md.put(COPIED, Boolean.toString(!layout.zeroCopy()));
-        md.put(ITEMSIZE, Long.toString(view.itemsize()));
-        return top.withMetadata(md);
+        return top;
     }
 
     private static boolean isIdentity(int[] p) {
@@ -190,7 +167,7 @@ public final class ViewExport {
         try {
             Layout layout = layout(view, column);
             long itemsize = view.itemsize();
-            long[] shape = view.shape();
+            long[] shape = layout.shape();
             int ndim = shape.length;
             long count = layout.count();
             long bytes = layout.bytes();
@@ -216,6 +193,7 @@ public final class ViewExport {
             }
             // The type is written only with a schema (a batch's column has its field in the batch's).
             TypeNode top = schema == null ? null : topType(view, layout);
+            ViewMetadata metadata = schema == null ? null : ViewMetadata.of(view, !layout.zeroCopy());
             long nulls = 0;
             if (column != null) {
                 if (top != null) {
@@ -235,7 +213,7 @@ public final class ViewExport {
             long arrayId = ExportReleases.nextId();
             if (schema != null) {
                 long schemaId = ExportReleases.nextId();
-                writeSchema(top, schema, schemaArena, schemaId, true);
+                writeSchema(top, metadata, schema, schemaArena, schemaId);
                 ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
             }
             writeArray(topData, nulls, array, arrayArena, arrayId, true);
@@ -267,6 +245,14 @@ public final class ViewExport {
         return p;
     }
 
+    /**
+     * {@return room for {@code n} pointers}; not {@code allocate(ADDRESS, n)}, which makes a
+     * sequence layout object for each call
+     */
+    private static MemorySegment pointers(Arena arena, int n) {
+        return arena.allocate(ValueLayout.ADDRESS.byteSize() * n, ValueLayout.ADDRESS.byteAlignment());
+    }
+
     /** {@return the number of schema structs a type tree needs, the root included} */
     static int countStructs(TypeNode t) {
         int n = 1;
@@ -276,18 +262,32 @@ public final class ViewExport {
         return n;
     }
 
-    /** Writes a type tree into {@code s} and child structs allocated in {@code arena}. */
+    /**
+     * Writes a type tree into {@code s} and child structs allocated in {@code arena}, the root's
+     * metadata followed by {@code view}'s.
+     *
+     * @param view the view's {@code bufferbridge.*} metadata, or null for none
+     */
+    static void writeSchema(TypeNode t, ViewMetadata view, ArrowSchema s, Arena arena, long id) {
+        writeSchema(t, view, s, arena, id, true);
+    }
+
     static void writeSchema(TypeNode t, ArrowSchema s, Arena arena, long id, boolean root) {
+        writeSchema(t, null, s, arena, id, root);
+    }
+
+    private static void writeSchema(TypeNode t, ViewMetadata view, ArrowSchema s, Arena arena, long id,
+            boolean root) {
         int n = t.children().size();
-        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
+        MemorySegment children = n == 0 ? MemorySegment.NULL : pointers(arena, n);
         for (int i = 0; i < n; i++) {
             ArrowSchema child = ArrowSchema.allocate(arena);
             writeSchema(t.children().get(i), child, arena, id, false);
             children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
         }
-        s.format(Native.cString(arena, t.format()));
-        s.name(Native.cString(arena, t.name()));
-        s.metadata(MetadataBlob.encode(arena, t.metadata()));
+        s.format(Native.sharedCString(arena, t.format()));
+        s.name(Native.sharedCString(arena, t.name()));
+        s.metadata(MetadataBlob.encode(arena, t.metadata(), view));
         // A single view has no nulls; a table column with a validity is nullable (docs/contract.md §5).
         s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
         s.nChildren(n);
@@ -301,13 +301,13 @@ public final class ViewExport {
     /** Writes an array tree; {@code nullCount} is the root's (its bitmap is {@code d.buffers().get(0)}). */
     static void writeArray(ExportData d, long nullCount, ArrowArray a, Arena arena, long id, boolean root) {
         int n = d.children().size();
-        MemorySegment children = n == 0 ? MemorySegment.NULL : arena.allocate(ValueLayout.ADDRESS, n);
+        MemorySegment children = n == 0 ? MemorySegment.NULL : pointers(arena, n);
         for (int i = 0; i < n; i++) {
             ArrowArray child = ArrowArray.allocate(arena);
             writeArray(d.children().get(i), 0, child, arena, id, false);
             children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
         }
-        MemorySegment buffers = arena.allocate(ValueLayout.ADDRESS, d.buffers().size());
+        MemorySegment buffers = pointers(arena, d.buffers().size());
         for (int i = 0; i < d.buffers().size(); i++) {
             buffers.setAtIndex(ValueLayout.ADDRESS, i, d.buffers().get(i));
         }

@@ -4,6 +4,7 @@ import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowImportException;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.c.ViewMetadata;
 import io.bufferbridge.format.Element;
 import io.bufferbridge.format.Field;
 import io.bufferbridge.format.Format;
@@ -20,7 +21,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongUnaryOperator;
 
@@ -104,7 +104,7 @@ public final class ViewImport {
             ImportedSchema s = read != null ? read : ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
             ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), path, 0);
             ImportNode root = ImportNode.pair(s, a, column);
-            Plan plan = s.metadata().containsKey(ViewExport.FORMAT) ? bufferbridgePlan(root, column)
+            Plan plan = ViewMetadata.isPresent(s.metadata()) ? bufferbridgePlan(root, column)
                     : foreignPlan(root);
             // Everything needed from the schema has been read.
             moved.releaseSchema();
@@ -236,28 +236,16 @@ public final class ViewImport {
     }
 
     private static Plan bufferbridgePlan(ImportNode root, boolean column) {
-        Map<String, String> md = root.schema().metadata();
-        String text = md.get(ViewExport.FORMAT);
-        Format format;
-        try {
-            format = Format.of(text);
-        } catch (FormatException e) {
-            throw new ArrowImportException("bufferbridge.format does not parse: path=root format='" + text + "'", e);
-        }
-        long[] shape = longs(md, ViewExport.SHAPE);
-        long[] strides = longs(md, ViewExport.STRIDES);
-        if (shape.length != strides.length || shape.length > 64) {
-            throw new ArrowImportException("bufferbridge.shape and bufferbridge.strides disagree: path=root shape="
-                    + Arrays.toString(shape) + " strides=" + Arrays.toString(strides));
-        }
-        for (long d : shape) {
-            if (d < 0) {
-                throw new ArrowImportException("bufferbridge.shape has a negative dimension: path=root shape="
-                        + Arrays.toString(shape));
-            }
-        }
-        boolean readOnly = bool(md, ViewExport.READONLY);
-        boolean copied = bool(md, ViewExport.COPIED);
+        // What the metadata alone says, checked by the public reader; the rest is checked here
+        // against the Arrow type.
+        ViewMetadata md = ViewMetadata.parse(root.schema().metadata());
+        Format format = md.format();
+        String text = format.text();
+        long itemsize = md.itemsize();
+        long[] shape = md.shape();
+        long[] strides = md.strides();
+        boolean readOnly = md.isReadOnly();
+        boolean copied = md.isCopied();
         if (column) {
             // The rows are the array's: the metadata may describe another batch, or the unsliced parent.
             if (shape.length == 0) {
@@ -268,22 +256,6 @@ public final class ViewImport {
             } else {
                 shape[0] = root.length();
             }
-        }
-        long itemsize;
-        if (md.containsKey(ViewExport.ITEMSIZE)) {
-            long[] v = longs(md, ViewExport.ITEMSIZE);
-            if (v.length != 1) {
-                throw new ArrowImportException("bufferbridge.itemsize is not one integer: path=root found='"
-                        + md.get(ViewExport.ITEMSIZE) + "'");
-            }
-            itemsize = v[0];
-        } else {
-            itemsize = format.isStructCompatible() ? format.itemsize() : format.paddedItemsize();
-        }
-        if (!format.isItemsize(itemsize)) {
-            throw new ArrowImportException("bufferbridge.itemsize does not match bufferbridge.format: path=root format='"
-                    + text + "' itemsize=" + itemsize + " expected=" + format.itemsize() + " or "
-                    + format.paddedItemsize());
         }
         long count;
         try {
@@ -342,39 +314,6 @@ public final class ViewImport {
         }
         long[] viewStrides = copied ? Layouts.cStrides(itemsize, shape) : strides;
         return new Plan(format, itemsize, shape, viewStrides, readOnly, copy, copied, elements);
-    }
-
-    private static long[] longs(Map<String, String> md, String key) {
-        String v = md.get(key);
-        if (v == null) {
-            throw new ArrowImportException("bufferbridge metadata incomplete: path=root missing=" + key);
-        }
-        if (v.isEmpty()) {
-            return new long[0];
-        }
-        String[] parts = v.split(",", -1);
-        long[] out = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Long.parseLong(parts[i]);
-            } catch (NumberFormatException e) {
-                throw new ArrowImportException("bufferbridge metadata is not a list of integers: path=root key=" + key
-                        + " found='" + v + "'");
-            }
-        }
-        return out;
-    }
-
-    private static boolean bool(Map<String, String> md, String key) {
-        String v = md.get(key);
-        if ("true".equals(v)) {
-            return true;
-        }
-        if ("false".equals(v)) {
-            return false;
-        }
-        throw new ArrowImportException("bufferbridge metadata is not true/false: path=root key=" + key + " found="
-                + (v == null ? "missing" : "'" + v + "'"));
     }
 
     // ------------------------------------------------------------ foreign producers (docs/contract.md §2, Arrow to PEP 3118)

@@ -5,6 +5,7 @@ import io.bufferbridge.arrow.c.ArrowExporter;
 import io.bufferbridge.arrow.c.ArrowImporter;
 import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.arrow.c.ImportedView;
+import io.bufferbridge.arrow.c.ViewMetadata;
 import io.bufferbridge.arrow.internal.ArrowJavaStructs;
 import io.bufferbridge.arrow.internal.JvmFlags;
 import io.bufferbridge.arrow.internal.ViewExport;
@@ -456,7 +457,7 @@ public final class ArrowVectors {
                 ArrowJavaStructs.releaseLive(s, a);
                 throw e;
             }
-            boolean copied = !"false".equals(vector.getField().getMetadata().get(ViewExport.COPIED));
+            boolean copied = !"false".equals(vector.getField().getMetadata().get(ViewMetadata.COPIED));
             return new VectorOfView(vector, copied);
         }
     }

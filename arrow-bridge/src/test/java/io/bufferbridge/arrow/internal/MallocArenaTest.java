@@ -35,6 +35,31 @@ class MallocArenaTest {
     }
 
     @Test
+    void aChunkGivenBackIsZeroedForTheNextArena() {
+        // Dirty every byte of several chunks (the pool hands them out last in, first out), close,
+        // and the next arenas' chunks, pooled or not, read as zeros.
+        for (int round = 0; round < 3; round++) {
+            MallocArena[] dirty = new MallocArena[4];
+            for (int k = 0; k < dirty.length; k++) {
+                dirty[k] = new MallocArena();
+                dirty[k].allocate(1000, 8).fill((byte) 0xA5);
+                dirty[k].allocate(900, 8).fill((byte) 0x5A);
+            }
+            for (MallocArena a : dirty) {
+                a.close();
+            }
+            for (int k = 0; k < dirty.length; k++) {
+                try (MallocArena clean = new MallocArena()) {
+                    MemorySegment m = clean.allocate(1900, 8);
+                    for (long i = 0; i < m.byteSize(); i++) {
+                        assertEquals(0, m.get(ValueLayout.JAVA_BYTE, i), "round=" + round + " arena=" + k + " byte=" + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void smallAllocationsShareOneZeroedAlignedBlock() {
         try (MallocArena arena = new MallocArena()) {
             long previousEnd = 0;
