@@ -1,11 +1,7 @@
 package io.bufferbridge.conformance;
 
-import io.bufferbridge.arrow.c.ArrowArray;
 import io.bufferbridge.arrow.c.ArrowDiagnostics;
-import io.bufferbridge.arrow.c.ArrowSchema;
-import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
-import java.lang.foreign.Arena;
 
 /**
  * A snapshot of bufferbridge's export and import counters ({@link ArrowDiagnostics}), taken before
@@ -42,24 +38,5 @@ record ExportAccounting(long releases, long spurious, int live, int imports) {
             return "export memory left behind: live=" + (d.liveExports() - live);
         }
         return d.liveImports() == imports ? null : "imports left live: " + (d.liveImports() - imports);
-    }
-
-    /** What a path does with a case's export: the first difference found, or null. */
-    @FunctionalInterface
-    interface Exchange {
-        String run(BufferView view, ArrowSchema schema, ArrowArray array, Arena arena);
-    }
-
-    /**
-     * {@return the outcome of a path that exports the case's view and hands the pair to
-     * {@code exchange}}, with {@link PeerPath}'s export, accounting and release of what the
-     * exchange left; for a path that checks what comes back itself (a new path extends
-     * {@link PeerPath} and lets it import and check)
-     */
-    static Outcome exported(Case c, Exchange exchange) {
-        return PeerPath.of("exchange", (k, view, schema, array, arena) -> {
-            String difference = exchange.run(view, schema, array, arena);
-            return new PeerPath.Reply.Checked(difference == null ? Outcome.pass() : Outcome.fail(difference));
-        }).run(c);
     }
 }

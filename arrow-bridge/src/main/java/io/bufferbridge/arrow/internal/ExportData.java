@@ -3,8 +3,6 @@ package io.bufferbridge.arrow.internal;
 import io.bufferbridge.format.Element;
 import io.bufferbridge.format.Field;
 import io.bufferbridge.format.Record;
-import io.bufferbridge.format.Scalar;
-import io.bufferbridge.format.SubArray;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -54,22 +52,9 @@ record ExportData(long length, List<MemorySegment> buffers, List<ExportData> chi
         }
         if (t.format().startsWith("+w:")) {
             long n = Long.parseLong(t.format().substring(3));
-            Element inner;
-            long innerSize;
-            if (e instanceof SubArray sa) {
-                List<Long> dims = sa.shape();
-                long rest = 1;
-                for (int i = 1; i < dims.size(); i++) {
-                    rest *= dims.get(i);
-                }
-                innerSize = rest * sa.element().size();
-                inner = dims.size() == 1 ? sa.element()
-                        : new SubArray(sa.element(), dims.subList(1, dims.size()), innerSize);
-            } else {
-                Scalar complex = (Scalar) e;
-                inner = null;
-                innerSize = complex.size() / 2;
-            }
+            ListItem item = ListItem.of(e);
+            long innerSize = item.size();
+            Element inner = item.element();
             ExportData child = gather(t.children().get(0), inner, src,
                     k -> pos.applyAsLong(k / n) + (k % n) * innerSize, Math.multiplyExact(count, n), contiguous, arena);
             return new ExportData(count, List.of(MemorySegment.NULL), List.of(child));

@@ -10,8 +10,6 @@ import io.bufferbridge.format.Field;
 import io.bufferbridge.format.Format;
 import io.bufferbridge.format.FormatException;
 import io.bufferbridge.format.Record;
-import io.bufferbridge.format.Scalar;
-import io.bufferbridge.format.SubArray;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.InvalidViewException;
@@ -472,21 +470,9 @@ public final class ViewImport {
             }
             case LIST -> {
                 long size = n.listSize();
-                Element inner;
-                long innerSize;
-                if (e instanceof SubArray sa) {
-                    List<Long> dims = sa.shape();
-                    long rest = 1;
-                    for (int i = 1; i < dims.size(); i++) {
-                        rest *= dims.get(i);
-                    }
-                    innerSize = rest * sa.element().size();
-                    inner = dims.size() == 1 ? sa.element()
-                            : new SubArray(sa.element(), dims.subList(1, dims.size()), innerSize);
-                } else {
-                    inner = null;
-                    innerSize = ((Scalar) e).size() / 2;
-                }
+                ListItem item = ListItem.of(e);
+                long innerSize = item.size();
+                Element inner = item.element();
                 scatter(n.child(), inner, dst, k -> pos.applyAsLong(k / size) + (k % size) * innerSize,
                         count * size, (n.offset() + start) * size);
             }
