@@ -250,6 +250,10 @@ public final class StridedCopy {
 
     /** {@code out[n][i] = in[i][n]} for a block of {@code ci} rows of {@code cn} elements. */
     private static void transposeBlock(Object in, Object out, int ci, int cn) {
+        if (ci == BLOCK_NEAR && cn == BLOCK_NEAR) {
+            transposeSquare(in, out);
+            return;
+        }
         if (in instanceof int[] a) {
             int[] b = (int[]) out;
             for (int i = 0; i < ci; i++) {
@@ -263,6 +267,30 @@ public final class StridedCopy {
             for (int i = 0; i < ci; i++) {
                 for (int n = 0; n < cn; n++) {
                     b[n * ci + i] = a[i * cn + n];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #transposeBlock} of a full square block: with the constant row length the JIT's
+     * address arithmetic is cheaper, which measured faster on the 4096×4096 transpose than the
+     * general loop.
+     */
+    private static void transposeSquare(Object in, Object out) {
+        if (in instanceof int[] a) {
+            int[] b = (int[]) out;
+            for (int i = 0; i < BLOCK_NEAR; i++) {
+                for (int n = 0; n < BLOCK_NEAR; n++) {
+                    b[n * BLOCK_NEAR + i] = a[i * BLOCK_NEAR + n];
+                }
+            }
+        } else {
+            long[] a = (long[]) in;
+            long[] b = (long[]) out;
+            for (int i = 0; i < BLOCK_NEAR; i++) {
+                for (int n = 0; n < BLOCK_NEAR; n++) {
+                    b[n * BLOCK_NEAR + i] = a[i * BLOCK_NEAR + n];
                 }
             }
         }
