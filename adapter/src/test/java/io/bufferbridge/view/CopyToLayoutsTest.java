@@ -145,8 +145,8 @@ class CopyToLayoutsTest {
 
     @Test
     void everyOtherElementCrossesChunksAtAnyOffset() {
-        // [::2] of 4- and 8-byte elements goes through slices of 4,096 elements: 8,197 of them end
-        // in a partial chunk; offsets 1 and 3 are unaligned; -2 steps take the general loop.
+        // [::2] of 4- and 8-byte elements goes through slices of 4,096 elements: 16,389 and 4,097
+        // elements end in a partial chunk; offsets 1 and 3 are unaligned; -2 steps take the general loop.
         for (String format : new String[] {"i", "q", "f", "d"}) {
             long itemsize = Format.of(format).itemsize();
             long count = 2 * 4096 * 2 + 5;
