@@ -133,4 +133,96 @@ class CopyToLayoutsTest {
             }
         }
     }
+
+    /** Random bytes in native memory and on the heap, {@code bytes} long. */
+    private static MemorySegment[] memories(Arena arena, int bytes, long seed) {
+        byte[] heap = new byte[bytes];
+        new Random(seed).nextBytes(heap);
+        MemorySegment nat = arena.allocate(bytes);
+        MemorySegment.copy(heap, 0, nat, ValueLayout.JAVA_BYTE, 0, bytes);
+        return new MemorySegment[] {nat, MemorySegment.ofArray(heap)};
+    }
+
+    @Test
+    void everyOtherElementCrossesChunksAtAnyOffset() {
+        // [::2] of 4- and 8-byte elements goes through slices of 4,096 elements: 16,389 and 4,097
+        // elements end in a partial chunk; offsets 1 and 3 are unaligned; -2 steps take the general loop.
+        for (String format : new String[] {"i", "q", "f", "d"}) {
+            long itemsize = Format.of(format).itemsize();
+            long count = 2 * 4096 * 2 + 5;
+            try (Arena arena = Arena.ofConfined()) {
+                for (MemorySegment m : memories(arena, Math.toIntExact(count * 2 * itemsize + 8), 3)) {
+                    for (long offset : new long[] {0, 1, 3}) {
+                        BufferView v = BufferView.of(m, offset, format, itemsize, new long[] {count}, new long[] {2 * itemsize},
+                                true);
+                        check(v);
+                        check(v.asSlice(0, 4097, 1));
+                        check(BufferView.of(m, offset + (count - 1) * 2 * itemsize, format, itemsize, new long[] {count},
+                                new long[] {-2 * itemsize}, true));
+                        check(BufferView.of(m, offset, format, itemsize, new long[] {3, count / 3},
+                                new long[] {2 * itemsize * (count / 3), 2 * itemsize}, true));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void mergedAxesOneElementAxesAndZeroStrides() {
+        // Axes that continue each other merge ((9,7,20) permuted (2,0,1) is one (20, 63) block
+        // copy read in one piece); 1-element axes drop out; zero strides (a broadcast) merge too.
+        for (String format : new String[] {"i", "q", "h"}) {
+            long z = Format.of(format).itemsize();
+            try (Arena arena = Arena.ofConfined()) {
+                for (MemorySegment m : memories(arena, Math.toIntExact(9 * 7 * 130 * z + 8), 5)) {
+                    for (long offset : new long[] {0, 1}) {
+                        for (long[] shape : new long[][] {{9, 7, 20}, {9, 7, 130}, {1, 40, 1, 50}, {3, 1, 70}, {65, 17, 1}}) {
+                            long[] strides = new long[shape.length];
+                            long step = z;
+                            for (int k = shape.length - 1; k >= 0; k--) {
+                                strides[k] = step;
+                                step *= shape[k];
+                            }
+                            BufferView base = BufferView.of(m, offset, format, z, shape, strides, true);
+                            check(base.asTransposed());
+                            if (shape.length == 3) {
+                                check(base.asPermuted(2, 0, 1));
+                                check(base.asPermuted(1, 2, 0));
+                                check(base.asSlice(2, shape[2] - 1, -shape[2] - 1, -1).asPermuted(2, 0, 1));
+                            } else {
+                                check(base.asPermuted(3, 0, 2, 1));
+                            }
+                        }
+                        // Zero strides: a (70, 3, 20) broadcast of one 70×20 plane.
+                        BufferView wide = BufferView.of(m, offset, format, z, new long[] {70, 3, 20}, new long[] {20 * z, 0, z},
+                                true);
+                        check(wide);
+                        check(wide.asPermuted(2, 0, 1));
+                        check(wide.asPermuted(1, 2, 0));
+                        check(BufferView.of(m, offset, format, z, new long[] {4, 5, 30}, new long[] {0, 0, z}, true)
+                                .asTransposed());
+                        check(BufferView.of(m, offset, format, z, new long[] {40, 20}, new long[] {0, z}, true).asTransposed());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void overlappingRowsReadInOnePieceStayRight() {
+        // Rows of 100 elements that start 64 elements apart (a sliding window): a block of 64 of
+        // them is contiguous in the source although the rows are longer, and is read in one piece.
+        for (String format : new String[] {"i", "q"}) {
+            long z = Format.of(format).itemsize();
+            try (Arena arena = Arena.ofConfined()) {
+                for (MemorySegment m : memories(arena, Math.toIntExact((39 * 64 + 100) * z + 1), 9)) {
+                    for (long offset : new long[] {0, 1}) {
+                        BufferView v = BufferView.of(m, offset, format, z, new long[] {40, 100}, new long[] {64 * z, z}, true);
+                        check(v.asTransposed());
+                        check(v.asSlice(0, 39, -41, -1).asTransposed());
+                    }
+                }
+            }
+        }
+    }
 }
