@@ -225,29 +225,23 @@ public final class ExportReleases {
      *     had none (it copied) or still has live children
      */
     static MemoryHold releaseKeepingHold(long struct) {
-        MemoryHold[] kept = new MemoryHold[1];
-        try {
-            release(struct, false, true, kept);
-        } catch (RuntimeException | Error e) {
-            if (kept[0] != null) {
-                kept[0].close();
-            }
-            throw e;
-        }
-        return kept[0];
+        return release(struct, false, true, true);
     }
 
     /** An exception must not unwind into native code: the JVM would abort. */
     private static void guarded(long struct, boolean schema, boolean root) {
         try {
-            release(struct, schema, root, null);
+            release(struct, schema, root, false);
         } catch (Throwable t) {
             UpcallErrors.report(t);
         }
     }
 
-    /** @param keep where the half's hold goes instead of being closed; null to close it */
-    private static void release(long struct, boolean schema, boolean root, MemoryHold[] keep) {
+    /**
+     * @param keep whether the half's hold is returned instead of being closed
+     * @return the kept hold, or null (none kept, none held, or the half still has live structs)
+     */
+    private static MemoryHold release(long struct, boolean schema, boolean root, boolean keep) {
         // Fields by address (Structs): a release allocates no segment per struct or child.
         long releaseField = schema ? Structs.S_RELEASE : Structs.A_RELEASE;
         long release = Structs.get(struct, releaseField);
@@ -255,7 +249,7 @@ public final class ExportReleases {
         Half half = LIVE.get(id);
         if (release == 0 || half == null) {
             SPURIOUS.incrementAndGet();
-            return;
+            return null;
         }
         if (root) {
             ROOT_RELEASES.incrementAndGet();
@@ -271,19 +265,29 @@ public final class ExportReleases {
             }
         }
         Structs.set(struct, releaseField, 0);
+        MemoryHold kept = null;
         if (half.countDown()) {
             LIVE.remove(id);
             try {
                 if (half.held != null) {
-                    if (keep != null) {
-                        keep[0] = half.held;
+                    if (keep) {
+                        kept = half.held;
                     } else {
                         half.held.close();
                     }
                 }
             } finally {
-                half.arena.close();
+                try {
+                    half.arena.close();
+                } catch (RuntimeException | Error e) {
+                    // The caller never sees a hold it was not returned: close it here.
+                    if (kept != null) {
+                        kept.close();
+                    }
+                    throw e;
+                }
             }
         }
+        return kept;
     }
 }
