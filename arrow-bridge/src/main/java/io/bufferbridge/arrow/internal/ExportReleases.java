@@ -1,11 +1,8 @@
 package io.bufferbridge.arrow.internal;
 
-import io.bufferbridge.arrow.c.ArrowArray;
-import io.bufferbridge.arrow.c.ArrowSchema;
 import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,6 +25,10 @@ public final class ExportReleases {
     static final MemorySegment SCHEMA_CHILD = Native.upcall(ExportReleases.class, "releaseSchemaChild");
     static final MemorySegment ARRAY_ROOT = Native.upcall(ExportReleases.class, "releaseArrayRoot");
     static final MemorySegment ARRAY_CHILD = Native.upcall(ExportReleases.class, "releaseArrayChild");
+    static final long SCHEMA_ROOT_ADDRESS = SCHEMA_ROOT.address();
+    static final long SCHEMA_CHILD_ADDRESS = SCHEMA_CHILD.address();
+    static final long ARRAY_ROOT_ADDRESS = ARRAY_ROOT.address();
+    static final long ARRAY_CHILD_ADDRESS = ARRAY_CHILD.address();
 
     private ExportReleases() {
     }
@@ -170,19 +171,19 @@ public final class ExportReleases {
     }
 
     static void releaseSchemaRoot(MemorySegment struct) {
-        guarded(struct, true, true);
+        guarded(struct.address(), true, true);
     }
 
     static void releaseSchemaChild(MemorySegment struct) {
-        guarded(struct, true, false);
+        guarded(struct.address(), true, false);
     }
 
     static void releaseArrayRoot(MemorySegment struct) {
-        guarded(struct, false, true);
+        guarded(struct.address(), false, true);
     }
 
     static void releaseArrayChild(MemorySegment struct) {
-        guarded(struct, false, false);
+        guarded(struct.address(), false, false);
     }
 
     /**
@@ -192,22 +193,21 @@ public final class ExportReleases {
      *
      * @return whether {@code function} was ours (and has run)
      */
-    static boolean releaseDirectly(MemorySegment function, MemorySegment struct) {
-        long f = function.address();
-        if (f == SCHEMA_ROOT.address() || f == SCHEMA_CHILD.address()) {
-            guarded(struct, true, f == SCHEMA_ROOT.address());
+    static boolean releaseDirectly(long function, long struct) {
+        if (function == SCHEMA_ROOT_ADDRESS || function == SCHEMA_CHILD_ADDRESS) {
+            guarded(struct, true, function == SCHEMA_ROOT_ADDRESS);
             return true;
         }
-        if (f == ARRAY_ROOT.address() || f == ARRAY_CHILD.address()) {
-            guarded(struct, false, f == ARRAY_ROOT.address());
+        if (function == ARRAY_ROOT_ADDRESS || function == ARRAY_CHILD_ADDRESS) {
+            guarded(struct, false, function == ARRAY_ROOT_ADDRESS);
             return true;
         }
         return false;
     }
 
     /** {@return whether {@code function} is the release of one of our exported root arrays} */
-    static boolean isOwnArrayRelease(MemorySegment function) {
-        return function.address() == ARRAY_ROOT.address();
+    static boolean isOwnArrayRelease(long function) {
+        return function == ARRAY_ROOT_ADDRESS;
     }
 
     /**
@@ -224,73 +224,70 @@ public final class ExportReleases {
      * @return the hold to close once the imported view's epoch has closed, or null when the export
      *     had none (it copied) or still has live children
      */
-    static MemoryHold releaseKeepingHold(MemorySegment struct) {
-        MemoryHold[] kept = new MemoryHold[1];
-        try {
-            release(struct, false, true, kept);
-        } catch (RuntimeException | Error e) {
-            if (kept[0] != null) {
-                kept[0].close();
-            }
-            throw e;
-        }
-        return kept[0];
+    static MemoryHold releaseKeepingHold(long struct) {
+        return release(struct, false, true, true);
     }
 
     /** An exception must not unwind into native code: the JVM would abort. */
-    private static void guarded(MemorySegment struct, boolean schema, boolean root) {
+    private static void guarded(long struct, boolean schema, boolean root) {
         try {
-            release(struct, schema, root, null);
+            release(struct, schema, root, false);
         } catch (Throwable t) {
             UpcallErrors.report(t);
         }
     }
 
-    /** @param keep where the half's hold goes instead of being closed; null to close it */
-    private static void release(MemorySegment pointer, boolean schema, boolean root, MemoryHold[] keep) {
-        long size = schema ? ArrowSchema.LAYOUT.byteSize() : ArrowArray.LAYOUT.byteSize();
-        MemorySegment struct = pointer.reinterpret(size);
-        ArrowSchema s = schema ? ArrowSchema.wrap(struct) : null;
-        ArrowArray a = schema ? null : ArrowArray.wrap(struct);
-        MemorySegment release = schema ? s.releaseCallback() : a.releaseCallback();
-        long id = (schema ? s.privateData() : a.privateData()).address();
+    /**
+     * @param keep whether the half's hold is returned instead of being closed
+     * @return the kept hold, or null (none kept, none held, or the half still has live structs)
+     */
+    private static MemoryHold release(long struct, boolean schema, boolean root, boolean keep) {
+        // Fields by address (Structs): a release allocates no segment per struct or child.
+        long releaseField = schema ? Structs.S_RELEASE : Structs.A_RELEASE;
+        long release = Structs.get(struct, releaseField);
+        long id = Structs.get(struct, schema ? Structs.S_PRIVATE_DATA : Structs.A_PRIVATE_DATA);
         Half half = LIVE.get(id);
-        if (release.address() == 0 || half == null) {
+        if (release == 0 || half == null) {
             SPURIOUS.incrementAndGet();
-            return;
+            return null;
         }
         if (root) {
             ROOT_RELEASES.incrementAndGet();
         }
-        long n = schema ? s.nChildren() : a.nChildren();
-        MemorySegment children = (schema ? s.children() : a.children()).reinterpret(n * ValueLayout.ADDRESS.byteSize());
+        long n = Structs.get(struct, schema ? Structs.S_N_CHILDREN : Structs.A_N_CHILDREN);
+        long children = Structs.get(struct, schema ? Structs.S_CHILDREN : Structs.A_CHILDREN);
         for (long i = 0; i < n; i++) {
-            MemorySegment child = children.getAtIndex(ValueLayout.ADDRESS, i);
-            MemorySegment childRelease = schema ? ArrowSchema.wrap(child.address()).releaseCallback()
-                    : ArrowArray.wrap(child.address()).releaseCallback();
+            long child = Structs.pointerAt(children, i);
+            long childRelease = Structs.get(child, releaseField);
             // A child the consumer moved away has release NULL here; its copy is released on its own.
-            if (childRelease.address() != 0) {
+            if (childRelease != 0) {
                 Native.callRelease(childRelease, child);
             }
         }
-        if (schema) {
-            s.releaseCallback(MemorySegment.NULL);
-        } else {
-            a.releaseCallback(MemorySegment.NULL);
-        }
+        Structs.set(struct, releaseField, 0);
+        MemoryHold kept = null;
         if (half.countDown()) {
             LIVE.remove(id);
             try {
                 if (half.held != null) {
-                    if (keep != null) {
-                        keep[0] = half.held;
+                    if (keep) {
+                        kept = half.held;
                     } else {
                         half.held.close();
                     }
                 }
             } finally {
-                half.arena.close();
+                try {
+                    half.arena.close();
+                } catch (RuntimeException | Error e) {
+                    // The caller never sees a hold it was not returned: close it here.
+                    if (kept != null) {
+                        kept.close();
+                    }
+                    throw e;
+                }
             }
         }
+        return kept;
     }
 }

@@ -17,8 +17,9 @@ public final class ExportTargets {
      * @throws ArrowExportException if either is live
      */
     public static void requireReleased(ArrowSchema schema, ArrowArray array) {
-        boolean schemaReleased = schema == null || schema.isReleased();
-        boolean arrayReleased = array == null || array.isReleased();
+        // Through the structs' segments, as 64-bit integers: no segment object for the pointer.
+        boolean schemaReleased = schema == null || Structs.get(schema.segment(), Structs.S_RELEASE) == 0;
+        boolean arrayReleased = array == null || Structs.get(array.segment(), Structs.A_RELEASE) == 0;
         if (!schemaReleased || !arrayReleased) {
             throw new ArrowExportException("export target still holds a live struct: schema.released="
                     + schemaReleased + " array.released=" + arrayReleased);

@@ -70,8 +70,11 @@ final class MallocArena implements Arena {
     private long[] moreBlocks;
     private int blockCount;
     private volatile boolean closed;
-    /** The current chunk, {@code CHUNK} bytes; small allocations are slices of it (one object each). */
-    private MemorySegment chunk;
+    /**
+     * All of memory, global scope: an allocation is one slice of it (one object), and the current
+     * chunk needs no segment of its own.
+     */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private long chunkAddress;
     private long chunkUsed = CHUNK;
 
@@ -88,6 +91,18 @@ final class MallocArena implements Arena {
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
+        return ALL.asSlice(allocateAddress(byteSize, byteAlignment), byteSize);
+    }
+
+    /**
+     * As {@link #allocate(long, long)}, the address only: for memory read and written by address
+     * (a moved struct), with no segment object.
+     *
+     * @throws IllegalArgumentException as {@link #allocate(long, long)}
+     * @throws IllegalStateException if the arena is closed
+     * @throws OutOfMemoryError if {@code calloc} fails
+     */
+    long allocateAddress(long byteSize, long byteAlignment) {
         if (byteSize < 0 || byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0
                 || byteAlignment > MAX_ALIGNMENT) {
             throw new IllegalArgumentException("bad allocation request: byteSize=" + byteSize + " byteAlignment="
@@ -100,7 +115,7 @@ final class MallocArena implements Arena {
         long start = (chunkAddress + chunkUsed + byteAlignment - 1) & -byteAlignment;
         if (chunkAddress != 0 && byteSize <= chunkAddress + CHUNK - start) {
             chunkUsed = start + byteSize - chunkAddress;
-            return chunk.asSlice(start - chunkAddress, byteSize);
+            return start;
         }
         if (byteSize > CHUNK / 2 - byteAlignment) {
             // Large: a block of its own, so the current chunk keeps serving small requests.
@@ -109,13 +124,12 @@ final class MallocArena implements Arena {
                         + byteAlignment);
             }
             long raw = block(byteSize + byteAlignment - 1);
-            return MemorySegment.ofAddress((raw + byteAlignment - 1) & -byteAlignment).reinterpret(byteSize);
+            return (raw + byteAlignment - 1) & -byteAlignment;
         }
         chunkAddress = chunk();
-        chunk = MemorySegment.ofAddress(chunkAddress).reinterpret(CHUNK);
         long at = (chunkAddress + byteAlignment - 1) & -byteAlignment;
         chunkUsed = at + byteSize - chunkAddress;
-        return chunk.asSlice(at - chunkAddress, byteSize);
+        return at;
     }
 
     /**

@@ -58,9 +58,31 @@ public final class MetadataBlob {
      * @param view the view's metadata, or null for none
      */
     static MemorySegment encode(Arena arena, Map<String, String> metadata, ViewMetadata view) {
+        long p = encodeAddress(arena, metadata, view);
+        return p == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(p).reinterpret(size(p));
+    }
+
+    /** {@return the blob's size in bytes}; it was written by {@link #encodeAddress}, so it is well formed */
+    private static long size(long address) {
+        MemorySegment blob = MemorySegment.ofAddress(address).reinterpret(MAX_BYTES);
+        long at = 4;
+        for (int k = 0; k < 2 * blob.get(INT, 0); k++) {
+            at += 4 + blob.get(INT, at);
+        }
+        return at;
+    }
+
+    /** All of memory, global scope: a blob written by address, with no segment object. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /**
+     * As {@link #encode(Arena, Map, ViewMetadata)}, the blob's address only (0 for none): an
+     * export stores the pointer and needs no segment object for it.
+     */
+    static long encodeAddress(Arena arena, Map<String, String> metadata, ViewMetadata view) {
         int pairs = metadata.size() + (view == null ? 0 : 6);
         if (pairs == 0) {
-            return MemorySegment.NULL;
+            return 0;
         }
         long size = 4;
         for (Map.Entry<String, String> e : metadata.entrySet()) {
@@ -100,8 +122,9 @@ public final class MetadataBlob {
         if (at != size) {
             throw new IllegalStateException("metadata blob size mismatch: computed=" + size + " written=" + at);
         }
-        MemorySegment blob = arena.allocate(size, 4);
-        MemorySegment.copy(b, 0, blob, ValueLayout.JAVA_BYTE, 0, at);
+        // Written on this thread right after the allocation, so by address.
+        long blob = arena instanceof MallocArena m ? m.allocateAddress(size, 4) : arena.allocate(size, 4).address();
+        MemorySegment.copy(b, 0, ALL, ValueLayout.JAVA_BYTE, blob, at);
         return blob;
     }
 
@@ -214,10 +237,15 @@ public final class MetadataBlob {
      * @throws ArrowImportException if a count or length is negative or past the caps
      */
     static Pairs decode(MemorySegment pointer, String path) {
-        if (pointer.address() == 0) {
+        return decode(pointer.address(), path);
+    }
+
+    /** As {@link #decode(MemorySegment, String)}, for the blob at {@code address} (0 for none). */
+    static Pairs decode(long address, String path) {
+        if (address == 0) {
             return Pairs.EMPTY;
         }
-        MemorySegment blob = pointer.reinterpret(Long.MAX_VALUE);
+        MemorySegment blob = MemorySegment.ofAddress(address).reinterpret(Long.MAX_VALUE);
         int count = blob.get(INT, 0);
         if (count < 0 || count > MAX_PAIRS) {
             throw new ArrowImportException("metadata blob truncated or malformed: path=" + path + " pairs=" + count

@@ -20,7 +20,12 @@ final class Native {
     /** Longest C string read from a foreign struct: a format or name past this is refused. */
     static final long MAX_STRING = 1 << 20;
 
-    private static final MethodHandle CALL_RELEASE = Linker.nativeLinker().downcallHandle(RELEASE);
+    /**
+     * {@code release(struct)} with the struct pointer passed as a 64-bit integer (the same
+     * register on LP64, as MallocArena's calls): no segment object for the argument.
+     */
+    private static final MethodHandle CALL_RELEASE_RAW = Linker.nativeLinker().downcallHandle(
+            FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG));
 
     private Native() {
     }
@@ -66,21 +71,28 @@ final class Native {
 
     /** {@return the NUL-terminated UTF-8 string at {@code pointer}, or null if it is NULL or too long} */
     static String readCString(MemorySegment pointer) {
-        if (pointer.address() == 0) {
+        return readCString(pointer.address());
+    }
+
+    /** All of memory, global scope: strings read by address with no segment per string. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /** {@return the NUL-terminated UTF-8 string at {@code address}, or null if it is 0 or too long} */
+    static String readCString(long address) {
+        if (address == 0) {
             return null;
         }
-        MemorySegment s = pointer.reinterpret(Long.MAX_VALUE);
         for (long i = 0; i < MAX_STRING; i++) {
-            if (s.get(ValueLayout.JAVA_BYTE, i) == 0) {
+            if (ALL.get(ValueLayout.JAVA_BYTE, address + i) == 0) {
                 if (i <= 1) {
                     // Names and formats of one ASCII character (or none) are most of them.
-                    int c = i == 0 ? 0 : s.get(ValueLayout.JAVA_BYTE, 0);
+                    int c = i == 0 ? 0 : ALL.get(ValueLayout.JAVA_BYTE, address);
                     if (c >= 0) {
                         return ONE_CHAR[c];
                     }
                 }
                 byte[] bytes = new byte[(int) i];
-                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+                MemorySegment.copy(ALL, ValueLayout.JAVA_BYTE, address, bytes, 0, bytes.length);
                 return new String(bytes, StandardCharsets.UTF_8);
             }
         }
@@ -94,13 +106,23 @@ final class Native {
      * @param struct the struct to release
      */
     static void callRelease(MemorySegment function, MemorySegment struct) {
+        callRelease(function.address(), struct.address());
+    }
+
+    /**
+     * Calls a C release callback, by addresses: no segment object per call.
+     *
+     * @param function the {@code release} pointer, not 0
+     * @param struct the struct to release
+     */
+    static void callRelease(long function, long struct) {
         if (ExportReleases.releaseDirectly(function, struct)) {
             return;
         }
         try {
-            CALL_RELEASE.invokeExact(function, struct);
+            CALL_RELEASE_RAW.invokeExact(MemorySegment.ofAddress(function), struct);
         } catch (Throwable t) {
-            throw new IllegalStateException("release callback failed: function=" + function.address(), t);
+            throw new IllegalStateException("release callback failed: function=" + function, t);
         }
     }
 

@@ -162,7 +162,7 @@ public final class ViewExport {
         ExportTargets.requireReleased(schema, array);
         // Freed by a release callback, on whatever thread the consumer releases from.
         Arena schemaArena = schema == null ? null : new MallocArena();
-        Arena arrayArena = new MallocArena();
+        MallocArena arrayArena = new MallocArena();
         MemoryHold held = null;
         try {
             Layout layout = layout(view, column);
@@ -171,6 +171,25 @@ public final class ViewExport {
             int ndim = shape.length;
             long count = layout.count();
             long bytes = layout.bytes();
+            if (layout.zeroCopy() && ndim <= 1 && column == null && schema != null
+                    && layout.element().children().isEmpty()) {
+                // The common case, a 1-D view of a fixed-width scalar exported in place: one
+                // struct whose data buffer is the view's memory, written without ExportData (the
+                // buffer list, a segment over the memory) that the general path builds.
+                ExportData.leafWidth(layout.element().format());
+                held = view.hold();
+                long arrayId = ExportReleases.nextId();
+                long schemaId = ExportReleases.nextId();
+                TypeNode top = topType(view, layout);
+                writeSchema(top, ViewMetadata.of(view, false), schema, schemaArena, schemaId);
+                ExportReleases.register(schemaId, schemaArena, null, countStructs(top));
+                writeLeafArray(count, view.address(), array, arrayArena, arrayId);
+                ExportReleases.register(arrayId, arrayArena, held, 1);
+                if (adopt) {
+                    view.close();
+                }
+                return;
+            }
             MemorySegment base;
             if (layout.zeroCopy()) {
                 // The export holds the memory (not a view of it: see Lifetime), so the memory
@@ -283,19 +302,22 @@ public final class ViewExport {
         for (int i = 0; i < n; i++) {
             ArrowSchema child = ArrowSchema.allocate(arena);
             writeSchema(t.children().get(i), child, arena, id, false);
-            children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
+            children.setAtIndex(ValueLayout.JAVA_LONG, i, child.address());
         }
-        s.format(Native.sharedCString(arena, t.format()));
-        s.name(Native.sharedCString(arena, t.name()));
-        s.metadata(MetadataBlob.encode(arena, t.metadata(), view));
+        // Pointers written as 64-bit integers through the struct's own segment: checked as the
+        // mirrors' setters are, but no segment object per field (Structs).
+        MemorySegment m = s.segment();
+        Structs.set(m, Structs.S_FORMAT, Native.sharedCString(arena, t.format()).address());
+        Structs.set(m, Structs.S_NAME, Native.sharedCString(arena, t.name()).address());
+        Structs.set(m, Structs.S_METADATA, MetadataBlob.encodeAddress(arena, t.metadata(), view));
         // A single view has no nulls; a table column with a validity is nullable (docs/contract.md §5).
-        s.flags(t.nullable() ? ImportedSchema.NULLABLE : 0);
-        s.nChildren(n);
-        s.children(children);
-        s.dictionary(MemorySegment.NULL);
-        s.privateData(MemorySegment.ofAddress(id));
+        Structs.set(m, Structs.S_FLAGS, t.nullable() ? ImportedSchema.NULLABLE : 0);
+        Structs.set(m, Structs.S_N_CHILDREN, n);
+        Structs.set(m, Structs.S_CHILDREN, children.address());
+        Structs.set(m, Structs.S_DICTIONARY, 0);
+        Structs.set(m, Structs.S_PRIVATE_DATA, id);
         // Last: a consumer may only look at a struct whose release is set.
-        s.releaseCallback(root ? ExportReleases.SCHEMA_ROOT : ExportReleases.SCHEMA_CHILD);
+        Structs.set(m, Structs.S_RELEASE, root ? ExportReleases.SCHEMA_ROOT_ADDRESS : ExportReleases.SCHEMA_CHILD_ADDRESS);
     }
 
     /** Writes an array tree; {@code nullCount} is the root's (its bitmap is {@code d.buffers().get(0)}). */
@@ -305,21 +327,44 @@ public final class ViewExport {
         for (int i = 0; i < n; i++) {
             ArrowArray child = ArrowArray.allocate(arena);
             writeArray(d.children().get(i), 0, child, arena, id, false);
-            children.setAtIndex(ValueLayout.ADDRESS, i, child.segment());
+            children.setAtIndex(ValueLayout.JAVA_LONG, i, child.address());
         }
-        MemorySegment buffers = pointers(arena, d.buffers().size());
-        for (int i = 0; i < d.buffers().size(); i++) {
-            buffers.setAtIndex(ValueLayout.ADDRESS, i, d.buffers().get(i));
+        List<MemorySegment> list = d.buffers();
+        MemorySegment buffers = pointers(arena, list.size());
+        for (int i = 0; i < list.size(); i++) {
+            buffers.setAtIndex(ValueLayout.JAVA_LONG, i, list.get(i).address());
         }
-        a.length(d.length());
-        a.nullCount(nullCount);
-        a.offset(0);
-        a.nBuffers(d.buffers().size());
-        a.nChildren(n);
-        a.buffers(buffers);
-        a.children(children);
-        a.dictionary(MemorySegment.NULL);
-        a.privateData(MemorySegment.ofAddress(id));
-        a.releaseCallback(root ? ExportReleases.ARRAY_ROOT : ExportReleases.ARRAY_CHILD);
+        writeArrayFields(a.segment(), d.length(), nullCount, list.size(), buffers.address(), n, children.address(), id,
+                root);
+    }
+
+    /**
+     * Writes a root array of one fixed-width leaf without nulls: {@code length} elements at
+     * {@code data}, buffers {validity NULL, data}.
+     */
+    private static void writeLeafArray(long length, long data, ArrowArray a, MallocArena arena, long id) {
+        long buffers = arena.allocateAddress(2 * ValueLayout.ADDRESS.byteSize(), ValueLayout.ADDRESS.byteAlignment());
+        // Fresh from the arena (zeroed, this thread's): written by address.
+        Structs.setPointerAt(buffers, 1, data);
+        writeArrayFields(a.segment(), length, 0, 2, buffers, 0, 0, id, true);
+    }
+
+    /**
+     * Writes an array struct's fields as 64-bit integers through its own segment (checked as the
+     * mirrors' setters are, with no segment object per pointer), {@code release} last.
+     */
+    private static void writeArrayFields(MemorySegment m, long length, long nullCount, long nBuffers, long buffers,
+            long nChildren, long children, long id, boolean root) {
+        Structs.set(m, Structs.A_LENGTH, length);
+        Structs.set(m, Structs.A_NULL_COUNT, nullCount);
+        Structs.set(m, Structs.A_OFFSET, 0);
+        Structs.set(m, Structs.A_N_BUFFERS, nBuffers);
+        Structs.set(m, Structs.A_N_CHILDREN, nChildren);
+        Structs.set(m, Structs.A_BUFFERS, buffers);
+        Structs.set(m, Structs.A_CHILDREN, children);
+        Structs.set(m, Structs.A_DICTIONARY, 0);
+        Structs.set(m, Structs.A_PRIVATE_DATA, id);
+        // Last: a consumer may only look at a struct whose release is set.
+        Structs.set(m, Structs.A_RELEASE, root ? ExportReleases.ARRAY_ROOT_ADDRESS : ExportReleases.ARRAY_CHILD_ADDRESS);
     }
 }

@@ -92,15 +92,15 @@ public final class ViewImport {
         JvmFlags.requireNativeAccess();
         Moved moved = new Moved(schema, array);
         try {
-            if (read == null && moved.schema == null) {
+            if (read == null && moved.schema == 0) {
                 throw new ArrowImportException("ArrowSchema already released: path=root release=NULL");
             }
             String path = read == null ? "root" : read.path();
-            if (moved.array == null) {
+            if (moved.array == 0) {
                 throw new ArrowImportException("ArrowArray already released: path=" + path + " release=NULL");
             }
-            ImportedSchema s = read != null ? read : ImportedSchema.read(ArrowSchema.wrap(moved.schema), "root", 0);
-            ImportedArray a = ImportedArray.read(ArrowArray.wrap(moved.array), path, 0);
+            ImportedSchema s = read != null ? read : ImportedSchema.read(moved.schema, "root", 0);
+            ImportedArray a = ImportedArray.read(moved.array, path, 0);
             ImportNode root = ImportNode.pair(s, a, column);
             Plan plan = ViewMetadata.isPresent(s.metadata()) ? bufferbridgePlan(root, column)
                     : foreignPlan(root);
@@ -138,8 +138,9 @@ public final class ViewImport {
         // Only this class reads the moved structs, and a copy is reached from Java only through
         // segments scoped by the epoch's arena: C-heap memory, freed after that arena's close.
         final MallocArena structs = new MallocArena();
-        MemorySegment schema;
-        MemorySegment array;
+        // Addresses of the moved structs, 0 once released: fields are read through Structs.
+        long schema;
+        long array;
         private MemoryHold kept;
         private boolean structsClosed;
         private boolean closed;
@@ -147,36 +148,37 @@ public final class ViewImport {
         Moved(ArrowSchema s, ArrowArray a) {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
-            if (s != null && !s.isReleased()) {
-                schema = structs.allocate(ArrowSchema.LAYOUT);
-                schema.copyFrom(s.segment());
-                s.releaseCallback(MemorySegment.NULL);
+            // The caller's structs through their own segments (their arenas' checks apply).
+            if (s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0) {
+                schema = structs.allocateAddress(Structs.SCHEMA_BYTES, 8);
+                Structs.copy(s.segment(), schema, Structs.SCHEMA_BYTES);
+                Structs.set(s.segment(), Structs.S_RELEASE, 0);
             }
-            if (!a.isReleased()) {
-                array = structs.allocate(ArrowArray.LAYOUT);
-                array.copyFrom(a.segment());
-                a.releaseCallback(MemorySegment.NULL);
+            if (Structs.get(a.segment(), Structs.A_RELEASE) != 0) {
+                array = structs.allocateAddress(Structs.ARRAY_BYTES, 8);
+                Structs.copy(a.segment(), array, Structs.ARRAY_BYTES);
+                Structs.set(a.segment(), Structs.A_RELEASE, 0);
             }
         }
 
         synchronized void releaseSchema() {
-            if (schema != null) {
-                MemorySegment s = schema;
-                schema = null;
-                releaseIfLive(ArrowSchema.wrap(s).releaseCallback(), s);
+            if (schema != 0) {
+                long s = schema;
+                schema = 0;
+                releaseIfLive(Structs.get(s, Structs.S_RELEASE), s);
             }
         }
 
         synchronized void releaseArray() {
-            if (array != null) {
-                MemorySegment a = array;
-                array = null;
-                releaseIfLive(ArrowArray.wrap(a).releaseCallback(), a);
+            if (array != 0) {
+                long a = array;
+                array = 0;
+                releaseIfLive(Structs.get(a, Structs.A_RELEASE), a);
             }
         }
 
-        private static void releaseIfLive(MemorySegment callback, MemorySegment struct) {
-            if (callback.address() != 0) {
+        private static void releaseIfLive(long callback, long struct) {
+            if (callback != 0) {
                 Native.callRelease(callback, struct);
             }
         }
@@ -192,11 +194,11 @@ public final class ViewImport {
          * memory, which is all the view's segments reach ({@link ExportReleases#releaseKeepingHold}).
          */
         synchronized void releaseUnreached() {
-            if (array != null && ExportReleases.isOwnArrayRelease(ArrowArray.wrap(array).releaseCallback())) {
-                MemorySegment a = array;
-                array = null;
+            if (array != 0 && ExportReleases.isOwnArrayRelease(Structs.get(array, Structs.A_RELEASE))) {
+                long a = array;
+                array = 0;
                 kept = ExportReleases.releaseKeepingHold(a);
-                if (schema == null) {
+                if (schema == 0) {
                     structs.close();
                     structsClosed = true;
                 }
