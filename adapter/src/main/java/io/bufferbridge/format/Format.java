@@ -33,6 +33,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Format {
     private static final int CACHE_LIMIT = 4096;
     private static final Map<String, Format> CACHE = new ConcurrentHashMap<>();
+    /**
+     * Set once the cache has reached its limit, which it never leaves (nothing is removed): a miss
+     * then reads this flag instead of {@code ConcurrentHashMap.size()}, which sums the map's
+     * counter cells.
+     */
+    private static volatile boolean cacheFull;
 
     private final String text;
     private final ParsedFormat parsed;
@@ -58,8 +64,12 @@ public final class Format {
             return cached;
         }
         Format parsed = new Format(text, FormatParser.parse(text));
-        if (CACHE.size() < CACHE_LIMIT) {
-            CACHE.putIfAbsent(text, parsed);
+        if (!cacheFull) {
+            if (CACHE.size() < CACHE_LIMIT) {
+                CACHE.putIfAbsent(text, parsed);
+            } else {
+                cacheFull = true;
+            }
         }
         return parsed;
     }

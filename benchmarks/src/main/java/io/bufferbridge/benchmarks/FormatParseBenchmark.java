@@ -1,6 +1,7 @@
 package io.bufferbridge.benchmarks;
 
 import io.bufferbridge.format.Format;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,6 +31,12 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  * {@code ofCached} is {@code Format.of} on the same text every time. Targets: uncached ≥ 2 M/s,
  * cached ≥ 100 M/s.
+ *
+ * <p>{@code missAndScanCeiling} is the floor of {@code parseUncached} that no parser can go under:
+ * the same texts, a miss in a {@code ConcurrentHashMap} of as many entries as the full cache, and
+ * one pass reading every character (the parse has to read each at least once), nothing parsed or
+ * allocated. With 65,536 texts cycled the strings are not in the caches, so this is mostly the
+ * memory traffic of touching a text.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -45,6 +52,7 @@ public class FormatParseBenchmark {
     private String[] fresh;
     private int next;
     private long counter;
+    private final ConcurrentHashMap<String, Object> missMap = new ConcurrentHashMap<>();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -56,6 +64,9 @@ public class FormatParseBenchmark {
         // Fill the cache to its limit with texts the benchmark never asks for.
         for (int i = 0; i < 5000; i++) {
             Format.of("T{<i:a:d:b:(2,2)f:fill" + i + ":}");
+        }
+        for (int i = 0; i < 4096; i++) {
+            missMap.put("T{<i:a:d:b:(2,2)f:fill" + i + ":}", text);
         }
         fresh = new String[TEXTS];
         for (int i = 0; i < TEXTS; i++) {
@@ -69,6 +80,19 @@ public class FormatParseBenchmark {
     @Benchmark
     public Format parseUncached() {
         return Format.of(fresh[next++ & (TEXTS - 1)]);
+    }
+
+    @Benchmark
+    public int missAndScanCeiling() {
+        String t = fresh[next++ & (TEXTS - 1)];
+        if (missMap.get(t) != null) {
+            throw new IllegalStateException("a miss text is in the map: " + t);
+        }
+        int sum = 0;
+        for (int k = 0; k < t.length(); k++) {
+            sum += t.charAt(k);
+        }
+        return sum;
     }
 
     @Benchmark

@@ -9,6 +9,7 @@ import io.bufferbridge.format.ScalarKind;
 import io.bufferbridge.format.SubArray;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -24,42 +25,91 @@ import java.util.Set;
  * nested record.
  */
 final class NumpyGrammar {
-    private static final String ORDERS = "@=<>^!";
-    private static final String NATIVE_CODES = "?cbBhHiIlLqQefdgswx";
-    private static final String STANDARD_CODES = "?cbBhHiIlLqQefdswx";
     private static final String UNSUPPORTED = "u&tXO";
+    /** {@link #CODE_CLASS} bits: the code is valid in native mode, in standard mode. */
+    private static final byte NATIVE = 1, STANDARD = 2;
+    /** Per ASCII character, which modes accept it as a one-character code: a table, not a search. */
+    private static final byte[] CODE_CLASS = new byte[128];
+    /**
+     * The scalars of the one-character, uncounted codes, by mode ({@code @ ^ <= >}) and kind: they
+     * are immutable values, so a parse shares them instead of making one per item.
+     */
+    private static final Scalar[][] SCALARS = new Scalar[4][];
+
+    static {
+        for (char c : "?cbBhHiIlLqQefdgswx".toCharArray()) {
+            CODE_CLASS[c] |= NATIVE;
+        }
+        for (char c : "?cbBhHiIlLqQefdswx".toCharArray()) {
+            CODE_CLASS[c] |= STANDARD;
+        }
+        String modes = "@^<>";
+        ScalarKind[] kinds = ScalarKind.values();
+        for (int m = 0; m < modes.length(); m++) {
+            char mode = modes.charAt(m);
+            boolean nativeSizes = mode == '@' || mode == '^';
+            ByteOrder order = mode == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            SCALARS[m] = new Scalar[kinds.length];
+            for (ScalarKind kind : kinds) {
+                if (!kind.isCounted()) {
+                    long unit = nativeSizes ? kind.nativeSize() : kind.standardSize();
+                    SCALARS[m][kind.ordinal()] =
+                            new Scalar(kind, 1, unit, mode == '@' ? kind.nativeAlignment() : 1, order);
+                }
+            }
+        }
+    }
 
     private final String s;
+    private final int n;
     private int i;
     /** The order state: one of {@code @ = < > ^}; {@code !} is stored as {@code >}. */
     private char mode = '@';
     /** Whether a count or dimension was written with a leading zero, which the canonical drops. */
     private boolean leadingZero;
+    /**
+     * The fields of the records being parsed, innermost last: a record's fields are
+     * {@code fields[base, top)} until it ends, when they become its immutable list and are popped.
+     * One array for the whole parse instead of a list per record.
+     */
+    private Field[] fields;
+    private int top;
+    /** What the last {@link #body} found: its size, content size, alignment, unnamed fields. */
+    private long bodySize;
+    private long bodyContentSize;
+    private long bodyAlignment;
+    private boolean bodyUnnamed;
 
     NumpyGrammar(String s) {
         this.s = s;
+        this.n = s.length();
     }
-
-    private record Body(List<Field> fields, long size, long contentSize, long alignment) {}
 
     ParsedFormat parse() {
-        Body body = body(-1);
-        List<Field> fields = body.fields();
-        if (fields.size() == 1 && !fields.get(0).named() && fields.get(0).offset() == 0
-                && fields.get(0).element().size() == body.size()) {
-            Element root = fields.get(0).element();
+        body(-1);
+        long size = bodySize;
+        long contentSize = bodyContentSize;
+        long alignment = bodyAlignment;
+        // fixNames only renames, so the one-item test may look at the fields before it.
+        if (top == 1 && !fields[0].named() && fields[0].offset() == 0 && fields[0].element().size() == size) {
+            Element root = fields[0].element();
             long itemsize = root instanceof Record r ? r.contentSize() : root.size();
-            return new ParsedFormat(root, itemsize, body.size(), body.alignment(), canonical(), false);
+            return new ParsedFormat(root, itemsize, size, alignment, canonical(), false);
         }
-        Record root = new Record(fields, body.size(), body.contentSize(), body.alignment());
-        return new ParsedFormat(root, body.contentSize(), body.size(), body.alignment(), canonical(), false);
+        Record root = new Record(popFields(0, bodyUnnamed), size, contentSize, alignment);
+        return new ParsedFormat(root, contentSize, size, alignment, canonical(), false);
     }
 
-    /** Parses items up to the matching brace ({@code openPos >= 0}) or the end of the string. */
-    private Body body(int openPos) {
+    /**
+     * Parses items up to the matching brace ({@code openPos >= 0}) or the end of the string,
+     * leaving the fields on the stack from where it stood and the sizes in the {@code body…}
+     * fields.
+     */
+    private void body(int openPos) {
         boolean sub = openPos >= 0;
-        // The fields in order, unnamed ones (named() false) with an empty name until fixNames.
-        List<Field> fields = new ArrayList<>();
+        // The fields are fields[base, top), unnamed ones (named() false) with an empty name until
+        // fixNames.
+        int base = top;
         boolean unnamed = false;
         // Names seen, for the duplicate check: a linear search of the fields while there are few
         // (cheaper than hashing), a set once there are many (no quadratic time on a long record).
@@ -67,8 +117,9 @@ final class NumpyGrammar {
         long offset = 0;
         long common = 1;
         boolean closed = false;
-        while (i < s.length()) {
-            if (s.charAt(i) == '}') {
+        while (i < n) {
+            char at = s.charAt(i);
+            if (at == '}') {
                 if (!sub) {
                     throw new FormatException(s, i, "'}' closes no record");
                 }
@@ -78,10 +129,10 @@ final class NumpyGrammar {
             }
             int itemStart = i;
             List<Long> shape = null;
-            if (s.charAt(i) == '(') {
+            if (at == '(') {
                 shape = shape();
             }
-            if (i < s.length() && ORDERS.indexOf(s.charAt(i)) >= 0) {
+            if (i < n && isOrder(s.charAt(i))) {
                 char written = s.charAt(i);
                 mode = written == '!' ? '>' : written;
                 i++;
@@ -90,16 +141,17 @@ final class NumpyGrammar {
             boolean hasCount = false;
             int countPos = i;
             digitRun(i);
-            while (i < s.length() && FormatParser.isDigit(s.charAt(i))) {
+            char c;
+            while (i < n && FormatParser.isDigit(c = s.charAt(i))) {
                 try {
-                    count = hasCount ? Sizes.appendDigit(count, s.charAt(i)) : s.charAt(i) - '0';
+                    count = hasCount ? Sizes.appendDigit(count, c) : c - '0';
                 } catch (Sizes.Overflow o) {
                     throw new FormatException(s, countPos, "size overflows");
                 }
                 hasCount = true;
                 i++;
             }
-            if (i >= s.length()) {
+            if (i >= n) {
                 throw new FormatException(s, hasCount ? countPos : i, hasCount
                         ? "repeat count without a format character"
                         : "format ends where a format character was expected");
@@ -111,32 +163,32 @@ final class NumpyGrammar {
             long valueSize;
             long align;
             boolean padding = false;
-            if (s.startsWith("T{", i)) {
+            c = s.charAt(i);
+            if (c == 'T' && i + 1 < n && s.charAt(i + 1) == '{') {
                 int open = i;
                 i += 2;
-                Body inner = body(open);
-                value = new Record(inner.fields(), inner.size(), inner.contentSize(), inner.alignment());
-                valueSize = inner.size();
-                align = inner.alignment();
+                int innerBase = top;
+                body(open);
+                valueSize = bodySize;
+                align = bodyAlignment;
+                long innerContentSize = bodyContentSize;
+                value = new Record(popFields(innerBase, bodyUnnamed), valueSize, innerContentSize, align);
             } else {
                 int codePos = i;
-                char c = s.charAt(i);
                 ScalarKind kind;
                 if (c == 'Z') {
-                    if (i + 1 >= s.length()) {
+                    if (i + 1 >= n) {
                         throw new FormatException(s, codePos, "complex code 'Z' without its type character");
                     }
-                    String code = s.substring(i, i + 2);
+                    char t = s.charAt(i + 1);
                     i += 2;
-                    char t = code.charAt(1);
                     if (!(t == 'f' || t == 'd' || (t == 'g' && nativeSizes))) {
-                        throw new FormatException(s, codePos, "unknown complex code '" + code + "'"
-                                + (t == 'g' ? " in standard mode" : "") + " (expected Zf, Zd or native Zg)");
+                        throw new FormatException(s, codePos, "unknown complex code '" + s.substring(codePos, codePos + 2)
+                                + "'" + (t == 'g' ? " in standard mode" : "") + " (expected Zf, Zd or native Zg)");
                     }
-                    kind = ScalarKind.ofCode(code).orElseThrow();
+                    kind = t == 'f' ? ScalarKind.COMPLEX64 : t == 'd' ? ScalarKind.COMPLEX128 : ScalarKind.COMPLEX_LONG_DOUBLE;
                 } else {
-                    String codes = nativeSizes ? NATIVE_CODES : STANDARD_CODES;
-                    if (codes.indexOf(c) < 0) {
+                    if (c >= CODE_CLASS.length || (CODE_CLASS[c] & (nativeSizes ? NATIVE : STANDARD)) == 0) {
                         if (UNSUPPORTED.indexOf(c) >= 0) {
                             throw new FormatException(s, codePos, "format character '" + c + "' ("
                                     + unsupportedName(c) + ") is not supported");
@@ -150,24 +202,24 @@ final class NumpyGrammar {
                     i++;
                 }
                 padding = kind == ScalarKind.PAD;
-                ByteOrder order = mode == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
                 long unit = nativeSizes ? kind.nativeSize() : kind.standardSize();
                 long scalarAlign = kind.nativeAlignment();
                 if (count > Integer.MAX_VALUE) {
                     throw new FormatException(s, countPos, "count " + count + " does not fit into a C int (NumPy's limit)");
                 }
-                try {
-                    if (kind.isCounted()) {
-                        // NumPy folds the count of S, U and V into the dtype: 3s is S3, not (S1,(3,)).
+                if (kind.isCounted()) {
+                    // NumPy folds the count of S, U and V into the dtype: 3s is S3, not (S1,(3,)).
+                    try {
                         valueSize = Sizes.multiply(count, unit);
-                        value = new Scalar(kind, count, valueSize, mode == '@' ? scalarAlign : 1, order);
-                        count = 1;
-                    } else {
-                        valueSize = unit;
-                        value = new Scalar(kind, 1, unit, mode == '@' ? scalarAlign : 1, order);
+                    } catch (Sizes.Overflow o) {
+                        throw new FormatException(s, itemStart, "size overflows");
                     }
-                } catch (Sizes.Overflow o) {
-                    throw new FormatException(s, itemStart, "size overflows");
+                    ByteOrder order = mode == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+                    value = new Scalar(kind, count, valueSize, mode == '@' ? scalarAlign : 1, order);
+                    count = 1;
+                } else {
+                    valueSize = unit;
+                    value = SCALARS[modeIndex(mode)][kind.ordinal()];
                 }
                 align = scalarAlign;
             }
@@ -203,7 +255,7 @@ final class NumpyGrammar {
                     valueSize = shaped.size();
                 }
                 String name = null;
-                if (i < s.length() && s.charAt(i) == ':') {
+                if (i < n && s.charAt(i) == ':') {
                     int close = s.indexOf(':', i + 1);
                     if (close < 0) {
                         throw new FormatException(s, i, "unterminated field name started");
@@ -212,19 +264,19 @@ final class NumpyGrammar {
                     i = close + 1;
                 }
                 if (!(padding && name == null)) {
-                    if (seen == null && fields.size() >= 16) {
+                    if (seen == null && top - base >= 16) {
                         seen = new HashSet<>();
-                        for (Field f : fields) {
-                            if (f.named()) {
-                                seen.add(f.name());
+                        for (int k = base; k < top; k++) {
+                            if (fields[k].named()) {
+                                seen.add(fields[k].name());
                             }
                         }
                     }
-                    if (name != null && (seen != null ? !seen.add(name) : isNamedIn(fields, name))) {
+                    if (name != null && (seen != null ? !seen.add(name) : isNamedIn(base, name))) {
                         throw new FormatException(s, itemStart, "duplicate field name '" + name + "' is not supported");
                     }
                     unnamed |= name == null;
-                    fields.add(new Field(name == null ? "" : name, name != null, offset, value));
+                    push(new Field(name == null ? "" : name, name != null, offset, value));
                 }
                 offset = Sizes.add(Sizes.add(offset, valueSize), extra);
             } catch (Sizes.Overflow o) {
@@ -240,41 +292,112 @@ final class NumpyGrammar {
         } catch (Sizes.Overflow o) {
             throw new FormatException(s, i, "size overflows when padded to the alignment " + common);
         }
-        return new Body(unnamed ? fixNames(fields) : fields, size, offset, common);
+        bodySize = size;
+        bodyContentSize = offset;
+        bodyAlignment = common;
+        bodyUnnamed = unnamed;
     }
 
-    /** NumPy's {@code _fix_names}: an unnamed field gets the first {@code fN} not already taken. */
-    private static List<Field> fixNames(List<Field> fields) {
-        List<String> fixed = new ArrayList<>();
-        for (Field f : fields) {
-            fixed.add(f.named() ? f.name() : null);
+    private static boolean isOrder(char c) {
+        return c == '@' || c == '=' || c == '<' || c == '>' || c == '^' || c == '!';
+    }
+
+    /** {@return the row of {@link #SCALARS} for an order state} */
+    private static int modeIndex(char mode) {
+        return switch (mode) {
+            case '@' -> 0;
+            case '^' -> 1;
+            case '>' -> 3;
+            default -> 2; // '=' and '<': standard sizes, little-endian, as the grammar reads them
+        };
+    }
+
+    private void push(Field f) {
+        if (fields == null) {
+            fields = new Field[8];
+        } else if (top == fields.length) {
+            fields = Arrays.copyOf(fields, top * 2);
         }
-        for (int k = 0; k < fixed.size(); k++) {
-            if (fixed.get(k) != null) {
+        fields[top++] = f;
+    }
+
+    /**
+     * {@return {@code fields[base, top)} as an immutable list, unnamed fields named} and pops them:
+     * the fixed-arity {@code List.of} keeps its argument array without a copy, and the records'
+     * {@code List.copyOf} keeps an immutable list as it is
+     */
+    private List<Field> popFields(int base, boolean unnamed) {
+        if (unnamed) {
+            fixNames(base);
+        }
+        Field[] f = fields;
+        int b = base;
+        List<Field> list = switch (top - base) {
+            case 0 -> List.of();
+            case 1 -> List.of(f[b]);
+            case 2 -> List.of(f[b], f[b + 1]);
+            case 3 -> List.of(f[b], f[b + 1], f[b + 2]);
+            case 4 -> List.of(f[b], f[b + 1], f[b + 2], f[b + 3]);
+            case 5 -> List.of(f[b], f[b + 1], f[b + 2], f[b + 3], f[b + 4]);
+            case 6 -> List.of(f[b], f[b + 1], f[b + 2], f[b + 3], f[b + 4], f[b + 5]);
+            case 7 -> List.of(f[b], f[b + 1], f[b + 2], f[b + 3], f[b + 4], f[b + 5], f[b + 6]);
+            case 8 -> List.of(f[b], f[b + 1], f[b + 2], f[b + 3], f[b + 4], f[b + 5], f[b + 6], f[b + 7]);
+            default -> List.of(Arrays.copyOfRange(f, base, top));
+        };
+        top = base;
+        return list;
+    }
+
+    /**
+     * NumPy's {@code _fix_names}: an unnamed field gets the first {@code fN} not already taken,
+     * by a named field anywhere in the record or by an earlier unnamed one. The earlier generated
+     * names are all below the last {@code N} chosen, so the search goes on from there.
+     */
+    private void fixNames(int base) {
+        int named = 0;
+        for (int k = base; k < top; k++) {
+            if (fields[k].named()) {
+                named++;
+            }
+        }
+        Set<String> taken = null;
+        if (named >= 16) {
+            taken = new HashSet<>();
+            for (int k = base; k < top; k++) {
+                if (fields[k].named()) {
+                    taken.add(fields[k].name());
+                }
+            }
+        }
+        int j = 0;
+        for (int k = base; k < top; k++) {
+            Field f = fields[k];
+            if (f.named()) {
                 continue;
             }
-            int j = 0;
-            while (fixed.contains("f" + j)) {
+            String name = "f" + j;
+            while (named > 0 && (taken != null ? taken.contains(name) : isNamedIn(base, name))) {
                 j++;
+                name = "f" + j;
             }
-            fixed.set(k, "f" + j);
-            Field f = fields.get(k);
-            fields.set(k, new Field(fixed.get(k), false, f.offset(), f.element()));
+            j++;
+            fields[k] = new Field(name, false, f.offset(), f.element());
         }
-        return fields;
     }
 
     private List<Long> shape() {
         int open = i;
         i++;
-        List<Long> dims = new ArrayList<>();
+        int first = i;
+        int rank = 0;
         while (true) {
             int start = i;
             digitRun(i);
             long d = 0;
-            while (i < s.length() && FormatParser.isDigit(s.charAt(i))) {
+            char c;
+            while (i < n && FormatParser.isDigit(c = s.charAt(i))) {
                 try {
-                    d = Sizes.appendDigit(d, s.charAt(i));
+                    d = Sizes.appendDigit(d, c);
                 } catch (Sizes.Overflow o) {
                     throw new FormatException(s, start, "size overflows");
                 }
@@ -287,12 +410,12 @@ final class NumpyGrammar {
             if (d > Integer.MAX_VALUE) {
                 throw new FormatException(s, start, "dimension " + d + " does not fit into a C int (NumPy's limit)");
             }
-            dims.add(d);
-            if (i < s.length() && s.charAt(i) == ',') {
+            rank++;
+            if (i < n && s.charAt(i) == ',') {
                 i++;
-            } else if (i < s.length() && s.charAt(i) == ')') {
+            } else if (i < n && s.charAt(i) == ')') {
                 i++;
-                return dims;
+                return dims(first, rank);
             } else {
                 throw new FormatException(s, i, "sub-array shape started at " + open
                         + " expects ',' or ')', found " + found());
@@ -300,14 +423,51 @@ final class NumpyGrammar {
         }
     }
 
-    private String found() {
-        return i < s.length() ? FormatParser.describe(s.charAt(i)) : "the end";
+    /**
+     * {@return the {@code rank} dimensions written from {@code from} on, already checked by
+     * {@link #shape}}: read a second time rather than gathered into a scratch list, so a shape
+     * costs only its immutable list (small dimensions box to the {@code Long} cache)
+     */
+    private List<Long> dims(int from, int rank) {
+        cursor = from;
+        return switch (rank) {
+            case 1 -> List.of(nextDim());
+            case 2 -> List.of(nextDim(), nextDim());
+            case 3 -> List.of(nextDim(), nextDim(), nextDim());
+            case 4 -> List.of(nextDim(), nextDim(), nextDim(), nextDim());
+            default -> {
+                Long[] d = new Long[rank];
+                for (int k = 0; k < rank; k++) {
+                    d[k] = nextDim();
+                }
+                yield List.of(d);
+            }
+        };
     }
 
-    /** {@return whether a named field is called {@code name}} */
-    private static boolean isNamedIn(List<Field> fields, String name) {
-        for (int k = 0; k < fields.size(); k++) {
-            Field f = fields.get(k);
+    /** Where {@link #nextDim} reads. */
+    private int cursor;
+
+    /** {@return the checked dimension at {@link #cursor}}, stepping over it and its ',' or ')' */
+    private Long nextDim() {
+        long d = 0;
+        char c;
+        while (FormatParser.isDigit(c = s.charAt(cursor))) {
+            d = d * 10 + (c - '0');
+            cursor++;
+        }
+        cursor++;
+        return d;
+    }
+
+    private String found() {
+        return i < n ? FormatParser.describe(s.charAt(i)) : "the end";
+    }
+
+    /** {@return whether a named field of {@code fields[base, top)} is called {@code name}} */
+    private boolean isNamedIn(int base, String name) {
+        for (int k = base; k < top; k++) {
+            Field f = fields[k];
             if (f.named() && f.name().equals(name)) {
                 return true;
             }
