@@ -39,6 +39,7 @@ class BenchmarkListTest {
             "io.bufferbridge.benchmarks.FormatParseBenchmark.parseUncached",
             "io.bufferbridge.benchmarks.FormatParseBenchmark.ofFreshText",
             "io.bufferbridge.benchmarks.FormatParseBenchmark.ofCached",
+            "io.bufferbridge.benchmarks.FormatParseBenchmark.missAndScanCeiling",
             "io.bufferbridge.benchmarks.CorpusBenchmark.javaPath",
             "io.bufferbridge.benchmarks.TableExportImportBenchmark.bufferbridge",
             "io.bufferbridge.benchmarks.TableExportImportBenchmark.arrowJava",
