@@ -100,9 +100,11 @@ public final class ForeignMemory {
      * know the releases have run: before closing an Arrow Java allocator whose vectors were
      * imported, or in a test counting release callbacks. The view model calls it itself before
      * refusing to release a view or free a {@link NativeBuffer} because of live exports. Waits
-     * for an epoch another thread is closing at that moment.
+     * for an epoch another thread is closing at that moment, and for a segment another thread
+     * holds in a downcall (the JDK refuses to close an arena while a downcall uses one of its
+     * segments), for at most 5 s; after that, that epoch's releases run later, on a daemon thread.
      *
-     * @return how many epochs were closed
+     * @return how many epochs this call closed
      */
     public static int flushReleases() {
         return Epochs.SHARED.flush();

@@ -44,6 +44,9 @@ public final class Epochs {
     /** An epoch spans at most this much distinct memory, unless one import alone is larger. */
     public static final long MAX_BYTES = 64L << 20;
 
+    /** {@link #flush()} retries a close refused by an acquired segment for at most this long. */
+    public static final long FLUSH_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     /** The epochs every foreign view of this JVM joins. */
     public static final Epochs SHARED = new Epochs(MAX_AGE_NANOS, MAX_IMPORTS, MAX_BYTES);
 
@@ -132,12 +135,12 @@ public final class Epochs {
                 left = true;
                 epoch.releases.add(release);
                 epoch.live--;
-                if (epoch.sealed && epoch.live == 0) {
+                if (epoch.sealed && epoch.live == 0 && claim(epoch)) {
                     close = epoch;
                 }
             }
             if (close != null) {
-                close(close);
+                closeClaimed(close);
             }
         }
     }
@@ -159,7 +162,7 @@ public final class Epochs {
                         || (add > 0 && e.members > 0 && e.bytes + add > maxBytes)) {
                     e.sealed = true;
                     open = null;
-                    if (e.live == 0) {
+                    if (e.live == 0 && claim(e)) {
                         drained = e;
                     }
                     e = null;
@@ -177,76 +180,107 @@ public final class Epochs {
             t = new Ticket(e);
         }
         if (drained != null) {
-            close(drained);
+            closeClaimed(drained);
         }
         return t;
     }
 
     /**
      * Seals the open epoch and closes every epoch whose imports have all been released, so that
-     * their releases have run when this returns.
+     * their releases have run when this returns. An epoch another thread is closing is waited for;
+     * one whose close is refused because a segment of it is acquired (a downcall on another thread
+     * is using it) is retried until the segment is let go, for at most {@link #FLUSH_PATIENCE_NANOS}
+     * (after that its releases run later, on the reaper). Called from inside a release (a release
+     * that flushes), it waits for nothing, since it would wait for itself.
      *
-     * @return how many epochs were closed
+     * @return how many epochs this call closed
      */
     public int flush() {
-        List<Epoch> drained = new ArrayList<>();
-        synchronized (lock) {
-            if (open != null) {
-                open.sealed = true;
-                if (open.live == 0) {
-                    drained.add(open);
-                }
-                open = null;
-            }
-            drained.addAll(retry);
-            retry.clear();
-        }
-        int closed = 0;
-        for (Epoch e : drained) {
-            if (close(e)) {
-                closed++;
-            }
-        }
-        // An epoch another thread (the reaper, a releasing thread) is closing right now has not
-        // run its releases yet: wait for it, unless this thread is itself inside such a close
-        // (a release that flushes), which would wait for itself.
         Thread me = Thread.currentThread();
-        synchronized (lock) {
-            boolean interrupted = false;
-            while (!closers.contains(me) && !closers.isEmpty()) {
+        long deadline = System.nanoTime() + FLUSH_PATIENCE_NANOS;
+        int closed = 0;
+        boolean interrupted = false;
+        while (true) {
+            List<Epoch> claimed = new ArrayList<>();
+            synchronized (lock) {
+                if (open != null) {
+                    open.sealed = true;
+                    if (open.live == 0 && claim(open)) {
+                        claimed.add(open);
+                    }
+                    open = null;
+                }
+                for (Epoch e : retry) {
+                    if (claim(e)) {
+                        claimed.add(e);
+                    }
+                }
+                retry.clear();
+            }
+            for (Epoch e : claimed) {
+                if (closeClaimed(e)) {
+                    closed++;
+                }
+            }
+            synchronized (lock) {
+                if (closers.contains(me)) {
+                    break;
+                }
+                // A close another thread claimed (the reaper, a releasing thread) has not run its
+                // releases yet; a refused close puts its epoch on retry before its closer leaves.
+                while (!closers.isEmpty()) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (retry.isEmpty() || left <= 0) {
+                    break;
+                }
                 try {
-                    lock.wait();
+                    lock.wait(1);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
-            if (interrupted) {
-                me.interrupt();
-            }
+        }
+        if (interrupted) {
+            me.interrupt();
         }
         return closed;
     }
 
     /**
-     * Closes a sealed, drained epoch, then runs its releases; if the close is refused because a
-     * segment is acquired (a downcall or an I/O operation is using it), retries later.
+     * Takes the close of a sealed, drained epoch for this thread, so that no flush returns between
+     * the decision to close and the close: the caller holds {@code lock}, and then calls
+     * {@link #closeClaimed} without it.
+     *
+     * @return whether this thread is now its closer (false: another thread closed or is closing it)
+     */
+    private boolean claim(Epoch e) {
+        if (e.closed) {
+            return false;
+        }
+        e.closed = true;
+        closers.add(Thread.currentThread());
+        return true;
+    }
+
+    /**
+     * Closes an epoch this thread {@linkplain #claim claimed}, then runs its releases; if the close
+     * is refused because a segment is acquired (a downcall or an I/O operation is using it), puts
+     * it on retry.
      *
      * @return whether it closed now
      */
-    private boolean close(Epoch e) {
-        Thread me = Thread.currentThread();
-        synchronized (lock) {
-            if (e.closed) {
-                return false;
-            }
-            e.closed = true;
-            closers.add(me);
-        }
+    private boolean closeClaimed(Epoch e) {
         try {
             return closeAndRelease(e);
         } finally {
             synchronized (lock) {
-                closers.remove(me);
+                closers.remove(Thread.currentThread());
                 lock.notifyAll();
             }
         }
@@ -284,13 +318,17 @@ public final class Epochs {
     }
 
     private void retry() {
-        List<Epoch> again;
+        List<Epoch> again = new ArrayList<>();
         synchronized (lock) {
-            again = new ArrayList<>(retry);
+            for (Epoch e : retry) {
+                if (claim(e)) {
+                    again.add(e);
+                }
+            }
             retry.clear();
         }
         for (Epoch e : again) {
-            close(e);
+            closeClaimed(e);
         }
     }
 
@@ -302,13 +340,13 @@ public final class Epochs {
                 if (open == e) {
                     e.sealed = true;
                     open = null;
-                    if (e.live == 0) {
+                    if (e.live == 0 && claim(e)) {
                         drained = e;
                     }
                 }
             }
             if (drained != null) {
-                close(drained);
+                closeClaimed(drained);
             }
         }, maxAgeNanos, TimeUnit.NANOSECONDS);
     }

@@ -182,4 +182,56 @@ class EpochsTest {
         assertEquals("import already left its epoch: members=1", e.getMessage());
         epochs.flush();
     }
+    @Test
+    void flushRacingTheReaperReturnsOnlyAfterTheRelease() {
+        // Found by CI: the reaper sealed a drained epoch and, before it began the close, a flush
+        // saw neither an open epoch nor a closer and returned with the release still to run.
+        // An age this short makes the reaper seal near every flush.
+        long age = TimeUnit.MICROSECONDS.toNanos(20);
+        Epochs epochs = new Epochs(age, 1_000_000, 1L << 40);
+        AtomicInteger released = new AtomicInteger();
+        MemorySegment m = memory(8);
+        for (int i = 0; i < 20_000; i++) {
+            epochs.join(m.address(), 8).leave(released::incrementAndGet);
+            long spin = System.nanoTime() + (i % 40) * 1_000L;
+            while (System.nanoTime() < spin) {
+                Thread.onSpinWait();
+            }
+            epochs.flush();
+            assertEquals(i + 1, released.get(), "releases after flush number " + (i + 1));
+        }
+    }
+
+    @Test
+    void flushWaitsOutASegmentAcquiredByADowncallOnAnotherThread() throws Exception {
+        // A downcall taking a segment of the epoch acquires its arena: the close is refused while
+        // nanosleep runs, and flush must still return only once the release has run.
+        Epochs epochs = new Epochs(HOUR, 1_000_000, 1L << 40);
+        MemorySegment raw = memory(16);
+        raw.set(ValueLayout.JAVA_LONG, 0, 0);
+        raw.set(ValueLayout.JAVA_LONG, 8, 200_000_000L);
+        Epochs.Ticket t = epochs.join(raw.address(), 16);
+        MemorySegment request = t.scope(raw);
+        java.lang.invoke.MethodHandle nanosleep = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                java.lang.foreign.Linker.nativeLinker().defaultLookup().find("nanosleep").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Thread sleeper = new Thread(() -> {
+            started.countDown();
+            try {
+                int rc = (int) nanosleep.invokeExact(request, MemorySegment.NULL);
+                assertEquals(0, rc);
+            } catch (Throwable e) {
+                throw new AssertionError(e);
+            }
+        });
+        sleeper.start();
+        started.await();
+        Thread.sleep(50);
+        AtomicInteger released = new AtomicInteger();
+        t.leave(released::incrementAndGet);
+        epochs.flush();
+        assertEquals(1, released.get(), "flush returned before the release");
+        sleeper.join();
+    }
 }
