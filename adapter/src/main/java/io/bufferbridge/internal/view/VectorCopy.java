@@ -84,9 +84,9 @@ final class VectorCopy {
         long vectored = (n - 1) / lanes(z) * lanes(z);
         long half = vectored / 2 / CHUNK * CHUNK;
         for (long c = 0; c < half; c += CHUNK) {
-            evens(src.asSlice(pos + c * 2 * z, CHUNK * 2 * z), dst.asSlice(at + c * z, CHUNK * z), CHUNK, z);
             long d = c + half;
-            evens(src.asSlice(pos + d * 2 * z, CHUNK * 2 * z), dst.asSlice(at + d * z, CHUNK * z), CHUNK, z);
+            evensTwice(src.asSlice(pos + c * 2 * z, CHUNK * 2 * z), dst.asSlice(at + c * z, CHUNK * z),
+                    src.asSlice(pos + d * 2 * z, CHUNK * 2 * z), dst.asSlice(at + d * z, CHUNK * z), z);
         }
         for (long c = 2 * half; c < vectored; c += CHUNK) {
             int k = (int) Math.min(CHUNK, vectored - c);
@@ -97,6 +97,30 @@ final class VectorCopy {
                 dst.set(ValueLayout.JAVA_LONG_UNALIGNED, at + i * 8, src.get(ValueLayout.JAVA_LONG_UNALIGNED, pos + i * 16));
             } else {
                 dst.set(ValueLayout.JAVA_INT_UNALIGNED, at + i * 4, src.get(ValueLayout.JAVA_INT_UNALIGNED, pos + i * 8));
+            }
+        }
+    }
+
+    /** {@link #evens} of a full chunk from each half, a vector from one and then one from the other. */
+    private static void evensTwice(MemorySegment from, MemorySegment to, MemorySegment from2, MemorySegment to2, long z) {
+        int bytes = (int) (CHUNK * z);
+        if (z == 8) {
+            for (int b = 0; b < bytes; b += WIDTH) {
+                LongVector x = LongVector.fromMemorySegment(LONGS, from, 2L * b, ORDER);
+                LongVector y = LongVector.fromMemorySegment(LONGS, from, 2L * b + WIDTH, ORDER);
+                LongVector x2 = LongVector.fromMemorySegment(LONGS, from2, 2L * b, ORDER);
+                LongVector y2 = LongVector.fromMemorySegment(LONGS, from2, 2L * b + WIDTH, ORDER);
+                LONG_EVEN.selectFrom(x, y).intoMemorySegment(to, b, ORDER);
+                LONG_EVEN.selectFrom(x2, y2).intoMemorySegment(to2, b, ORDER);
+            }
+        } else {
+            for (int b = 0; b < bytes; b += WIDTH) {
+                IntVector x = IntVector.fromMemorySegment(INTS, from, 2L * b, ORDER);
+                IntVector y = IntVector.fromMemorySegment(INTS, from, 2L * b + WIDTH, ORDER);
+                IntVector x2 = IntVector.fromMemorySegment(INTS, from2, 2L * b, ORDER);
+                IntVector y2 = IntVector.fromMemorySegment(INTS, from2, 2L * b + WIDTH, ORDER);
+                INT_EVEN.selectFrom(x, y).intoMemorySegment(to, b, ORDER);
+                INT_EVEN.selectFrom(x2, y2).intoMemorySegment(to2, b, ORDER);
             }
         }
     }

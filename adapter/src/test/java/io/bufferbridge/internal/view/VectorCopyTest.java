@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bufferbridge.testing.Permutations;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.Order;
 import java.lang.foreign.Arena;
@@ -204,16 +205,7 @@ class VectorCopyTest {
                 int k = random.nextInt(ndim);
                 strides[k] *= (random.nextBoolean() ? 1 : -1) * (1 + random.nextInt(2));
             }
-            int[] axes = new int[ndim];
-            for (int k = 0; k < ndim; k++) {
-                axes[k] = k;
-            }
-            for (int k = ndim - 1; k > 0; k--) {
-                int j = random.nextInt(k + 1);
-                int t = axes[k];
-                axes[k] = axes[j];
-                axes[j] = t;
-            }
+            int[] axes = Permutations.random(random, ndim);
             long[] ps = new long[ndim];
             long[] pt = new long[ndim];
             for (int k = 0; k < ndim; k++) {
