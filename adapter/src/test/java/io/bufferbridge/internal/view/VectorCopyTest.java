@@ -62,11 +62,14 @@ class VectorCopyTest {
         return out;
     }
 
+    /** Where a source lives: in native memory, in a {@code byte[]}, or in a {@code long[]}. */
+    private enum Kind { NATIVE, BYTES, LONGS }
+
     /**
-     * A source segment that ends at the view's last byte (and starts at its first), filled with
-     * random bytes, on the heap or in {@code arena}; returns it and the view's offset in it.
+     * A source segment that ends at the view's last byte and holds {@code lead} bytes before its
+     * first, filled with random bytes, of the given kind ({@link #offsetOf} gives the view's offset).
      */
-    private static MemorySegment exactSource(Arena arena, boolean heap, long z, long[] shape, long[] strides, long lead,
+    private static MemorySegment exactSource(Arena arena, Kind kind, long z, long[] shape, long[] strides, long lead,
             Random random) {
         long low = 0;
         long high = 0;
@@ -78,7 +81,11 @@ class VectorCopyTest {
         long bytes = lead + high - low + z;
         byte[] b = new byte[Math.toIntExact(bytes)];
         random.nextBytes(b);
-        MemorySegment m = heap ? MemorySegment.ofArray(b) : arena.allocate(bytes);
+        MemorySegment m = switch (kind) {
+            case NATIVE -> arena.allocate(bytes);
+            case BYTES -> MemorySegment.ofArray(b);
+            case LONGS -> MemorySegment.ofArray(new long[(b.length + 7) / 8]).asSlice(0, bytes);
+        };
         MemorySegment.copy(b, 0, m, ValueLayout.JAVA_BYTE, 0, b.length);
         return m;
     }
@@ -102,7 +109,7 @@ class VectorCopyTest {
         StridedCopy.copy(vectors, m, offset, z, shape, strides, false, false, want.length, target, at, Order.C);
         byte[] got = target.toArray(ValueLayout.JAVA_BYTE);
         String what = "vectors=" + vectors + " z=" + z + " shape=" + Arrays.toString(shape) + " strides="
-                + Arrays.toString(strides) + " offset=" + offset + " native=" + m.isNative();
+                + Arrays.toString(strides) + " offset=" + offset + " source=" + m + " heapTarget=" + heapTarget;
         assertArrayEquals(want, Arrays.copyOfRange(got, (int) at, (int) at + want.length), what);
         for (int k = 0; k < at; k++) {
             assertEquals((byte) FILL, got[k], what + " wrote before the target offset");
@@ -115,12 +122,13 @@ class VectorCopyTest {
     /** Both kernels (the vector ones where the module is resolved) on one layout, heap and native. */
     private static void both(long z, long[] shape, long[] strides, long lead, Random random) {
         try (Arena arena = Arena.ofConfined()) {
-            for (boolean heap : new boolean[] {false, true}) {
-                MemorySegment m = exactSource(arena, heap, z, shape, strides, lead, random);
+            for (Kind kind : Kind.values()) {
+                MemorySegment m = exactSource(arena, kind, z, shape, strides, lead, random);
                 long offset = offsetOf(shape, strides, lead);
-                check(false, m, offset, z, shape, strides, arena, heap);
+                boolean heapTarget = kind == Kind.BYTES;
+                check(false, m, offset, z, shape, strides, arena, heapTarget);
                 if (vectorModule()) {
-                    check(true, m, offset, z, shape, strides, arena, !heap);
+                    check(true, m, offset, z, shape, strides, arena, !heapTarget);
                 }
             }
         }
