@@ -3,8 +3,13 @@
  * JDK. {@code io.bufferbridge.format} parses format strings; {@code io.bufferbridge.view} holds
  * views, exporters and request flags. Implementation lives in non-exported packages. What the
  * types promise is written out in {@code docs/contract.md} in the repository.
+ *
+ * <p>{@code jdk.incubator.vector} is optional: with {@code --add-modules jdk.incubator.vector}
+ * the strided copies use vector kernels, without it scalar ones (the same bytes either way).
  */
 module io.bufferbridge.adapter {
+    requires static jdk.incubator.vector;
+
     exports io.bufferbridge.format;
     exports io.bufferbridge.view;
 }

@@ -3,6 +3,7 @@ package io.bufferbridge.view;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.bufferbridge.format.Format;
+import io.bufferbridge.testing.Permutations;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -79,16 +80,7 @@ class CopyToLayoutsTest {
                     long step = (random.nextBoolean() ? 1 : -1) * (1 + random.nextInt(3));
                     v = step > 0 ? v.asSlice(axis, 0, shape[axis], step) : v.asSlice(axis, shape[axis] - 1, -shape[axis] - 1, step);
                 }
-                int[] axes = new int[ndim];
-                for (int k = 0; k < ndim; k++) {
-                    axes[k] = k;
-                }
-                for (int k = ndim - 1; k > 0; k--) {
-                    int j = random.nextInt(k + 1);
-                    int t = axes[k];
-                    axes[k] = axes[j];
-                    axes[j] = t;
-                }
+                int[] axes = Permutations.random(random, ndim);
                 v = v.asPermuted(axes);
                 check(v);
                 check(base.asTransposed());

@@ -12,4 +12,12 @@ public final class Jvm {
      */
     public static final List<String> FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
             "--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+
+    /**
+     * {@link #FLAGS} and the incubating Vector API, which the adapter's strided copies use when it
+     * is resolved ({@link MaterializeBenchmark}; {@link MaterializeScalarBenchmark} runs without it).
+     */
+    public static final List<String> VECTOR_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            "--add-modules=jdk.incubator.vector");
 }

@@ -41,12 +41,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * Targets: against the faster of {@code glibcMemcpy} and NumPy's dense copy, ≥ 0.5 of its rate
  * for step2 and permute201, ≥ 0.3 for transpose; and at least the rate of NumPy's {@code copyto}
  * into a preallocated array in all three.
+ *
+ * <p>This class's fork resolves {@code jdk.incubator.vector}, so the adapter copies with its vector
+ * kernels; {@link MaterializeScalarBenchmark} runs the same benchmarks without it (the scalar
+ * fallback), so that one JMH run measures both.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--sun-misc-unsafe-memory-access=allow"})
+    "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector"})
 public class MaterializeBenchmark {
 
     @Param({"transpose", "step2", "permute201"})
@@ -59,8 +63,15 @@ public class MaterializeBenchmark {
     private MemorySegment dense;
     private MemorySegment target;
 
+    /** {@return whether this fork is meant to have the Vector API} (the scalar subclass says no) */
+    protected boolean vectorModule() {
+        return true;
+    }
+
     @Setup(Level.Trial)
     public void setUp() {
+        Checks.require(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() == vectorModule(),
+                "jdk.incubator.vector resolved: expected " + vectorModule());
         buffer = switch (layout) {
             case "transpose" -> NativeBuffer.allocate("i", 4096, 4096);
             case "step2" -> NativeBuffer.allocate("q", 32L << 20);

@@ -12,16 +12,38 @@ import java.util.Arrays;
  * runs for steps. One copy is one instance; it holds the source geometry for the kernels.
  */
 public final class StridedCopy {
+    /**
+     * Whether the {@link VectorCopy} kernels run: only when {@code jdk.incubator.vector} was
+     * resolved at startup ({@code --add-modules jdk.incubator.vector}; the adapter requires it
+     * {@code static}) and vectors of 512 bits are native here. Otherwise {@link VectorCopy} is
+     * never loaded and the scalar kernels below do all the work.
+     */
+    static final boolean VECTORS = vectorsUsable();
+
+    private static boolean vectorsUsable() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return false;
+        }
+        try {
+            return VectorCopy.usable();
+        } catch (LinkageError absent) {
+            // The module is in the boot layer but not readable from the adapter's layer.
+            return false;
+        }
+    }
+
     private final MemorySegment memory;
     private final long itemsize;
     private final long[] shape;
     private final long[] strides;
+    private final boolean vectors;
 
-    private StridedCopy(MemorySegment memory, long itemsize, long[] shape, long[] strides) {
+    private StridedCopy(MemorySegment memory, long itemsize, long[] shape, long[] strides, boolean vectors) {
         this.memory = memory;
         this.itemsize = itemsize;
         this.shape = shape;
         this.strides = strides;
+        this.vectors = vectors;
     }
 
     /**
@@ -43,7 +65,25 @@ public final class StridedCopy {
     public static void copy(MemorySegment memory, long offset, long itemsize, long[] shape, long[] strides,
             boolean cContiguous, boolean fContiguous, long length, MemorySegment target, long targetOffset,
             Order order) {
-        new StridedCopy(memory, itemsize, shape, strides).copy(offset, cContiguous, fContiguous, length, target,
+        copy(VECTORS, memory, offset, itemsize, shape, strides, cContiguous, fContiguous, length, target, targetOffset,
+                order);
+    }
+
+    /**
+     * {@link #copy(MemorySegment, long, long, long[], long[], boolean, boolean, long, MemorySegment, long, Order)}
+     * with the kernels chosen: {@code vectors} true only where {@link #VECTORS} is (the tests run
+     * both kinds on the same layouts).
+     */
+    static void copy(boolean vectors, MemorySegment memory, long offset, long itemsize, long[] shape, long[] strides,
+            boolean cContiguous, boolean fContiguous, long length, MemorySegment target, long targetOffset,
+            Order order) {
+        // Refused before any kernel runs, with the type a JDK segment write throws (the vector
+        // stores would throw UnsupportedOperationException instead).
+        if (target.isReadOnly()) {
+            throw new IllegalArgumentException("copy target is read-only: targetOffset=" + targetOffset + " length="
+                    + length + " targetSize=" + target.byteSize());
+        }
+        new StridedCopy(memory, itemsize, shape, strides, vectors).copy(offset, cContiguous, fContiguous, length, target,
                 targetOffset, order);
     }
 
@@ -83,7 +123,7 @@ public final class StridedCopy {
             MemorySegment.copy(memory, offset, target, targetOffset, itemsize);
             return;
         }
-        new StridedCopy(memory, itemsize, Arrays.copyOf(dims, m), Arrays.copyOf(steps, m)).copyC(offset, target,
+        new StridedCopy(memory, itemsize, Arrays.copyOf(dims, m), Arrays.copyOf(steps, m), vectors).copyC(offset, target,
                 targetOffset);
     }
 
@@ -124,9 +164,13 @@ public final class StridedCopy {
                 }
             }
             // The blocked copy's buffers, once per copy: the outer axes call it many times.
-            Blocks blocks = strides[near] == itemsize && (itemsize == 4 || itemsize == 8)
-                    && shape[inner] >= MIN_BLOCKED && shape[near] >= MIN_BLOCKED ? new Blocks(itemsize == 4) : null;
-            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near, blocks);
+            boolean blocked = strides[near] == itemsize && (itemsize == 4 || itemsize == 8)
+                    && shape[inner] >= MIN_BLOCKED && shape[near] >= MIN_BLOCKED;
+            // The vector kernels need no buffers: a block goes through registers.
+            boolean vectorBlocks = blocked && vectors && shape[inner] >= VectorCopy.lanes(itemsize)
+                    && shape[near] >= VectorCopy.lanes(itemsize);
+            Blocks blocks = blocked && !vectorBlocks ? new Blocks(itemsize == 4) : null;
+            copyTiles(outer, 0, offset, target, targetOffset, targetStrides, inner, near, blocks, vectorBlocks);
             return;
         }
         copyAxes(axes, 0, offset, target, targetOffset, targetStrides);
@@ -155,12 +199,12 @@ public final class StridedCopy {
     private static final long TILE_ROWS = 64;
 
     private void copyTiles(int[] outer, int level, long pos, MemorySegment target, long at, long[] targetStrides,
-            int inner, int near, Blocks blocks) {
+            int inner, int near, Blocks blocks, boolean vectorBlocks) {
         if (level < outer.length) {
             int axis = outer[level];
             for (long i = 0; i < shape[axis]; i++) {
                 copyTiles(outer, level + 1, pos + i * strides[axis], target, at + i * targetStrides[axis], targetStrides,
-                        inner, near, blocks);
+                        inner, near, blocks, vectorBlocks);
             }
             return;
         }
@@ -170,6 +214,10 @@ public final class StridedCopy {
         long sn = strides[near];
         long ti = targetStrides[inner];
         long tn = targetStrides[near];
+        if (vectorBlocks) {
+            copyVectorBlocks(pos, si, ni, nn, target, at, tn);
+            return;
+        }
         if (blocks != null) {
             copyBlocks(pos, si, ni, nn, target, at, tn, blocks);
             return;
@@ -216,6 +264,27 @@ public final class StridedCopy {
             this(ints ? ValueLayout.JAVA_INT_UNALIGNED : ValueLayout.JAVA_LONG_UNALIGNED,
                     ints ? new int[BLOCK_ELEMENTS] : new long[BLOCK_ELEMENTS],
                     ints ? new int[BLOCK_ELEMENTS] : new long[BLOCK_ELEMENTS]);
+        }
+    }
+
+    /**
+     * {@link #copyBlocks}'s work by {@link VectorCopy#transpose} (no arrays: a block's lines go
+     * from the source to registers to the target), its full blocks; the rows and columns left
+     * over at the two far edges (fewer than a vector's lanes each) by element runs.
+     */
+    private void copyVectorBlocks(long pos, long si, long ni, long nn, MemorySegment target, long at, long tn) {
+        int lanes = VectorCopy.lanes(itemsize);
+        long fi = ni / lanes * lanes;
+        long fn = nn / lanes * lanes;
+        VectorCopy.transpose(memory, pos, si, fi, fn, target, at, tn, itemsize);
+        for (long n = 0; n < nn; n++) {
+            long from = pos + n * itemsize;
+            long to = at + n * tn;
+            if (n < fn) {
+                copyRun(from + fi * si, si, target, to + fi * itemsize, itemsize, ni - fi);
+            } else {
+                copyRun(from, si, target, to, itemsize, ni);
+            }
         }
     }
 
@@ -383,7 +452,11 @@ public final class StridedCopy {
             return;
         }
         if (stride == 2 * itemsize && targetStride == itemsize && (itemsize == 8 || itemsize == 4)) {
-            copyEveryOther(pos, target, at, n);
+            if (vectors) {
+                VectorCopy.everyOther(memory, pos, target, at, n, itemsize);
+            } else {
+                copyEveryOther(pos, target, at, n);
+            }
             return;
         }
         MemorySegment m = memory;
