@@ -34,6 +34,15 @@ public final class ViewImport {
         return LIVE.get();
     }
 
+    /** An import made elsewhere ({@link LeafPairs}) is live; {@link #ended} once it is not. */
+    static void started() {
+        LIVE.incrementAndGet();
+    }
+
+    static void ended() {
+        LIVE.decrementAndGet();
+    }
+
     /** What the view will be: format, itemsize, shape, strides, flags, and the node its elements start at. */
     private record Plan(Format format, long itemsize, long[] shape, long[] strides, boolean readOnly, boolean copy,
             boolean exporterCopied, ImportNode elements) {
@@ -45,8 +54,24 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
+        BufferView own = LeafPairs.tryImport(schema, array);
+        if (own != null) {
+            return new ImportedView(own, false);
+        }
         ImportedColumn c = importView(null, schema, array, false);
         return new ImportedView(c.values(), c.copied());
+    }
+
+    /**
+     * As {@link #importView(ArrowSchema, ArrowArray)}, the view only.
+     *
+     * @throws ArrowImportException if the pair cannot be imported; both structs are released first
+     */
+    public static BufferView importViewOnly(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
+        BufferView own = LeafPairs.tryImport(schema, array);
+        return own != null ? own : importView(null, schema, array, false).values();
     }
 
     /**
