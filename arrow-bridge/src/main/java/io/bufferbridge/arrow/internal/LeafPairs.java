@@ -10,9 +10,7 @@ import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -42,8 +40,6 @@ import java.util.Arrays;
 final class LeafPairs {
     private static final ViewInternals.Access VIEWS = ViewInternals.get();
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-    private static final VarHandle NATIVE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
-            ByteOrder.nativeOrder());
 
     /** The template of the last 1-D leaf export (any thread's): immutable, so shared without a lock. */
     private static volatile Template last;
@@ -66,10 +62,12 @@ final class LeafPairs {
         final long bytes;
         final long formatC;
         final long nameC;
-        final byte[] formatBytes;
-        final byte[] nameBytes;
+        /** The strings with their NUL, and the blob, as heap segments to compare against. */
+        final MemorySegment formatBytes;
+        final MemorySegment nameBytes;
         final long flags;
         final byte[] blob;
+        final MemorySegment blobBytes;
 
         Template(Format format, long itemsize, long[] shape, long[] strides, boolean readOnly, long count,
                 long bytes, String type, String name, long formatC, long nameC, long flags, byte[] blob) {
@@ -86,6 +84,7 @@ final class LeafPairs {
             this.nameBytes = cBytes(name);
             this.flags = flags;
             this.blob = blob;
+            this.blobBytes = MemorySegment.ofArray(blob);
         }
 
         boolean matches(BufferView view, long[] sh, long[] st) {
@@ -93,9 +92,9 @@ final class LeafPairs {
                     && Arrays.equals(strides, st) && format.text().equals(view.format().text());
         }
 
-        private static byte[] cBytes(String s) {
-            byte[] u = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            return Arrays.copyOf(u, u.length + 1);
+        private static MemorySegment cBytes(String s) {
+            byte[] u = s.getBytes(StandardCharsets.UTF_8);
+            return MemorySegment.ofArray(Arrays.copyOf(u, u.length + 1));
         }
     }
 
@@ -129,9 +128,11 @@ final class LeafPairs {
             long arrayId = schemaId + 1;
             long data = view.address();
             int n = t.blob.length;
-            long blob = arena.allocateAddress(n, 8);
+            // Both written in full below, before any consumer sees them: not zeroed first.
+            long blob = arena.allocateAddressUnzeroed(n, 8);
             MemorySegment.copy(t.blob, 0, ALL, ValueLayout.JAVA_BYTE, blob, n);
-            long buffers = arena.allocateAddress(2 * ValueLayout.ADDRESS.byteSize(), ValueLayout.ADDRESS.byteAlignment());
+            long buffers = arena.allocateAddressUnzeroed(2 * ValueLayout.ADDRESS.byteSize(),
+                    ValueLayout.ADDRESS.byteAlignment());
             // Fresh from the arena, this thread's: written by address.
             Structs.setPointerAt(buffers, 0, 0);
             Structs.setPointerAt(buffers, 1, data);
@@ -234,24 +235,13 @@ final class LeafPairs {
                 && Structs.get(a, Structs.A_CHILDREN) == 0 && Structs.get(a, Structs.A_DICTIONARY) == 0
                 && Structs.pointerAt(p.buffers, 0) == 0 && Structs.pointerAt(p.buffers, 1) == p.data
                 && sameBytes(t.formatC, t.formatBytes) && sameBytes(t.nameC, t.nameBytes)
-                && sameBytes(p.blob, t.blob);
+                && sameBytes(p.blob, t.blobBytes);
     }
 
-    /** {@return whether the memory at {@code address} holds {@code expected}}, a word at a time */
-    static boolean sameBytes(long address, byte[] expected) {
-        int n = expected.length;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            if (ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, address + i) != (long) NATIVE_LONG.get(expected, i)) {
-                return false;
-            }
-        }
-        for (; i < n; i++) {
-            if (ALL.get(ValueLayout.JAVA_BYTE, address + i) != expected[i]) {
-                return false;
-            }
-        }
-        return true;
+    /** {@return whether the memory at {@code address} holds {@code expected}} (one vectorized compare) */
+    static boolean sameBytes(long address, MemorySegment expected) {
+        long n = expected.byteSize();
+        return MemorySegment.mismatch(ALL, address, address + n, expected, 0, n) == -1;
     }
 
     /**

@@ -10,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -25,7 +26,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <h2>Invariants</h2>
  * Small allocations are bump-allocated in chunks; a large one gets a block of its own. Every byte
- * handed out is zeroed, as {@link Arena#allocate} promises. The segments are unscoped (global):
+ * {@link #allocate} and {@link #allocateAddress} hand out is zeroed, as {@link Arena#allocate}
+ * promises; {@link #allocateAddressUnzeroed} is for memory the caller writes in full before anyone
+ * reads it. A chunk given back to the pool is not zeroed then: it keeps how far it may hold stale
+ * bytes, and a zeroing allocation zeroes what it takes of that part. The segments are unscoped (global):
  * the arena's owner guarantees no Java access after {@link #close()}. Allocation is for one thread
  * at a time (the exporting one); {@code close} may come from any thread.
  */
@@ -77,6 +81,8 @@ final class MallocArena implements Arena {
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private long chunkAddress;
     private long chunkUsed = CHUNK;
+    /** Bytes from the current chunk's start that may hold a previous arena's data. */
+    private long chunkDirty;
 
     /** {@return C heap blocks taken by arenas not yet closed, all arenas together; for tests} */
     static long openBlocks() {
@@ -103,6 +109,24 @@ final class MallocArena implements Arena {
      * @throws OutOfMemoryError if {@code calloc} fails
      */
     long allocateAddress(long byteSize, long byteAlignment) {
+        long at = allocateAddressUnzeroed(byteSize, byteAlignment);
+        if (chunkAddress != 0 && at >= chunkAddress && at < chunkAddress + chunkDirty) {
+            // Only a pooled chunk's stale part: a new chunk from calloc and a large block are zeroed.
+            zero(at, Math.min(byteSize, chunkAddress + chunkDirty - at));
+        }
+        return at;
+    }
+
+    /**
+     * As {@link #allocateAddress}, but the memory may hold a previous arena's bytes: for memory the
+     * caller writes in full, on this thread, before any reader can see it (an export's copied
+     * blob and buffer pointers, a moved struct).
+     *
+     * @throws IllegalArgumentException as {@link #allocate(long, long)}
+     * @throws IllegalStateException if the arena is closed
+     * @throws OutOfMemoryError if {@code calloc} fails
+     */
+    long allocateAddressUnzeroed(long byteSize, long byteAlignment) {
         if (byteSize < 0 || byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0
                 || byteAlignment > MAX_ALIGNMENT) {
             throw new IllegalArgumentException("bad allocation request: byteSize=" + byteSize + " byteAlignment="
@@ -126,28 +150,34 @@ final class MallocArena implements Arena {
             long raw = block(byteSize + byteAlignment - 1);
             return (raw + byteAlignment - 1) & -byteAlignment;
         }
-        chunkAddress = chunk();
+        chunk();
         long at = (chunkAddress + byteAlignment - 1) & -byteAlignment;
         chunkUsed = at + byteSize - chunkAddress;
         return at;
     }
 
     /**
-     * Chunks given back by closed arenas, zeroed, for the next arena: a small export or import
-     * took a {@code calloc} and a {@code free} of 2 KiB per arena, three arenas per round trip,
-     * about a tenth of its time. At most {@code POOL_MAX} chunks (128 KiB) wait here; past that
-     * a chunk is freed. The lock is uncontended in the common case (one exporting thread).
+     * Chunks given back by closed arenas, for the next arena: a small export or import took a
+     * {@code calloc} and a {@code free} of 2 KiB per arena, three arenas per round trip, about a
+     * tenth of its time. At most {@code POOL_MAX} chunks (128 KiB) wait here; past that a chunk
+     * is freed. {@code POOL_DIRTY[i]}: how many bytes from the start of {@code POOL[i]} may be
+     * stale (zeroing them all at every close was a tenth of a small round trip again). The lock is
+     * uncontended in the common case (one exporting thread).
      */
     private static final long[] POOL = new long[64];
+    private static final long[] POOL_DIRTY = new long[POOL.length];
     private static final int POOL_MAX = POOL.length;
     private static int pooled;
 
-    /** {@return a zeroed chunk of {@code CHUNK} bytes}, from the pool or the C heap */
-    private long chunk() {
+    /** Makes a chunk of {@code CHUNK} bytes, from the pool or the C heap, the current one. */
+    private void chunk() {
         long p = 0;
+        long dirty = 0;
         synchronized (POOL) {
             if (pooled > 0) {
-                p = POOL[--pooled];
+                pooled--;
+                p = POOL[pooled];
+                dirty = POOL_DIRTY[pooled];
             }
         }
         if (p == 0) {
@@ -155,7 +185,27 @@ final class MallocArena implements Arena {
         }
         // Marked in the low bit (calloc's blocks are 16-aligned): a chunk goes back to the pool.
         record(p | 1);
-        return p;
+        // The chunk this one replaces counts as stale in full when the arena closes.
+        chunkAddress = p;
+        chunkDirty = dirty;
+    }
+
+    /** Zeroes {@code n} bytes at {@code p}: small spans in Java, larger ones by {@code memset}. */
+    private static void zero(long p, long n) {
+        if (n > 256) {
+            memset(p, n);
+            return;
+        }
+        long i = 0;
+        for (; i < n && ((p + i) & 7) != 0; i++) {
+            ALL.set(JAVA_BYTE, p + i, (byte) 0);
+        }
+        for (; i + 8 <= n; i += 8) {
+            ALL.set(JAVA_LONG, p + i, 0L);
+        }
+        for (; i < n; i++) {
+            ALL.set(JAVA_BYTE, p + i, (byte) 0);
+        }
     }
 
     private long block(long size) {
@@ -220,8 +270,8 @@ final class MallocArena implements Arena {
     }
 
     /**
-     * Frees every block; a chunk is zeroed and kept for the next arena instead while the pool
-     * has room.
+     * Frees every block; a chunk is kept for the next arena instead while the pool has room, with
+     * the extent that may now hold this arena's bytes (zeroed by the next zeroing allocation).
      *
      * @throws IllegalStateException if the arena is already closed
      */
@@ -237,13 +287,13 @@ final class MallocArena implements Arena {
                 continue;
             }
             p &= ~1L;
-            // Zeroed now, so the next arena's allocations are zeroed as calloc's were: only the
-            // used part of the last chunk, all of an earlier one.
-            long used = p == chunkAddress ? Math.min(chunkUsed, CHUNK) : CHUNK;
-            memset(p, used);
+            // Stale: the used part of the current chunk (and what was stale in it before), all
+            // of an earlier one.
+            long dirty = p == chunkAddress ? Math.max(chunkDirty, Math.min(chunkUsed, CHUNK)) : CHUNK;
             boolean kept = false;
             synchronized (POOL) {
                 if (pooled < POOL_MAX) {
+                    POOL_DIRTY[pooled] = dirty;
                     POOL[pooled++] = p;
                     kept = true;
                 }

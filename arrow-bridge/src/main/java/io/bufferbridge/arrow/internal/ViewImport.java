@@ -174,14 +174,18 @@ public final class ViewImport {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
             // The caller's structs through their own segments (their arenas' checks apply).
+            // Each copy is written in full before it is reachable (the field is set after the
+            // copy), so its memory need not be zeroed first.
             if (s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0) {
-                schema = structs.allocateAddress(Structs.SCHEMA_BYTES, 8);
-                Structs.copy(s.segment(), schema, Structs.SCHEMA_BYTES);
+                long p = structs.allocateAddressUnzeroed(Structs.SCHEMA_BYTES, 8);
+                Structs.copy(s.segment(), p, Structs.SCHEMA_BYTES);
+                schema = p;
                 Structs.set(s.segment(), Structs.S_RELEASE, 0);
             }
             if (Structs.get(a.segment(), Structs.A_RELEASE) != 0) {
-                array = structs.allocateAddress(Structs.ARRAY_BYTES, 8);
-                Structs.copy(a.segment(), array, Structs.ARRAY_BYTES);
+                long p = structs.allocateAddressUnzeroed(Structs.ARRAY_BYTES, 8);
+                Structs.copy(a.segment(), p, Structs.ARRAY_BYTES);
+                array = p;
                 Structs.set(a.segment(), Structs.A_RELEASE, 0);
             }
         }
