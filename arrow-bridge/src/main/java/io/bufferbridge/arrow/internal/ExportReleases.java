@@ -81,6 +81,11 @@ public final class ExportReleases {
             return schemaId != 0;
         }
 
+        /** {@return 1 for a single half; for a pair, how many of its sides have live structs} */
+        synchronized int liveSides() {
+            return isPair() ? (schemaOutstanding > 0 ? 1 : 0) + (outstanding > 0 ? 1 : 0) : 1;
+        }
+
         /**
          * Counts one struct of a side down.
          *
@@ -179,6 +184,17 @@ public final class ExportReleases {
             return size;
         }
 
+        /** {@return the halves not yet freed: a pair counts each of its sides still live} */
+        synchronized int halves() {
+            int n = 0;
+            for (Half h : values) {
+                if (h != null) {
+                    n += h.liveSides();
+                }
+            }
+            return n;
+        }
+
         private void grow() {
             long[] oldKeys = keys;
             Half[] oldValues = values;
@@ -232,7 +248,7 @@ public final class ExportReleases {
 
     /** {@return exported halves whose memory has not been freed yet} */
     public static int liveHalves() {
-        return LIVE.size();
+        return LIVE.halves();
     }
 
     static void releaseSchemaRoot(MemorySegment struct) {
@@ -311,7 +327,7 @@ public final class ExportReleases {
         long releaseField = schema ? Structs.S_RELEASE : Structs.A_RELEASE;
         long release = Structs.get(struct, releaseField);
         long id = Structs.get(struct, schema ? Structs.S_PRIVATE_DATA : Structs.A_PRIVATE_DATA);
-        Half half = LIVE.get(id);
+        Half half = lookUp(id);
         if (release == 0 || half == null) {
             SPURIOUS.incrementAndGet();
             return null;
@@ -354,17 +370,37 @@ public final class ExportReleases {
         return finish(half, schema ? half.schemaId : half.arrayId, done, schema, keep);
     }
 
-    /** {@return the live pair registered under both ids}, or null */
-    static Half livePair(long schemaId, long arrayId) {
-        Half h = LIVE.get(arrayId);
-        return h != null && h.isPair() && h.schemaId == schemaId && h.arrayId == arrayId && LIVE.get(schemaId) == h
-                ? h : null;
+    /**
+     * {@return the half a struct's id names}, or null: a single half by its id, a pair by its
+     * schema's id ({@code id}) or its array's ({@code id - 1}, the pair's only entry)
+     */
+    private static Half lookUp(long id) {
+        Half h = LIVE.get(id);
+        if (h == null && id != Long.MIN_VALUE) {
+            Half pair = LIVE.get(id - 1);
+            if (pair != null && pair.isPair() && pair.arrayId == id) {
+                h = pair;
+            }
+        }
+        return h;
     }
 
-    /** Registers a pair under both of its ids, about to be handed out. */
+    /** {@return the live pair of these ids}, or null */
+    static Half livePair(long schemaId, long arrayId) {
+        Half h = LIVE.get(schemaId);
+        return h != null && h.isPair() && h.schemaId == schemaId && h.arrayId == arrayId ? h : null;
+    }
+
+    /**
+     * Registers a pair, about to be handed out: one entry, under its schema's id (its array's is
+     * the next), so that an export and its releases make one table insertion and one removal.
+     */
     static void registerPair(Half pair) {
+        if (pair.arrayId != pair.schemaId + 1) {
+            throw new IllegalArgumentException("a pair's ids are consecutive: schemaId=" + pair.schemaId
+                    + " arrayId=" + pair.arrayId);
+        }
         LIVE.put(pair.schemaId, pair);
-        LIVE.put(pair.arrayId, pair);
     }
 
     /** What follows a counted-down struct: the side's id, hold and arena let go when it was the last. */
@@ -373,7 +409,10 @@ public final class ExportReleases {
         if ((done & SIDE_DONE) == 0) {
             return null;
         }
-        LIVE.remove(id);
+        // A pair's one entry goes with its last side (a side released twice is refused by countDown).
+        if (!half.isPair() || (done & ALL_DONE) != 0) {
+            LIVE.remove(half.isPair() ? half.schemaId : id);
+        }
         try {
             // A pair's hold is its array's: the schema's release leaves it.
             if (half.held != null && !(half.isPair() && schema)) {

@@ -136,24 +136,14 @@ final class LeafPairs {
             // Fresh from the arena, this thread's: written by address.
             Structs.setPointerAt(buffers, 0, 0);
             Structs.setPointerAt(buffers, 1, data);
-            // Through the caller's segments, checked as the mirrors' setters are; release last.
-            Structs.set(m, Structs.S_FORMAT, t.formatC);
-            Structs.set(m, Structs.S_NAME, t.nameC);
-            Structs.set(m, Structs.S_METADATA, blob);
-            Structs.set(m, Structs.S_FLAGS, t.flags);
-            Structs.set(m, Structs.S_N_CHILDREN, 0);
-            Structs.set(m, Structs.S_CHILDREN, 0);
-            Structs.set(m, Structs.S_DICTIONARY, 0);
-            Structs.set(m, Structs.S_PRIVATE_DATA, schemaId);
-            Structs.set(a, Structs.A_LENGTH, t.count);
-            Structs.set(a, Structs.A_NULL_COUNT, 0);
-            Structs.set(a, Structs.A_OFFSET, 0);
-            Structs.set(a, Structs.A_N_BUFFERS, 2);
-            Structs.set(a, Structs.A_N_CHILDREN, 0);
-            Structs.set(a, Structs.A_BUFFERS, buffers);
-            Structs.set(a, Structs.A_CHILDREN, 0);
-            Structs.set(a, Structs.A_DICTIONARY, 0);
-            Structs.set(a, Structs.A_PRIVATE_DATA, arrayId);
+            // Each struct is written as one image with release NULL, then its release: through
+            // the caller's segments, so checked as the mirrors' setters are, in two accesses
+            // instead of one per field.
+            Images images = IMAGES.get();
+            images.schema(t.formatC, t.nameC, blob, t.flags, schemaId, 0);
+            images.array(t.count, buffers, arrayId, 0);
+            MemorySegment.copy(images.schemaImage, 0, m, 0, Structs.SCHEMA_BYTES);
+            MemorySegment.copy(images.arrayImage, 0, a, 0, Structs.ARRAY_BYTES);
             Structs.set(m, Structs.S_RELEASE, ExportReleases.SCHEMA_ROOT_ADDRESS);
             Structs.set(a, Structs.A_RELEASE, ExportReleases.ARRAY_ROOT_ADDRESS);
             // Registered last, so a failure above leaves no entry behind; no consumer can call a
@@ -162,10 +152,13 @@ final class LeafPairs {
                     buffers, data));
         } catch (RuntimeException | Error e) {
             // The targets may already point into the arena about to be freed: hand them back released.
-            Structs.set(m, Structs.S_RELEASE, 0);
-            Structs.set(a, Structs.A_RELEASE, 0);
-            held.close();
-            arena.close();
+            try {
+                Structs.set(m, Structs.S_RELEASE, 0);
+                Structs.set(a, Structs.A_RELEASE, 0);
+            } finally {
+                held.close();
+                arena.close();
+            }
             throw e;
         }
         if (adopt) {
@@ -184,19 +177,25 @@ final class LeafPairs {
     static BufferView tryImport(ArrowSchema schema, ArrowArray array) {
         MemorySegment m = schema.segment();
         MemorySegment a = array.segment();
-        if (Structs.get(m, Structs.S_RELEASE) != ExportReleases.SCHEMA_ROOT_ADDRESS
-                || Structs.get(a, Structs.A_RELEASE) != ExportReleases.ARRAY_ROOT_ADDRESS) {
+        // A snapshot of both structs (two checked accesses through the caller's segments); every
+        // check below is on it, so a struct changed meanwhile cannot pass one check and fail another.
+        Images found = IMAGES.get();
+        MemorySegment.copy(m, 0, found.foundSchema, 0, Structs.SCHEMA_BYTES);
+        MemorySegment.copy(a, 0, found.foundArray, 0, Structs.ARRAY_BYTES);
+        long schemaId = found.foundSchemaWord(Structs.S_PRIVATE_DATA);
+        long arrayId = found.foundArrayWord(Structs.A_PRIVATE_DATA);
+        if (found.foundSchemaWord(Structs.S_RELEASE) != ExportReleases.SCHEMA_ROOT_ADDRESS
+                || found.foundArrayWord(Structs.A_RELEASE) != ExportReleases.ARRAY_ROOT_ADDRESS) {
             return null;
         }
-        ExportReleases.Half pair = ExportReleases.livePair(Structs.get(m, Structs.S_PRIVATE_DATA),
-                Structs.get(a, Structs.A_PRIVATE_DATA));
+        ExportReleases.Half pair = ExportReleases.livePair(schemaId, arrayId);
         if (pair == null) {
             return null;
         }
         // Under the pair's lock: a release through another struct with these ids cannot free the
         // arena read here, and after the claim it is spurious.
         synchronized (pair) {
-            if (pair.claimed || pair.schemaOutstanding != 1 || pair.outstanding != 1 || !asWritten(pair, m, a)) {
+            if (pair.claimed || pair.schemaOutstanding != 1 || pair.outstanding != 1 || !asWritten(pair, found)) {
                 return null;
             }
             pair.claimed = true;
@@ -222,20 +221,76 @@ final class LeafPairs {
         }
     }
 
-    /** Whether both structs and the memory they point to are exactly what {@link #tryExport} wrote. */
-    private static boolean asWritten(ExportReleases.Half p, MemorySegment m, MemorySegment a) {
+    /**
+     * Whether both structs (as {@code found} holds them) and the memory they point to are exactly
+     * what {@link #tryExport} wrote.
+     */
+    private static boolean asWritten(ExportReleases.Half p, Images found) {
         Template t = p.template;
-        return Structs.get(m, Structs.S_FORMAT) == t.formatC && Structs.get(m, Structs.S_NAME) == t.nameC
-                && Structs.get(m, Structs.S_METADATA) == p.blob && Structs.get(m, Structs.S_FLAGS) == t.flags
-                && Structs.get(m, Structs.S_N_CHILDREN) == 0 && Structs.get(m, Structs.S_CHILDREN) == 0
-                && Structs.get(m, Structs.S_DICTIONARY) == 0
-                && Structs.get(a, Structs.A_LENGTH) == t.count && Structs.get(a, Structs.A_NULL_COUNT) == 0
-                && Structs.get(a, Structs.A_OFFSET) == 0 && Structs.get(a, Structs.A_N_BUFFERS) == 2
-                && Structs.get(a, Structs.A_BUFFERS) == p.buffers && Structs.get(a, Structs.A_N_CHILDREN) == 0
-                && Structs.get(a, Structs.A_CHILDREN) == 0 && Structs.get(a, Structs.A_DICTIONARY) == 0
+        found.schema(t.formatC, t.nameC, p.blob, t.flags, p.schemaId, ExportReleases.SCHEMA_ROOT_ADDRESS);
+        found.array(t.count, p.buffers, p.arrayId, ExportReleases.ARRAY_ROOT_ADDRESS);
+        return MemorySegment.mismatch(found.schemaImage, 0, Structs.SCHEMA_BYTES, found.foundSchema, 0,
+                Structs.SCHEMA_BYTES) == -1
+                && MemorySegment.mismatch(found.arrayImage, 0, Structs.ARRAY_BYTES, found.foundArray, 0,
+                        Structs.ARRAY_BYTES) == -1
                 && Structs.pointerAt(p.buffers, 0) == 0 && Structs.pointerAt(p.buffers, 1) == p.data
                 && sameBytes(t.formatC, t.formatBytes) && sameBytes(t.nameC, t.nameBytes)
                 && sameBytes(p.blob, t.blobBytes);
+    }
+
+    private static final ThreadLocal<Images> IMAGES = ThreadLocal.withInitial(Images::new);
+
+    /**
+     * This thread's struct images: what a pair's structs are written as (and must still be, to be
+     * imported from the record), and the snapshot of the structs an import is given. Heap arrays
+     * behind segments, so that a struct is written or compared in one bulk access.
+     */
+    private static final class Images {
+        final long[] schemaWords = new long[(int) (Structs.SCHEMA_BYTES / 8)];
+        final long[] arrayWords = new long[(int) (Structs.ARRAY_BYTES / 8)];
+        final MemorySegment schemaImage = MemorySegment.ofArray(schemaWords);
+        final MemorySegment arrayImage = MemorySegment.ofArray(arrayWords);
+        final long[] foundSchemaWords = new long[schemaWords.length];
+        final long[] foundArrayWords = new long[arrayWords.length];
+        final MemorySegment foundSchema = MemorySegment.ofArray(foundSchemaWords);
+        final MemorySegment foundArray = MemorySegment.ofArray(foundArrayWords);
+
+        /** The schema struct of a pair: a root leaf without children or dictionary. */
+        void schema(long format, long name, long blob, long flags, long id, long release) {
+            long[] w = schemaWords;
+            w[(int) (Structs.S_FORMAT / 8)] = format;
+            w[(int) (Structs.S_NAME / 8)] = name;
+            w[(int) (Structs.S_METADATA / 8)] = blob;
+            w[(int) (Structs.S_FLAGS / 8)] = flags;
+            w[(int) (Structs.S_N_CHILDREN / 8)] = 0;
+            w[(int) (Structs.S_CHILDREN / 8)] = 0;
+            w[(int) (Structs.S_DICTIONARY / 8)] = 0;
+            w[(int) (Structs.S_RELEASE / 8)] = release;
+            w[(int) (Structs.S_PRIVATE_DATA / 8)] = id;
+        }
+
+        /** The array struct of a pair: {@code length} elements, no nulls, buffers {NULL, data}. */
+        void array(long length, long buffers, long id, long release) {
+            long[] w = arrayWords;
+            w[(int) (Structs.A_LENGTH / 8)] = length;
+            w[(int) (Structs.A_NULL_COUNT / 8)] = 0;
+            w[(int) (Structs.A_OFFSET / 8)] = 0;
+            w[(int) (Structs.A_N_BUFFERS / 8)] = 2;
+            w[(int) (Structs.A_N_CHILDREN / 8)] = 0;
+            w[(int) (Structs.A_BUFFERS / 8)] = buffers;
+            w[(int) (Structs.A_CHILDREN / 8)] = 0;
+            w[(int) (Structs.A_DICTIONARY / 8)] = 0;
+            w[(int) (Structs.A_RELEASE / 8)] = release;
+            w[(int) (Structs.A_PRIVATE_DATA / 8)] = id;
+        }
+
+        long foundSchemaWord(long offset) {
+            return foundSchemaWords[(int) (offset / 8)];
+        }
+
+        long foundArrayWord(long offset) {
+            return foundArrayWords[(int) (offset / 8)];
+        }
     }
 
     /** {@return whether the memory at {@code address} holds {@code expected}} (one vectorized compare) */
