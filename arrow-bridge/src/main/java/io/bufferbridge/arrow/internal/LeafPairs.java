@@ -10,6 +10,7 @@ import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -62,12 +63,14 @@ final class LeafPairs {
         final long bytes;
         final long formatC;
         final long nameC;
-        /** The strings with their NUL, and the blob, as heap segments to compare against. */
-        final MemorySegment formatBytes;
-        final MemorySegment nameBytes;
+        /** The strings with their NUL, and the blob, as words to compare against ({@link #words}). */
+        final long[] formatWords;
+        final int formatLength;
+        final long[] nameWords;
+        final int nameLength;
         final long flags;
         final byte[] blob;
-        final MemorySegment blobBytes;
+        final long[] blobWords;
 
         Template(Format format, long itemsize, long[] shape, long[] strides, boolean readOnly, long count,
                 long bytes, String type, String name, long formatC, long nameC, long flags, byte[] blob) {
@@ -80,11 +83,15 @@ final class LeafPairs {
             this.bytes = bytes;
             this.formatC = formatC;
             this.nameC = nameC;
-            this.formatBytes = cBytes(type);
-            this.nameBytes = cBytes(name);
+            byte[] f = cBytes(type);
+            this.formatWords = words(f);
+            this.formatLength = f.length;
+            byte[] n = cBytes(name);
+            this.nameWords = words(n);
+            this.nameLength = n.length;
             this.flags = flags;
             this.blob = blob;
-            this.blobBytes = MemorySegment.ofArray(blob);
+            this.blobWords = words(blob);
         }
 
         boolean matches(BufferView view, long[] sh, long[] st) {
@@ -92,9 +99,9 @@ final class LeafPairs {
                     && Arrays.equals(strides, st) && format.text().equals(view.format().text());
         }
 
-        private static MemorySegment cBytes(String s) {
+        private static byte[] cBytes(String s) {
             byte[] u = s.getBytes(StandardCharsets.UTF_8);
-            return MemorySegment.ofArray(Arrays.copyOf(u, u.length + 1));
+            return Arrays.copyOf(u, u.length + 1);
         }
     }
 
@@ -136,16 +143,29 @@ final class LeafPairs {
             // Fresh from the arena, this thread's: written by address.
             Structs.setPointerAt(buffers, 0, 0);
             Structs.setPointerAt(buffers, 1, data);
-            // Each struct is written as one image with release NULL, then its release: through
-            // the caller's segments, so checked as the mirrors' setters are, in two accesses
-            // instead of one per field.
-            Images images = IMAGES.get();
-            images.schema(t.formatC, t.nameC, blob, t.flags, schemaId, 0);
-            images.array(t.count, buffers, arrayId, 0);
-            MemorySegment.copy(images.schemaImage, 0, m, 0, Structs.SCHEMA_BYTES);
-            MemorySegment.copy(images.arrayImage, 0, a, 0, Structs.ARRAY_BYTES);
-            Structs.set(m, Structs.S_RELEASE, ExportReleases.SCHEMA_ROOT_ADDRESS);
-            Structs.set(a, Structs.A_RELEASE, ExportReleases.ARRAY_ROOT_ADDRESS);
+            // The caller's structs: by address when confined to this thread (one checked access
+            // each, see Structs.confinedAddress), else through their segments; release last.
+            long ms = Structs.confinedAddress(m, Structs.SCHEMA_BYTES);
+            long as = Structs.confinedAddress(a, Structs.ARRAY_BYTES);
+            Structs.set(m, ms, Structs.S_FORMAT, t.formatC);
+            Structs.set(m, ms, Structs.S_NAME, t.nameC);
+            Structs.set(m, ms, Structs.S_METADATA, blob);
+            Structs.set(m, ms, Structs.S_FLAGS, t.flags);
+            Structs.set(m, ms, Structs.S_N_CHILDREN, 0);
+            Structs.set(m, ms, Structs.S_CHILDREN, 0);
+            Structs.set(m, ms, Structs.S_DICTIONARY, 0);
+            Structs.set(m, ms, Structs.S_PRIVATE_DATA, schemaId);
+            Structs.set(a, as, Structs.A_LENGTH, t.count);
+            Structs.set(a, as, Structs.A_NULL_COUNT, 0);
+            Structs.set(a, as, Structs.A_OFFSET, 0);
+            Structs.set(a, as, Structs.A_N_BUFFERS, 2);
+            Structs.set(a, as, Structs.A_N_CHILDREN, 0);
+            Structs.set(a, as, Structs.A_BUFFERS, buffers);
+            Structs.set(a, as, Structs.A_CHILDREN, 0);
+            Structs.set(a, as, Structs.A_DICTIONARY, 0);
+            Structs.set(a, as, Structs.A_PRIVATE_DATA, arrayId);
+            Structs.set(m, ms, Structs.S_RELEASE, ExportReleases.SCHEMA_ROOT_ADDRESS);
+            Structs.set(a, as, Structs.A_RELEASE, ExportReleases.ARRAY_ROOT_ADDRESS);
             // Registered last, so a failure above leaves no entry behind; no consumer can call a
             // release before this method returns.
             ExportReleases.registerPair(new ExportReleases.Half(arena, held, 1, schemaId, arrayId, 1, t, blob,
@@ -177,32 +197,35 @@ final class LeafPairs {
     static BufferView tryImport(ArrowSchema schema, ArrowArray array) {
         MemorySegment m = schema.segment();
         MemorySegment a = array.segment();
-        // A snapshot of both structs (two checked accesses through the caller's segments); every
-        // check below is on it, so a struct changed meanwhile cannot pass one check and fail another.
-        Images found = IMAGES.get();
-        MemorySegment.copy(m, 0, found.foundSchema, 0, Structs.SCHEMA_BYTES);
-        MemorySegment.copy(a, 0, found.foundArray, 0, Structs.ARRAY_BYTES);
-        long schemaId = found.foundSchemaWord(Structs.S_PRIVATE_DATA);
-        long arrayId = found.foundArrayWord(Structs.A_PRIVATE_DATA);
-        if (found.foundSchemaWord(Structs.S_RELEASE) != ExportReleases.SCHEMA_ROOT_ADDRESS
-                || found.foundArrayWord(Structs.A_RELEASE) != ExportReleases.ARRAY_ROOT_ADDRESS) {
+        // The caller's structs: by address when confined to this thread (see
+        // Structs.confinedAddress), else through their segments. A read-only one goes to the full
+        // import, which refuses to move it as it always has.
+        if (m.isReadOnly() || a.isReadOnly()) {
             return null;
         }
-        ExportReleases.Half pair = ExportReleases.livePair(schemaId, arrayId);
+        long ms = Structs.confinedAddress(m, Structs.SCHEMA_BYTES);
+        long as = Structs.confinedAddress(a, Structs.ARRAY_BYTES);
+        if (Structs.get(m, ms, Structs.S_RELEASE) != ExportReleases.SCHEMA_ROOT_ADDRESS
+                || Structs.get(a, as, Structs.A_RELEASE) != ExportReleases.ARRAY_ROOT_ADDRESS) {
+            return null;
+        }
+        ExportReleases.Half pair = ExportReleases.livePair(Structs.get(m, ms, Structs.S_PRIVATE_DATA),
+                Structs.get(a, as, Structs.A_PRIVATE_DATA));
         if (pair == null) {
             return null;
         }
         // Under the pair's lock: a release through another struct with these ids cannot free the
         // arena read here, and after the claim it is spurious.
         synchronized (pair) {
-            if (pair.claimed || pair.schemaOutstanding != 1 || pair.outstanding != 1 || !asWritten(pair, found)) {
+            if (pair.claimed || pair.schemaOutstanding != 1 || pair.outstanding != 1
+                    || !asWritten(pair, m, ms, a, as)) {
                 return null;
             }
             pair.claimed = true;
         }
         // The move: the caller's structs are released; the import now owns both releases.
-        Structs.set(m, Structs.S_RELEASE, 0);
-        Structs.set(a, Structs.A_RELEASE, 0);
+        Structs.set(m, ms, Structs.S_RELEASE, 0);
+        Structs.set(a, as, Structs.A_RELEASE, 0);
         ViewImport.started();
         LeafImport imported = new LeafImport(pair);
         Template t = pair.template;
@@ -222,86 +245,64 @@ final class LeafPairs {
     }
 
     /**
-     * Whether both structs (as {@code found} holds them) and the memory they point to are exactly
-     * what {@link #tryExport} wrote.
+     * Whether both structs (their release and ids already compared) and the memory they point to
+     * are exactly what {@link #tryExport} wrote. Each field is read once and compared with the
+     * record, and only the record is used afterwards.
      */
-    private static boolean asWritten(ExportReleases.Half p, Images found) {
+    private static boolean asWritten(ExportReleases.Half p, MemorySegment m, long ms, MemorySegment a, long as) {
         Template t = p.template;
-        found.schema(t.formatC, t.nameC, p.blob, t.flags, p.schemaId, ExportReleases.SCHEMA_ROOT_ADDRESS);
-        found.array(t.count, p.buffers, p.arrayId, ExportReleases.ARRAY_ROOT_ADDRESS);
-        return MemorySegment.mismatch(found.schemaImage, 0, Structs.SCHEMA_BYTES, found.foundSchema, 0,
-                Structs.SCHEMA_BYTES) == -1
-                && MemorySegment.mismatch(found.arrayImage, 0, Structs.ARRAY_BYTES, found.foundArray, 0,
-                        Structs.ARRAY_BYTES) == -1
+        return Structs.get(m, ms, Structs.S_FORMAT) == t.formatC && Structs.get(m, ms, Structs.S_NAME) == t.nameC
+                && Structs.get(m, ms, Structs.S_METADATA) == p.blob && Structs.get(m, ms, Structs.S_FLAGS) == t.flags
+                && Structs.get(m, ms, Structs.S_N_CHILDREN) == 0 && Structs.get(m, ms, Structs.S_CHILDREN) == 0
+                && Structs.get(m, ms, Structs.S_DICTIONARY) == 0
+                && Structs.get(a, as, Structs.A_LENGTH) == t.count && Structs.get(a, as, Structs.A_NULL_COUNT) == 0
+                && Structs.get(a, as, Structs.A_OFFSET) == 0 && Structs.get(a, as, Structs.A_N_BUFFERS) == 2
+                && Structs.get(a, as, Structs.A_BUFFERS) == p.buffers && Structs.get(a, as, Structs.A_N_CHILDREN) == 0
+                && Structs.get(a, as, Structs.A_CHILDREN) == 0 && Structs.get(a, as, Structs.A_DICTIONARY) == 0
                 && Structs.pointerAt(p.buffers, 0) == 0 && Structs.pointerAt(p.buffers, 1) == p.data
-                && sameBytes(t.formatC, t.formatBytes) && sameBytes(t.nameC, t.nameBytes)
-                && sameBytes(p.blob, t.blobBytes);
+                && sameBytes(t.formatC, t.formatWords, t.formatLength) && sameBytes(t.nameC, t.nameWords, t.nameLength)
+                && sameBytes(p.blob, t.blobWords, t.blob.length);
     }
-
-    private static final ThreadLocal<Images> IMAGES = ThreadLocal.withInitial(Images::new);
 
     /**
-     * This thread's struct images: what a pair's structs are written as (and must still be, to be
-     * imported from the record), and the snapshot of the structs an import is given. Heap arrays
-     * behind segments, so that a struct is written or compared in one bulk access.
+     * {@return whether the {@code n} bytes at {@code address} are {@code expected}} (the bytes as
+     * native-order words, the last one zero-padded): a word at a time, the tail a byte at a time
      */
-    private static final class Images {
-        final long[] schemaWords = new long[(int) (Structs.SCHEMA_BYTES / 8)];
-        final long[] arrayWords = new long[(int) (Structs.ARRAY_BYTES / 8)];
-        final MemorySegment schemaImage = MemorySegment.ofArray(schemaWords);
-        final MemorySegment arrayImage = MemorySegment.ofArray(arrayWords);
-        final long[] foundSchemaWords = new long[schemaWords.length];
-        final long[] foundArrayWords = new long[arrayWords.length];
-        final MemorySegment foundSchema = MemorySegment.ofArray(foundSchemaWords);
-        final MemorySegment foundArray = MemorySegment.ofArray(foundArrayWords);
-
-        /** The schema struct of a pair: a root leaf without children or dictionary. */
-        void schema(long format, long name, long blob, long flags, long id, long release) {
-            long[] w = schemaWords;
-            w[(int) (Structs.S_FORMAT / 8)] = format;
-            w[(int) (Structs.S_NAME / 8)] = name;
-            w[(int) (Structs.S_METADATA / 8)] = blob;
-            w[(int) (Structs.S_FLAGS / 8)] = flags;
-            w[(int) (Structs.S_N_CHILDREN / 8)] = 0;
-            w[(int) (Structs.S_CHILDREN / 8)] = 0;
-            w[(int) (Structs.S_DICTIONARY / 8)] = 0;
-            w[(int) (Structs.S_RELEASE / 8)] = release;
-            w[(int) (Structs.S_PRIVATE_DATA / 8)] = id;
+    static boolean sameBytes(long address, long[] expected, int n) {
+        int words = n >>> 3;
+        for (int i = 0; i < words; i++) {
+            if (ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, address + 8L * i) != expected[i]) {
+                return false;
+            }
         }
-
-        /** The array struct of a pair: {@code length} elements, no nulls, buffers {NULL, data}. */
-        void array(long length, long buffers, long id, long release) {
-            long[] w = arrayWords;
-            w[(int) (Structs.A_LENGTH / 8)] = length;
-            w[(int) (Structs.A_NULL_COUNT / 8)] = 0;
-            w[(int) (Structs.A_OFFSET / 8)] = 0;
-            w[(int) (Structs.A_N_BUFFERS / 8)] = 2;
-            w[(int) (Structs.A_N_CHILDREN / 8)] = 0;
-            w[(int) (Structs.A_BUFFERS / 8)] = buffers;
-            w[(int) (Structs.A_CHILDREN / 8)] = 0;
-            w[(int) (Structs.A_DICTIONARY / 8)] = 0;
-            w[(int) (Structs.A_RELEASE / 8)] = release;
-            w[(int) (Structs.A_PRIVATE_DATA / 8)] = id;
+        for (int i = words << 3; i < n; i++) {
+            if (ALL.get(ValueLayout.JAVA_BYTE, address + i) != byteOf(expected[i >>> 3], i & 7)) {
+                return false;
+            }
         }
-
-        long foundSchemaWord(long offset) {
-            return foundSchemaWords[(int) (offset / 8)];
-        }
-
-        long foundArrayWord(long offset) {
-            return foundArrayWords[(int) (offset / 8)];
-        }
+        return true;
     }
 
-    /** {@return whether the memory at {@code address} holds {@code expected}} (one vectorized compare) */
-    static boolean sameBytes(long address, MemorySegment expected) {
-        long n = expected.byteSize();
-        return MemorySegment.mismatch(ALL, address, address + n, expected, 0, n) == -1;
+    /** {@return byte {@code k} in memory order of a native-order word} */
+    private static byte byteOf(long word, int k) {
+        return (byte) (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? word >>> (8 * k) : word >>> (56 - 8 * k));
+    }
+
+    /** {@return {@code bytes} as native-order words, the last zero-padded} */
+    static long[] words(byte[] bytes) {
+        long[] w = new long[(bytes.length + 7) >>> 3];
+        MemorySegment.copy(MemorySegment.ofArray(bytes), ValueLayout.JAVA_BYTE, 0, MemorySegment.ofArray(w),
+                ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return w;
     }
 
     /**
      * The releases of an imported pair: its structs (the arena) when the view's readers are gone,
      * the hold on the exported memory once the view's epoch has closed.
+     *
+     * <p>Not synchronized: the view's lifetime runs {@link #run} once and then, once, {@link
+     * #release} (after the epoch's close, whose lock orders the two across threads), and
+     * {@link #abandon} only when the view was never built.
      */
     private static final class LeafImport implements Runnable {
         private final ExportReleases.Half pair;
@@ -315,7 +316,7 @@ final class LeafPairs {
 
         /** The view's readers are gone: the structs go back, the hold waits for the epoch. */
         @Override
-        public synchronized void run() {
+        public void run() {
             if (!arrayReleased) {
                 arrayReleased = true;
                 kept = ExportReleases.releaseClaimed(pair, false, true);
@@ -323,7 +324,7 @@ final class LeafPairs {
         }
 
         /** After the epoch's close: the memory is let go. */
-        synchronized void release() {
+        void release() {
             try {
                 run();
                 if (kept != null) {
@@ -337,7 +338,7 @@ final class LeafPairs {
         }
 
         /** The view was not built: everything goes back at once. */
-        synchronized void abandon() {
+        void abandon() {
             try {
                 if (!arrayReleased) {
                     arrayReleased = true;
