@@ -5,9 +5,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -49,27 +46,22 @@ final class MallocArena implements Arena {
             LINKER.defaultLookup().find("free").orElseThrow(),
             FunctionDescriptor.ofVoid(JAVA_LONG), Linker.Option.critical(false));
 
-    private static final VarHandle CLOSED;
 
     private static final MethodHandle MEMSET = LINKER.downcallHandle(
             LINKER.defaultLookup().find("memset").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), Linker.Option.critical(false));
 
     static {
-        try {
-            CLOSED = MethodHandles.lookup().findVarHandle(MallocArena.class, "closed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
         if (ADDRESS.byteSize() != 8) {
             throw new ExceptionInInitializerError("MallocArena needs 64-bit pointers: address.bytes=" + ADDRESS.byteSize());
         }
     }
 
-    private static final AtomicLong OPEN_BLOCKS = new AtomicLong();
+    /** Blocks taken and not yet given back, all arenas together; guarded by {@code POOL}. */
+    private static long openBlocks;
 
     // The first block in a field and the rest in an array made at the second: one chunk is
-    // the common case. closed is set once, through CLOSED.
+    // the common case. closed is set once, under POOL's lock.
     private long firstBlock;
     private long[] moreBlocks;
     private int blockCount;
@@ -86,7 +78,9 @@ final class MallocArena implements Arena {
 
     /** {@return C heap blocks taken by arenas not yet closed, all arenas together; for tests} */
     static long openBlocks() {
-        return OPEN_BLOCKS.get();
+        synchronized (POOL) {
+            return openBlocks;
+        }
     }
 
     /**
@@ -179,9 +173,18 @@ final class MallocArena implements Arena {
                 p = POOL[pooled];
                 dirty = POOL_DIRTY[pooled];
             }
+            // Counted before the calloc: a failed one is uncounted by its exception handler below.
+            openBlocks++;
         }
         if (p == 0) {
-            p = calloc(CHUNK);
+            try {
+                p = calloc(CHUNK);
+            } catch (RuntimeException | Error e) {
+                synchronized (POOL) {
+                    openBlocks--;
+                }
+                throw e;
+            }
         }
         // Marked in the low bit (calloc's blocks are 16-aligned): a chunk goes back to the pool.
         record(p | 1);
@@ -210,6 +213,9 @@ final class MallocArena implements Arena {
 
     private long block(long size) {
         long p = calloc(size);
+        synchronized (POOL) {
+            openBlocks++;
+        }
         record(p);
         return p;
     }
@@ -260,7 +266,6 @@ final class MallocArena implements Arena {
             moreBlocks[blockCount - 1] = p;
         }
         blockCount++;
-        OPEN_BLOCKS.incrementAndGet();
     }
 
     /** {@return the global scope: segments of this arena are not checked by the JVM} */
@@ -277,32 +282,46 @@ final class MallocArena implements Arena {
      */
     @Override
     public void close() {
-        if (!CLOSED.compareAndSet(this, false, true)) {
-            throw new IllegalStateException("arena already closed: blocks=" + blockCount);
-        }
-        for (int i = 0; i < blockCount; i++) {
-            long p = i == 0 ? firstBlock : moreBlocks[i - 1];
-            if ((p & 1) == 0) {
-                free(p);
-                continue;
+        int n;
+        // One lock for the once-only check, the pool and the block count: a small round trip
+        // closes an arena or two, and a CAS and two atomic counts beside the pool's lock showed.
+        synchronized (POOL) {
+            if (closed) {
+                throw new IllegalStateException("arena already closed: blocks=" + blockCount);
             }
-            p &= ~1L;
-            // Stale: the used part of the current chunk (and what was stale in it before), all
-            // of an earlier one.
-            long dirty = p == chunkAddress ? Math.max(chunkDirty, Math.min(chunkUsed, CHUNK)) : CHUNK;
-            boolean kept = false;
-            synchronized (POOL) {
-                if (pooled < POOL_MAX) {
-                    POOL_DIRTY[pooled] = dirty;
+            closed = true;
+            n = blockCount;
+            openBlocks -= n;
+            for (int i = 0; i < n && pooled < POOL_MAX; i++) {
+                long p = blockAt(i);
+                if ((p & 1) != 0) {
+                    p &= ~1L;
+                    // Stale: the used part of the current chunk (and what was stale in it
+                    // before), all of an earlier one.
+                    POOL_DIRTY[pooled] = p == chunkAddress ? Math.max(chunkDirty, Math.min(chunkUsed, CHUNK)) : CHUNK;
                     POOL[pooled++] = p;
-                    kept = true;
+                    setBlock(i, 0);
                 }
             }
-            if (!kept) {
-                free(p);
+        }
+        for (int i = 0; i < n; i++) {
+            long p = blockAt(i);
+            if (p != 0) {
+                free(p & ~1L);
             }
         }
-        OPEN_BLOCKS.addAndGet(-blockCount);
         blockCount = 0;
+    }
+
+    private long blockAt(int i) {
+        return i == 0 ? firstBlock : moreBlocks[i - 1];
+    }
+
+    private void setBlock(int i, long p) {
+        if (i == 0) {
+            firstBlock = p;
+        } else {
+            moreBlocks[i - 1] = p;
+        }
     }
 }
