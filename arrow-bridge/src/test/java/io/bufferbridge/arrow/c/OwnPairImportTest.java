@@ -83,9 +83,9 @@ class OwnPairImportTest {
         for (boolean readOnly : new boolean[] {false, true}) {
             long before = releases();
             try (BufferView v = source(readOnly); Arena structs = Arena.ofConfined()) {
-                ArrowSchema s = ArrowSchema.allocate(structs);
-                ArrowArray a = ArrowArray.allocate(structs);
-                ArrowExporter.exportView(v, s, a);
+                Exported e = export(v, structs);
+                ArrowSchema s = e.schema();
+                ArrowArray a = e.array();
                 ImportedView pair = ArrowImporter.importPair(s, a);
                 assertTrue(s.isReleased(), "schema moved");
                 assertTrue(a.isReleased(), "array moved");
@@ -110,9 +110,9 @@ class OwnPairImportTest {
     @Test
     void structsInASharedArenaGoThroughTheirSegments() {
         try (BufferView v = source(false); Arena structs = Arena.ofShared()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
             try (BufferView w = ArrowImporter.importView(s, a)) {
                 assertEquals(v.address(), w.address());
                 assertArrayEquals(new long[] {10, 11, 12, 13}, w.toLongArray());
@@ -126,14 +126,13 @@ class OwnPairImportTest {
     @Test
     void ourReleasePointerWithAForeignPrivateDataIsImportedAsTheFullImportReadsIt() {
         try (BufferView v = source(false); Arena structs = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
             // A producer copies our structs and puts ids of its own beside our release pointers.
-            ArrowSchema fs = ArrowSchema.allocate(structs);
-            ArrowArray fa = ArrowArray.allocate(structs);
-            MemorySegment.copy(s.segment(), 0, fs.segment(), 0, ArrowSchema.LAYOUT.byteSize());
-            MemorySegment.copy(a.segment(), 0, fa.segment(), 0, ArrowArray.LAYOUT.byteSize());
+            Exported forged = copy(pair, structs);
+            ArrowSchema fs = forged.schema();
+            ArrowArray fa = forged.array();
             fs.segment().set(ValueLayout.JAVA_LONG, S_PRIVATE, 0x7000_0000_0000_0001L);
             fa.segment().set(ValueLayout.JAVA_LONG, A_PRIVATE, 0x7000_0000_0000_0003L);
             try (BufferView w = ArrowImporter.importView(fs, fa)) {
@@ -155,9 +154,9 @@ class OwnPairImportTest {
     @Test
     void aLengthChangedAfterTheExportIsRefusedAsTheFullImportRefusesIt() {
         try (BufferView v = source(false); Arena structs = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
             a.segment().set(ValueLayout.JAVA_LONG, A_LENGTH, 2);
             ArrowImportException e = assertThrows(ArrowImportException.class, () -> ArrowImporter.importView(s, a));
             assertEquals("bufferbridge.shape contradicts the array length: path=root shape=[4] product=4"
@@ -172,9 +171,9 @@ class OwnPairImportTest {
     @Test
     void metadataChangedAfterTheExportIsReadAsWritten() {
         try (BufferView v = source(false); Arena structs = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
             // The blob's shape "4" becomes "2": the full import checks it against the length.
             MemorySegment blob = MemorySegment.ofAddress(s.segment().get(ValueLayout.JAVA_LONG, S_METADATA))
                     .reinterpret(4096);
@@ -195,9 +194,9 @@ class OwnPairImportTest {
     @Test
     void aFormatChangedAfterTheExportIsRefusedAsTheFullImportRefusesIt() {
         try (BufferView v = source(false); Arena structs = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
             // Another Arrow type (uint64) than bufferbridge.format's int64.
             s.segment().set(ValueLayout.JAVA_LONG, S_FORMAT,
                     arena.allocateFrom("L", StandardCharsets.UTF_8).address());
@@ -217,9 +216,9 @@ class OwnPairImportTest {
             other.setAtIndex(ValueLayout.JAVA_LONG, i, 20 + i);
         }
         try (BufferView v = source(false); Arena structs = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
             // The export's own buffer list (C heap anyone may write) now points elsewhere.
             MemorySegment buffers = MemorySegment.ofAddress(a.segment().get(ValueLayout.JAVA_LONG, A_BUFFERS))
                     .reinterpret(16);
@@ -237,13 +236,12 @@ class OwnPairImportTest {
     @Test
     void aPairCopiedAndImportedTwiceIsTakenFromTheRecordOnceAndItsCopyReleasesAreSpurious() {
         try (BufferView v = source(false); Arena structs = Arena.ofConfined()) {
-            ArrowSchema s = ArrowSchema.allocate(structs);
-            ArrowArray a = ArrowArray.allocate(structs);
-            ArrowExporter.exportView(v, s, a);
-            ArrowSchema cs = ArrowSchema.allocate(structs);
-            ArrowArray ca = ArrowArray.allocate(structs);
-            MemorySegment.copy(s.segment(), 0, cs.segment(), 0, ArrowSchema.LAYOUT.byteSize());
-            MemorySegment.copy(a.segment(), 0, ca.segment(), 0, ArrowArray.LAYOUT.byteSize());
+            Exported pair = export(v, structs);
+            ArrowSchema s = pair.schema();
+            ArrowArray a = pair.array();
+            Exported copied = copy(pair, structs);
+            ArrowSchema cs = copied.schema();
+            ArrowArray ca = copied.array();
             try (BufferView first = ArrowImporter.importView(s, a)) {
                 assertEquals(1, releases());
                 // The copy goes to the full import: it reads the same structs, and its releases,
@@ -260,6 +258,24 @@ class OwnPairImportTest {
             ForeignMemory.flushReleases();
             assertEquals(2, releases(), "the export's two roots released once each");
         }
+    }
+
+    private record Exported(ArrowSchema schema, ArrowArray array) {
+    }
+
+    /** {@return new structs in {@code structs} holding an export of {@code v}} */
+    private static Exported export(BufferView v, Arena structs) {
+        Exported e = new Exported(ArrowSchema.allocate(structs), ArrowArray.allocate(structs));
+        ArrowExporter.exportView(v, e.schema(), e.array());
+        return e;
+    }
+
+    /** {@return new structs with the bytes of {@code e}'s}: what a producer copying our structs makes */
+    private static Exported copy(Exported e, Arena structs) {
+        Exported c = new Exported(ArrowSchema.allocate(structs), ArrowArray.allocate(structs));
+        MemorySegment.copy(e.schema().segment(), 0, c.schema().segment(), 0, ArrowSchema.LAYOUT.byteSize());
+        MemorySegment.copy(e.array().segment(), 0, c.array().segment(), 0, ArrowArray.LAYOUT.byteSize());
+        return c;
     }
 
     private static long indexOf(MemorySegment blob, String key) {
