@@ -385,6 +385,15 @@ public final class ExportReleases {
         return h;
     }
 
+    /**
+     * Counts the root release of a claimed pair's schema, which {@link LeafPairs} counted down
+     * itself while it claimed the pair (under the pair's lock: the schema side of a pair has no
+     * hold, and the array side is live, so nothing else is let go).
+     */
+    static void countClaimedSchemaRelease() {
+        ROOT_RELEASES.incrementAndGet();
+    }
+
     /** {@return the live pair of these ids}, or null */
     static Half livePair(long schemaId, long arrayId) {
         Half h = LIVE.get(schemaId);

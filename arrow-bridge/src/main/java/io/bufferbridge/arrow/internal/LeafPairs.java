@@ -222,6 +222,9 @@ final class LeafPairs {
                 return null;
             }
             pair.claimed = true;
+            // Everything needed from the schema is known: released now, as the full import does
+            // (counted down under this lock already; its release is counted below).
+            pair.schemaOutstanding = 0;
         }
         // The move: the caller's structs are released; the import now owns both releases.
         Structs.set(m, ms, Structs.S_RELEASE, 0);
@@ -230,8 +233,7 @@ final class LeafPairs {
         LeafImport imported = new LeafImport(pair);
         Template t = pair.template;
         try {
-            // Everything needed from the schema is known: released now, as the full import does.
-            ExportReleases.releaseClaimed(pair, true, false);
+            ExportReleases.countClaimedSchemaRelease();
             MemorySegment memory = MemorySegment.ofAddress(pair.data).reinterpret(t.bytes);
             return VIEWS.foreignView(memory, 0, t.format, t.itemsize, t.shape, t.strides, t.readOnly, imported,
                     imported::release);
