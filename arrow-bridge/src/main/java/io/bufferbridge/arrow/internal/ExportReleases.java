@@ -35,7 +35,7 @@ public final class ExportReleases {
 
     /**
      * One exported struct tree and what it owns; or, for a {@linkplain LeafPairs 1-D leaf export},
-     * both trees (a <em>pair</em>: one arena, one entry registered under both ids), with what its
+     * both trees (a <em>pair</em>: one chunk of memory, one table entry for both ids), with what its
      * structs were written with, so that an import of it can check them against the record.
      */
     static final class Half {
@@ -53,6 +53,8 @@ public final class ExportReleases {
         final long blob;
         final long buffers;
         final long data;
+        /** A pair's memory (blob, buffer list), from {@link MallocArena#takeChunk}; its arena is null. */
+        final long chunk;
         /**
          * Whether {@link LeafPairs} imported the pair: its structs were moved into that import, so a
          * release through any other struct carrying its ids (a copy, a forgery) is spurious.
@@ -60,12 +62,13 @@ public final class ExportReleases {
         boolean claimed;
 
         Half(Arena arena, MemoryHold held, int structs) {
-            this(arena, held, structs, 0, 0, 0, null, 0, 0, 0);
+            this(arena, held, structs, 0, 0, 0, null, 0, 0, 0, 0);
         }
 
         Half(Arena arena, MemoryHold held, int arrayStructs, long schemaId, long arrayId, int schemaStructs,
-                LeafPairs.Template template, long blob, long buffers, long data) {
+                LeafPairs.Template template, long blob, long buffers, long data, long chunk) {
             this.arena = arena;
+            this.chunk = chunk;
             this.held = held;
             this.outstanding = arrayStructs;
             this.schemaId = schemaId;
@@ -434,7 +437,11 @@ public final class ExportReleases {
         } finally {
             if ((done & ALL_DONE) != 0) {
                 try {
-                    half.arena.close();
+                    if (half.arena != null) {
+                        half.arena.close();
+                    } else {
+                        MallocArena.giveBackChunk(half.chunk);
+                    }
                 } catch (RuntimeException | Error e) {
                     // The caller never sees a hold it was not returned: close it here.
                     if (kept != null) {

@@ -42,6 +42,12 @@ final class LeafPairs {
     private static final ViewInternals.Access VIEWS = ViewInternals.get();
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
+    /** The buffer list at the start of a pair's chunk: {validity NULL, data}. */
+    private static final long BUFFERS_BYTES = 2 * ValueLayout.ADDRESS.byteSize();
+
+    /** The largest blob a pair's chunk holds after its buffer list. */
+    static final long MAX_BLOB = MallocArena.CHUNK_BYTES - BUFFERS_BYTES;
+
     /** The template of the last 1-D leaf export (any thread's): immutable, so shared without a lock. */
     private static volatile Template last;
 
@@ -126,8 +132,15 @@ final class LeafPairs {
             last = t;
         }
         MemoryHold held = view.hold();
-        // One arena for both structs' memory (the blob, the buffer pointers).
-        MallocArena arena = new MallocArena();
+        // One chunk for both structs' memory: the buffer list, then the blob (Template keeps
+        // blobs that fit), both written in full below before any consumer sees them.
+        long chunk;
+        try {
+            chunk = MallocArena.takeChunk();
+        } catch (RuntimeException | Error e) {
+            held.close();
+            throw e;
+        }
         MemorySegment m = schema.segment();
         MemorySegment a = array.segment();
         try {
@@ -135,12 +148,10 @@ final class LeafPairs {
             long arrayId = schemaId + 1;
             long data = view.address();
             int n = t.blob.length;
-            // Both written in full below, before any consumer sees them: not zeroed first.
-            long blob = arena.allocateAddressUnzeroed(n, 8);
+            long buffers = chunk;
+            long blob = chunk + BUFFERS_BYTES;
             MemorySegment.copy(t.blob, 0, ALL, ValueLayout.JAVA_BYTE, blob, n);
-            long buffers = arena.allocateAddressUnzeroed(2 * ValueLayout.ADDRESS.byteSize(),
-                    ValueLayout.ADDRESS.byteAlignment());
-            // Fresh from the arena, this thread's: written by address.
+            // The chunk is this thread's alone: written by address.
             Structs.setPointerAt(buffers, 0, 0);
             Structs.setPointerAt(buffers, 1, data);
             // The caller's structs: by address when confined to this thread (one checked access
@@ -168,16 +179,16 @@ final class LeafPairs {
             Structs.set(a, as, Structs.A_RELEASE, ExportReleases.ARRAY_ROOT_ADDRESS);
             // Registered last, so a failure above leaves no entry behind; no consumer can call a
             // release before this method returns.
-            ExportReleases.registerPair(new ExportReleases.Half(arena, held, 1, schemaId, arrayId, 1, t, blob,
-                    buffers, data));
+            ExportReleases.registerPair(new ExportReleases.Half(null, held, 1, schemaId, arrayId, 1, t, blob,
+                    buffers, data, chunk));
         } catch (RuntimeException | Error e) {
-            // The targets may already point into the arena about to be freed: hand them back released.
+            // The targets may already point into the chunk about to be given back: hand them back released.
             try {
                 Structs.set(m, Structs.S_RELEASE, 0);
                 Structs.set(a, Structs.A_RELEASE, 0);
             } finally {
                 held.close();
-                arena.close();
+                MallocArena.giveBackChunk(chunk);
             }
             throw e;
         }
@@ -215,7 +226,7 @@ final class LeafPairs {
             return null;
         }
         // Under the pair's lock: a release through another struct with these ids cannot free the
-        // arena read here, and after the claim it is spurious.
+        // chunk read here, and after the claim it is spurious.
         synchronized (pair) {
             if (pair.claimed || pair.schemaOutstanding != 1 || pair.outstanding != 1
                     || !asWritten(pair, m, ms, a, as)) {
@@ -299,7 +310,7 @@ final class LeafPairs {
     }
 
     /**
-     * The releases of an imported pair: its structs (the arena) when the view's readers are gone,
+     * The releases of an imported pair: its structs (the chunk) when the view's readers are gone,
      * the hold on the exported memory once the view's epoch has closed.
      *
      * <p>Not synchronized: the view's lifetime runs {@link #run} once and then, once, {@link

@@ -162,6 +162,9 @@ public final class ViewExport {
             return null;
         }
         byte[] blob = MetadataBlob.encodeBytes(top.metadata(), ViewMetadata.of(view, false));
+        if (blob.length > LeafPairs.MAX_BLOB) {
+            return null;
+        }
         return new LeafPairs.Template(view.format(), view.itemsize(), layout.shape(), view.strides(),
                 view.isReadOnly(), layout.count(), layout.bytes(), top.format(), top.name(), formatC, nameC,
                 top.nullable() ? ImportedSchema.NULLABLE : 0, blob);
