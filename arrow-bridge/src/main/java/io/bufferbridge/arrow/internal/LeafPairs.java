@@ -206,6 +206,10 @@ final class LeafPairs {
      *     the structs' fields, nothing changed: the caller imports them in full
      */
     static BufferView tryImport(ArrowSchema schema, ArrowArray array) {
+        if (schema == null || array == null) {
+            // The full import says what is missing.
+            return null;
+        }
         MemorySegment m = schema.segment();
         MemorySegment a = array.segment();
         // The caller's structs: by address when confined to this thread (see
