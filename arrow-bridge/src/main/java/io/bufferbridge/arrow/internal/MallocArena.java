@@ -177,14 +177,7 @@ final class MallocArena implements Arena {
             openBlocks++;
         }
         if (p == 0) {
-            try {
-                p = calloc(CHUNK);
-            } catch (RuntimeException | Error e) {
-                synchronized (POOL) {
-                    openBlocks--;
-                }
-                throw e;
-            }
+            p = callocCountedChunk();
         }
         // Marked in the low bit (calloc's blocks are 16-aligned): a chunk goes back to the pool.
         record(p | 1);
@@ -213,16 +206,21 @@ final class MallocArena implements Arena {
             openBlocks++;
         }
         if (p == 0) {
-            try {
-                p = calloc(CHUNK);
-            } catch (RuntimeException | Error e) {
-                synchronized (POOL) {
-                    openBlocks--;
-                }
-                throw e;
-            }
+            p = callocCountedChunk();
         }
         return p;
+    }
+
+    /** {@return a new chunk from the C heap, already counted in {@code openBlocks}}: uncounted if calloc fails */
+    private static long callocCountedChunk() {
+        try {
+            return calloc(CHUNK);
+        } catch (RuntimeException | Error e) {
+            synchronized (POOL) {
+                openBlocks--;
+            }
+            throw e;
+        }
     }
 
     /** Gives back a chunk from {@link #takeChunk}: to the pool, all of it counted as stale, or freed. */
