@@ -12,4 +12,8 @@ module io.bufferbridge.adapter {
 
     exports io.bufferbridge.format;
     exports io.bufferbridge.view;
+    // Only to the arrow-bridge: ViewInternals lends it the views' shape and strides arrays, and
+    // builds its imports' views, without the copies the public API makes (a tenth of a small
+    // export + import's allocation). Nothing else of the package is used outside this module.
+    exports io.bufferbridge.internal.view to io.bufferbridge.arrow;
 }

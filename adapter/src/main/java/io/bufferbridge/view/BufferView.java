@@ -16,6 +16,7 @@ import io.bufferbridge.internal.view.StridedCopy;
 import io.bufferbridge.internal.view.TypedAccess;
 import io.bufferbridge.internal.view.Validity;
 import io.bufferbridge.internal.view.ValueEquality;
+import io.bufferbridge.internal.view.ViewInternals;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -107,6 +108,26 @@ public final class BufferView implements BufferExporter, AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        ViewInternals.install(new ViewInternals.Access() {
+            @Override
+            public long[] shape(BufferView view) {
+                view.ensureAlive();
+                return view.shape;
+            }
+
+            @Override
+            public long[] strides(BufferView view) {
+                view.ensureAlive();
+                return view.strides;
+            }
+
+            @Override
+            public BufferView foreignView(MemorySegment memory, long offset, Format format, long itemsize,
+                    long[] shape, long[] strides, boolean readOnly, Runnable unreached, Runnable release) {
+                return ForeignMemory.viewOwning(memory, offset, format, itemsize, shape, strides, readOnly, unreached,
+                        release);
+            }
+        });
     }
 
     private BufferView(MemorySegment memory, long offset, Format format, long itemsize, long[] shape, long[] strides,

@@ -88,6 +88,24 @@ public final class ForeignMemory {
         long[] sh = Objects.requireNonNull(shape, "shape").clone();
         long[] st = Objects.requireNonNull(strides, "strides").clone();
         Format parsed = Validity.check(memory, offset, format, itemsize, sh, st, readOnly);
+        return viewChecked(memory, offset, parsed, itemsize, sh, st, readOnly, unreached, release);
+    }
+
+    /**
+     * As {@link #view(MemorySegment, long, String, long, long[], long[], boolean, Runnable,
+     * Runnable)} with the format parsed and the arrays taken over (not copied): for the
+     * arrow-bridge, through {@code ViewInternals}. The same checks but the parse.
+     */
+    static BufferView viewOwning(MemorySegment memory, long offset, Format format, long itemsize, long[] shape,
+            long[] strides, boolean readOnly, Runnable unreached, Runnable release) {
+        Objects.requireNonNull(unreached, "unreached");
+        Objects.requireNonNull(release, "release");
+        Validity.check(memory, offset, format, itemsize, shape, strides, readOnly);
+        return viewChecked(memory, offset, format, itemsize, shape, strides, readOnly, unreached, release);
+    }
+
+    private static BufferView viewChecked(MemorySegment memory, long offset, Format parsed, long itemsize, long[] sh,
+            long[] st, boolean readOnly, Runnable unreached, Runnable release) {
         // Joined only once nothing can be refused: a refused view leaves no member in an epoch.
         Epochs.Ticket ticket = Epochs.SHARED.join(memory.address(), memory.byteSize());
         return BufferView.ofChecked(ticket.scope(memory), offset, parsed, itemsize, sh, st, readOnly,

@@ -41,7 +41,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * reusable). Both sides' data stays where it is.
  *
  * <p>{@code foreignImport} is the case the safe lifetime must serve: Arrow Java exports, ours
- * imports and releases.
+ * imports and releases. {@code structsOnly} (the harness of {@code bufferbridge} alone) and
+ * {@code arrowJavaExportOnly} (Arrow Java's export and release, no import) are the floors the two
+ * are measured against.
  *
  * <p>Targets: bufferbridge ≤ 1.25× Arrow's time at every size; the 64 M time ≤ 2× the 1 K time;
  * {@code gc.alloc.rate.norm} independent of size ({@code -prof gc}).
@@ -142,6 +144,38 @@ public class ExportImportBenchmark {
             }
         } finally {
             // The import moved both structs out: these only free the struct memory.
+            s.close();
+            a.close();
+        }
+    }
+
+    /**
+     * Floor of {@link #bufferbridge}: only its harness, a confined arena with the two structs
+     * allocated in it, then closed; no export, no import.
+     */
+    @Benchmark
+    public long structsOnly() {
+        try (Arena arena = Arena.ofConfined()) {
+            ArrowSchema s = ArrowSchema.allocate(arena);
+            ArrowArray a = ArrowArray.allocate(arena);
+            return s.address() ^ a.address();
+        }
+    }
+
+    /**
+     * Floor of {@link #foreignImport}: Arrow Java's new structs and {@code Data.exportVector}, then
+     * the export's own release callbacks (no import), then the structs freed.
+     */
+    @Benchmark
+    public long arrowJavaExportOnly() {
+        org.apache.arrow.c.ArrowSchema s = org.apache.arrow.c.ArrowSchema.allocateNew(allocator);
+        org.apache.arrow.c.ArrowArray a = org.apache.arrow.c.ArrowArray.allocateNew(allocator);
+        try {
+            Data.exportVector(allocator, vector, null, a, s);
+            return a.memoryAddress();
+        } finally {
+            s.release();
+            a.release();
             s.close();
             a.close();
         }

@@ -27,6 +27,8 @@ class BenchmarkListTest {
             "io.bufferbridge.benchmarks.ExportImportBenchmark.bufferbridgeReusedStructs",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.foreignImport",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.arrowJava",
+            "io.bufferbridge.benchmarks.ExportImportBenchmark.arrowJavaExportOnly",
+            "io.bufferbridge.benchmarks.ExportImportBenchmark.structsOnly",
             "io.bufferbridge.benchmarks.ViewToVectorBenchmark.wrap",
             "io.bufferbridge.benchmarks.ViewToVectorBenchmark.copyIntoNewVector",
             "io.bufferbridge.benchmarks.MaterializeBenchmark.copyToC",

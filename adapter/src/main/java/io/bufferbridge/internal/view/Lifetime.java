@@ -18,12 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * import's release: neither would ever run. A hold is not a reader, so the epoch closes once the
  * readers are gone, and the memory itself is given back only after the last hold too.
  */
-public final class Lifetime {
+public final class Lifetime implements Runnable {
     private static final long HOLD = 1L << 32;
     private static final long READERS = HOLD - 1;
 
     private final AtomicLong count;
-    private final Runnable onReadersGone;
+    // A foreign view's: run when its last reader is released, then the epoch is left. Fields, not
+    // a lambda: a small export + import makes one foreign lifetime, and its two lambdas showed.
+    private final Epochs.Ticket ticket;
+    private final Runnable unreached;
     private final Runnable onLastRelease;
     // Where holds go: this lifetime, or for an export's the exporter's (see exportOf).
     private final Lifetime holdTarget;
@@ -31,7 +34,8 @@ public final class Lifetime {
     /** @param onLastRelease run once, when the last reader or hold lets go; may be null */
     public Lifetime(Runnable onLastRelease) {
         this.count = new AtomicLong(1);
-        this.onReadersGone = null;
+        this.ticket = null;
+        this.unreached = null;
         this.onLastRelease = onLastRelease;
         this.holdTarget = this;
     }
@@ -39,20 +43,16 @@ public final class Lifetime {
     private Lifetime(Epochs.Ticket ticket, Runnable unreached, Runnable release) {
         // The epoch is a hold: it lets go once its arena is closed.
         this.count = new AtomicLong(HOLD + 1);
-        this.onReadersGone = () -> {
-            try {
-                unreached.run();
-            } finally {
-                ticket.leave(this::unhold);
-            }
-        };
+        this.ticket = ticket;
+        this.unreached = unreached;
         this.onLastRelease = release;
         this.holdTarget = this;
     }
 
     private Lifetime(Lifetime exporter, Runnable onLastRelease) {
         this.count = new AtomicLong(1);
-        this.onReadersGone = null;
+        this.ticket = null;
+        this.unreached = null;
         this.onLastRelease = onLastRelease;
         this.holdTarget = exporter.holdTarget;
     }
@@ -89,8 +89,13 @@ public final class Lifetime {
     public void release() {
         long left = count.addAndGet(-1);
         if ((left & READERS) == 0) {
-            if (onReadersGone != null) {
-                onReadersGone.run();
+            if (ticket != null) {
+                try {
+                    unreached.run();
+                } finally {
+                    // The epoch is this lifetime's hold: run() lets it go once the epoch has closed.
+                    ticket.leave(this);
+                }
             }
             if (left == 0) {
                 last();
@@ -118,6 +123,12 @@ public final class Lifetime {
         if (count.addAndGet(-HOLD) == 0) {
             last();
         }
+    }
+
+    /** The epoch's hold lets go ({@link #unhold()}): what a foreign view leaves its epoch with. */
+    @Override
+    public void run() {
+        unhold();
     }
 
     private void add(long delta) {

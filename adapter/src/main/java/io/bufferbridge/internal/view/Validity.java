@@ -26,15 +26,27 @@ public final class Validity {
             long[] strides, boolean readOnly) {
         Objects.requireNonNull(memory, "memory");
         Format parsed = parse(format);
+        check(memory, offset, parsed, itemsize, shape, strides, readOnly);
+        return parsed;
+    }
+
+    /**
+     * As {@link #check(MemorySegment, long, String, long, long[], long[], boolean)}, for a format
+     * already parsed.
+     *
+     * @throws InvalidViewException as that method, but for the parse
+     */
+    public static void check(MemorySegment memory, long offset, Format parsed, long itemsize, long[] shape,
+            long[] strides, boolean readOnly) {
+        Objects.requireNonNull(memory, "memory");
         if (!parsed.isItemsize(itemsize)) {
-            throw new InvalidViewException("itemsize does not match the format: format=" + Messages.quote(format)
+            throw new InvalidViewException("itemsize does not match the format: format=" + Messages.quote(parsed.text())
                     + " itemsize=" + itemsize + " expected=" + expectedItemsize(parsed));
         }
         Bounds.check(memory.byteSize(), offset, itemsize, shape, strides);
         if (!readOnly && memory.isReadOnly()) {
             throw new InvalidViewException("writable view of read-only memory: readonly=false memory.readOnly=true");
         }
-        return parsed;
     }
 
     /**

@@ -54,7 +54,7 @@ public final class ArrowImporter {
      *     counterpart, or contradicts its own metadata; both structs have been released then
      */
     public static BufferView importView(ArrowSchema schema, ArrowArray array) {
-        return ViewImport.importView(schema, array).view();
+        return ViewImport.importViewOnly(schema, array);
     }
 
     /**

@@ -33,23 +33,91 @@ public final class ExportReleases {
     private ExportReleases() {
     }
 
-    /** One exported struct tree and what it owns. */
+    /**
+     * One exported struct tree and what it owns; or, for a {@linkplain LeafPairs 1-D leaf export},
+     * both trees (a <em>pair</em>: one chunk of memory, one table entry for both ids), with what its
+     * structs were written with, so that an import of it can check them against the record.
+     */
     static final class Half {
         final Arena arena;
         final MemoryHold held;
+        /** Structs of this half not yet released (of the array half, for a pair). */
         int outstanding;
+        /** A pair's ids; both 0 for a single half. */
+        final long schemaId;
+        final long arrayId;
+        /** A pair's schema structs not yet released. */
+        int schemaOutstanding;
+        /** What a pair's structs were written from, and where; null and 0 for a single half. */
+        final LeafPairs.Template template;
+        final long blob;
+        final long buffers;
+        final long data;
+        /** A pair's memory (blob, buffer list), from {@link MallocArena#takeChunk}; its arena is null. */
+        final long chunk;
+        /**
+         * Whether {@link LeafPairs} imported the pair: its structs were moved into that import, so a
+         * release through any other struct carrying its ids (a copy, a forgery) is spurious.
+         */
+        boolean claimed;
 
         Half(Arena arena, MemoryHold held, int structs) {
-            this.arena = arena;
-            this.held = held;
-            this.outstanding = structs;
+            this(arena, held, structs, 0, 0, 0, null, 0, 0, 0, 0);
         }
 
-        /** @return whether this was the last struct */
-        synchronized boolean countDown() {
-            return --outstanding == 0;
+        Half(Arena arena, MemoryHold held, int arrayStructs, long schemaId, long arrayId, int schemaStructs,
+                LeafPairs.Template template, long blob, long buffers, long data, long chunk) {
+            this.arena = arena;
+            this.chunk = chunk;
+            this.held = held;
+            this.outstanding = arrayStructs;
+            this.schemaId = schemaId;
+            this.arrayId = arrayId;
+            this.schemaOutstanding = schemaStructs;
+            this.template = template;
+            this.blob = blob;
+            this.buffers = buffers;
+            this.data = data;
+        }
+
+        boolean isPair() {
+            return schemaId != 0;
+        }
+
+        /** {@return 1 for a single half; for a pair, how many of its sides have live structs} */
+        synchronized int liveSides() {
+            return isPair() ? (schemaOutstanding > 0 ? 1 : 0) + (outstanding > 0 ? 1 : 0) : 1;
+        }
+
+        /**
+         * Counts one struct of a side down.
+         *
+         * @param id the id the struct carries
+         * @param claim whether the release comes from the pair's {@link LeafPairs} import (not
+         *     through a struct)
+         * @return {@code SIDE_DONE} when it was the side's last struct, with {@code ALL_DONE} when
+         *     the half's (the pair's) last; 0 when not; -1 when the release is spurious (a pair's
+         *     side released through a struct with the other side's id, through a struct after
+         *     its import, or once too often)
+         */
+        synchronized int countDown(boolean schemaSide, long id, boolean claim) {
+            if (!isPair()) {
+                return --outstanding == 0 ? SIDE_DONE | ALL_DONE : 0;
+            }
+            if (claimed != claim || id != (schemaSide ? schemaId : arrayId)
+                    || (schemaSide ? schemaOutstanding : outstanding) <= 0) {
+                return -1;
+            }
+            int left = schemaSide ? --schemaOutstanding : --outstanding;
+            if (left != 0) {
+                return 0;
+            }
+            return schemaOutstanding == 0 && outstanding == 0 ? SIDE_DONE | ALL_DONE : SIDE_DONE;
         }
     }
+
+    static final int SIDE_DONE = 1;
+    static final int ALL_DONE = 2;
 
     /**
      * The live halves by id: open addressing over {@code long} keys under one lock, so that an
@@ -119,6 +187,17 @@ public final class ExportReleases {
             return size;
         }
 
+        /** {@return the halves not yet freed: a pair counts each of its sides still live} */
+        synchronized int halves() {
+            int n = 0;
+            for (Half h : values) {
+                if (h != null) {
+                    n += h.liveSides();
+                }
+            }
+            return n;
+        }
+
         private void grow() {
             long[] oldKeys = keys;
             Half[] oldValues = values;
@@ -141,6 +220,11 @@ public final class ExportReleases {
     /** {@return a fresh id for {@code private_data}} */
     static long nextId() {
         return NEXT_ID.getAndIncrement();
+    }
+
+    /** {@return the first of two fresh ids, {@code id} and {@code id + 1}} */
+    static long nextIds() {
+        return NEXT_ID.getAndAdd(2);
     }
 
     /**
@@ -167,7 +251,7 @@ public final class ExportReleases {
 
     /** {@return exported halves whose memory has not been freed yet} */
     public static int liveHalves() {
-        return LIVE.size();
+        return LIVE.halves();
     }
 
     static void releaseSchemaRoot(MemorySegment struct) {
@@ -246,13 +330,10 @@ public final class ExportReleases {
         long releaseField = schema ? Structs.S_RELEASE : Structs.A_RELEASE;
         long release = Structs.get(struct, releaseField);
         long id = Structs.get(struct, schema ? Structs.S_PRIVATE_DATA : Structs.A_PRIVATE_DATA);
-        Half half = LIVE.get(id);
+        Half half = lookUp(id);
         if (release == 0 || half == null) {
             SPURIOUS.incrementAndGet();
             return null;
-        }
-        if (root) {
-            ROOT_RELEASES.incrementAndGet();
         }
         long n = Structs.get(struct, schema ? Structs.S_N_CHILDREN : Structs.A_N_CHILDREN);
         long children = Structs.get(struct, schema ? Structs.S_CHILDREN : Structs.A_CHILDREN);
@@ -264,21 +345,103 @@ public final class ExportReleases {
                 Native.callRelease(childRelease, child);
             }
         }
+        int done = half.countDown(schema, id, false);
+        if (done < 0) {
+            SPURIOUS.incrementAndGet();
+            return null;
+        }
+        if (root) {
+            ROOT_RELEASES.incrementAndGet();
+        }
         Structs.set(struct, releaseField, 0);
+        return finish(half, id, done, schema, keep);
+    }
+
+    /**
+     * Releases one side of a pair {@link LeafPairs} imported (its structs were moved into the
+     * import, so there is no struct to read): as the root's release callback would.
+     *
+     * @return the kept hold, as {@link #releaseKeepingHold}, when {@code keep}
+     */
+    static MemoryHold releaseClaimed(Half half, boolean schema, boolean keep) {
+        int done = half.countDown(schema, schema ? half.schemaId : half.arrayId, true);
+        if (done < 0) {
+            SPURIOUS.incrementAndGet();
+            return null;
+        }
+        ROOT_RELEASES.incrementAndGet();
+        return finish(half, schema ? half.schemaId : half.arrayId, done, schema, keep);
+    }
+
+    /**
+     * {@return the half a struct's id names}, or null: a single half by its id, a pair by its
+     * schema's id ({@code id}) or its array's ({@code id - 1}, the pair's only entry)
+     */
+    private static Half lookUp(long id) {
+        Half h = LIVE.get(id);
+        if (h == null && id != Long.MIN_VALUE) {
+            Half pair = LIVE.get(id - 1);
+            if (pair != null && pair.isPair() && pair.arrayId == id) {
+                h = pair;
+            }
+        }
+        return h;
+    }
+
+    /**
+     * Counts the root release of a claimed pair's schema, which {@link LeafPairs} counted down
+     * itself while it claimed the pair (under the pair's lock: the schema side of a pair has no
+     * hold, and the array side is live, so nothing else is let go).
+     */
+    static void countClaimedSchemaRelease() {
+        ROOT_RELEASES.incrementAndGet();
+    }
+
+    /** {@return the live pair of these ids}, or null */
+    static Half livePair(long schemaId, long arrayId) {
+        Half h = LIVE.get(schemaId);
+        return h != null && h.isPair() && h.schemaId == schemaId && h.arrayId == arrayId ? h : null;
+    }
+
+    /**
+     * Registers a pair, about to be handed out: one entry, under its schema's id (its array's is
+     * the next), so that an export and its releases make one table insertion and one removal.
+     */
+    static void registerPair(Half pair) {
+        if (pair.arrayId != pair.schemaId + 1) {
+            throw new IllegalArgumentException("a pair's ids are consecutive: schemaId=" + pair.schemaId
+                    + " arrayId=" + pair.arrayId);
+        }
+        LIVE.put(pair.schemaId, pair);
+    }
+
+    /** What follows a counted-down struct: the side's id, hold and arena let go when it was the last. */
+    private static MemoryHold finish(Half half, long id, int done, boolean schema, boolean keep) {
         MemoryHold kept = null;
-        if (half.countDown()) {
-            LIVE.remove(id);
-            try {
-                if (half.held != null) {
-                    if (keep) {
-                        kept = half.held;
-                    } else {
-                        half.held.close();
-                    }
+        if ((done & SIDE_DONE) == 0) {
+            return null;
+        }
+        // A pair's one entry goes with its last side (a side released twice is refused by countDown).
+        if (!half.isPair() || (done & ALL_DONE) != 0) {
+            LIVE.remove(half.isPair() ? half.schemaId : id);
+        }
+        try {
+            // A pair's hold is its array's: the schema's release leaves it.
+            if (half.held != null && !(half.isPair() && schema)) {
+                if (keep) {
+                    kept = half.held;
+                } else {
+                    half.held.close();
                 }
-            } finally {
+            }
+        } finally {
+            if ((done & ALL_DONE) != 0) {
                 try {
-                    half.arena.close();
+                    if (half.arena != null) {
+                        half.arena.close();
+                    } else {
+                        MallocArena.giveBackChunk(half.chunk);
+                    }
                 } catch (RuntimeException | Error e) {
                     // The caller never sees a hold it was not returned: close it here.
                     if (kept != null) {

@@ -5,11 +5,9 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -25,7 +23,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <h2>Invariants</h2>
  * Small allocations are bump-allocated in chunks; a large one gets a block of its own. Every byte
- * handed out is zeroed, as {@link Arena#allocate} promises. The segments are unscoped (global):
+ * {@link #allocate} and {@link #allocateAddress} hand out is zeroed, as {@link Arena#allocate}
+ * promises; {@link #allocateAddressUnzeroed} is for memory the caller writes in full before anyone
+ * reads it. A chunk given back to the pool is not zeroed then: it keeps how far it may hold stale
+ * bytes, and a zeroing allocation zeroes what it takes of that part. The segments are unscoped (global):
  * the arena's owner guarantees no Java access after {@link #close()}. Allocation is for one thread
  * at a time (the exporting one); {@code close} may come from any thread.
  */
@@ -45,27 +46,22 @@ final class MallocArena implements Arena {
             LINKER.defaultLookup().find("free").orElseThrow(),
             FunctionDescriptor.ofVoid(JAVA_LONG), Linker.Option.critical(false));
 
-    private static final VarHandle CLOSED;
 
     private static final MethodHandle MEMSET = LINKER.downcallHandle(
             LINKER.defaultLookup().find("memset").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), Linker.Option.critical(false));
 
     static {
-        try {
-            CLOSED = MethodHandles.lookup().findVarHandle(MallocArena.class, "closed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
         if (ADDRESS.byteSize() != 8) {
             throw new ExceptionInInitializerError("MallocArena needs 64-bit pointers: address.bytes=" + ADDRESS.byteSize());
         }
     }
 
-    private static final AtomicLong OPEN_BLOCKS = new AtomicLong();
+    /** Blocks taken and not yet given back, all arenas together; guarded by {@code POOL}. */
+    private static long openBlocks;
 
     // The first block in a field and the rest in an array made at the second: one chunk is
-    // the common case. closed is set once, through CLOSED.
+    // the common case. closed is set once, under POOL's lock.
     private long firstBlock;
     private long[] moreBlocks;
     private int blockCount;
@@ -77,10 +73,14 @@ final class MallocArena implements Arena {
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private long chunkAddress;
     private long chunkUsed = CHUNK;
+    /** Bytes from the current chunk's start that may hold a previous arena's data. */
+    private long chunkDirty;
 
     /** {@return C heap blocks taken by arenas not yet closed, all arenas together; for tests} */
     static long openBlocks() {
-        return OPEN_BLOCKS.get();
+        synchronized (POOL) {
+            return openBlocks;
+        }
     }
 
     /**
@@ -103,6 +103,24 @@ final class MallocArena implements Arena {
      * @throws OutOfMemoryError if {@code calloc} fails
      */
     long allocateAddress(long byteSize, long byteAlignment) {
+        long at = allocateAddressUnzeroed(byteSize, byteAlignment);
+        if (chunkAddress != 0 && at >= chunkAddress && at < chunkAddress + chunkDirty) {
+            // Only a pooled chunk's stale part: a new chunk from calloc and a large block are zeroed.
+            zero(at, Math.min(byteSize, chunkAddress + chunkDirty - at));
+        }
+        return at;
+    }
+
+    /**
+     * As {@link #allocateAddress}, but the memory may hold a previous arena's bytes: for memory the
+     * caller writes in full, on this thread, before any reader can see it (an export's copied
+     * blob and buffer pointers, a moved struct).
+     *
+     * @throws IllegalArgumentException as {@link #allocate(long, long)}
+     * @throws IllegalStateException if the arena is closed
+     * @throws OutOfMemoryError if {@code calloc} fails
+     */
+    long allocateAddressUnzeroed(long byteSize, long byteAlignment) {
         if (byteSize < 0 || byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0
                 || byteAlignment > MAX_ALIGNMENT) {
             throw new IllegalArgumentException("bad allocation request: byteSize=" + byteSize + " byteAlignment="
@@ -126,40 +144,124 @@ final class MallocArena implements Arena {
             long raw = block(byteSize + byteAlignment - 1);
             return (raw + byteAlignment - 1) & -byteAlignment;
         }
-        chunkAddress = chunk();
+        chunk();
         long at = (chunkAddress + byteAlignment - 1) & -byteAlignment;
         chunkUsed = at + byteSize - chunkAddress;
         return at;
     }
 
     /**
-     * Chunks given back by closed arenas, zeroed, for the next arena: a small export or import
-     * took a {@code calloc} and a {@code free} of 2 KiB per arena, three arenas per round trip,
-     * about a tenth of its time. At most {@code POOL_MAX} chunks (128 KiB) wait here; past that
-     * a chunk is freed. The lock is uncontended in the common case (one exporting thread).
+     * Chunks given back by closed arenas, for the next arena: a small export or import took a
+     * {@code calloc} and a {@code free} of 2 KiB per arena, three arenas per round trip, about a
+     * tenth of its time. At most {@code POOL_MAX} chunks (128 KiB) wait here; past that a chunk
+     * is freed. {@code POOL_DIRTY[i]}: how many bytes from the start of {@code POOL[i]} may be
+     * stale (zeroing them all at every close was a tenth of a small round trip again). The lock is
+     * uncontended in the common case (one exporting thread).
      */
     private static final long[] POOL = new long[64];
+    private static final long[] POOL_DIRTY = new long[POOL.length];
     private static final int POOL_MAX = POOL.length;
     private static int pooled;
 
-    /** {@return a zeroed chunk of {@code CHUNK} bytes}, from the pool or the C heap */
-    private long chunk() {
+    /** Makes a chunk of {@code CHUNK} bytes, from the pool or the C heap, the current one. */
+    private void chunk() {
+        long p = 0;
+        long dirty = 0;
+        synchronized (POOL) {
+            if (pooled > 0) {
+                pooled--;
+                p = POOL[pooled];
+                dirty = POOL_DIRTY[pooled];
+            }
+            // Counted before the calloc: a failed one is uncounted by its exception handler below.
+            openBlocks++;
+        }
+        if (p == 0) {
+            p = callocCountedChunk();
+        }
+        // Marked in the low bit (calloc's blocks are 16-aligned): a chunk goes back to the pool.
+        record(p | 1);
+        // The chunk this one replaces counts as stale in full when the arena closes.
+        chunkAddress = p;
+        chunkDirty = dirty;
+    }
+
+    /** The bytes of a chunk {@link #takeChunk} hands out. */
+    static final long CHUNK_BYTES = CHUNK;
+
+    /**
+     * {@return a chunk of {@link #CHUNK_BYTES} bytes, 16-aligned, not zeroed, owned by the caller
+     * alone}: for an owner that writes every byte it uses before anyone can read it and needs no
+     * arena object (a 1-D export's blob and buffer list, {@link LeafPairs}); given back exactly
+     * once by {@link #giveBackChunk}
+     *
+     * @throws OutOfMemoryError if {@code calloc} fails
+     */
+    static long takeChunk() {
         long p = 0;
         synchronized (POOL) {
             if (pooled > 0) {
                 p = POOL[--pooled];
             }
+            openBlocks++;
         }
         if (p == 0) {
-            p = calloc(CHUNK);
+            p = callocCountedChunk();
         }
-        // Marked in the low bit (calloc's blocks are 16-aligned): a chunk goes back to the pool.
-        record(p | 1);
         return p;
+    }
+
+    /** {@return a new chunk from the C heap, already counted in {@code openBlocks}}: uncounted if calloc fails */
+    private static long callocCountedChunk() {
+        try {
+            return calloc(CHUNK);
+        } catch (RuntimeException | Error e) {
+            synchronized (POOL) {
+                openBlocks--;
+            }
+            throw e;
+        }
+    }
+
+    /** Gives back a chunk from {@link #takeChunk}: to the pool, all of it counted as stale, or freed. */
+    static void giveBackChunk(long p) {
+        boolean kept = false;
+        synchronized (POOL) {
+            openBlocks--;
+            if (pooled < POOL_MAX) {
+                POOL_DIRTY[pooled] = CHUNK;
+                POOL[pooled++] = p;
+                kept = true;
+            }
+        }
+        if (!kept) {
+            free(p);
+        }
+    }
+
+    /** Zeroes {@code n} bytes at {@code p}: small spans in Java, larger ones by {@code memset}. */
+    private static void zero(long p, long n) {
+        if (n > 256) {
+            memset(p, n);
+            return;
+        }
+        long i = 0;
+        for (; i < n && ((p + i) & 7) != 0; i++) {
+            ALL.set(JAVA_BYTE, p + i, (byte) 0);
+        }
+        for (; i + 8 <= n; i += 8) {
+            ALL.set(JAVA_LONG, p + i, 0L);
+        }
+        for (; i < n; i++) {
+            ALL.set(JAVA_BYTE, p + i, (byte) 0);
+        }
     }
 
     private long block(long size) {
         long p = calloc(size);
+        synchronized (POOL) {
+            openBlocks++;
+        }
         record(p);
         return p;
     }
@@ -210,7 +312,6 @@ final class MallocArena implements Arena {
             moreBlocks[blockCount - 1] = p;
         }
         blockCount++;
-        OPEN_BLOCKS.incrementAndGet();
     }
 
     /** {@return the global scope: segments of this arena are not checked by the JVM} */
@@ -220,39 +321,53 @@ final class MallocArena implements Arena {
     }
 
     /**
-     * Frees every block; a chunk is zeroed and kept for the next arena instead while the pool
-     * has room.
+     * Frees every block; a chunk is kept for the next arena instead while the pool has room, with
+     * the extent that may now hold this arena's bytes (zeroed by the next zeroing allocation).
      *
      * @throws IllegalStateException if the arena is already closed
      */
     @Override
     public void close() {
-        if (!CLOSED.compareAndSet(this, false, true)) {
-            throw new IllegalStateException("arena already closed: blocks=" + blockCount);
-        }
-        for (int i = 0; i < blockCount; i++) {
-            long p = i == 0 ? firstBlock : moreBlocks[i - 1];
-            if ((p & 1) == 0) {
-                free(p);
-                continue;
+        int n;
+        // One lock for the once-only check, the pool and the block count: a small round trip
+        // closes an arena or two, and a CAS and two atomic counts beside the pool's lock showed.
+        synchronized (POOL) {
+            if (closed) {
+                throw new IllegalStateException("arena already closed: blocks=" + blockCount);
             }
-            p &= ~1L;
-            // Zeroed now, so the next arena's allocations are zeroed as calloc's were: only the
-            // used part of the last chunk, all of an earlier one.
-            long used = p == chunkAddress ? Math.min(chunkUsed, CHUNK) : CHUNK;
-            memset(p, used);
-            boolean kept = false;
-            synchronized (POOL) {
-                if (pooled < POOL_MAX) {
+            closed = true;
+            n = blockCount;
+            openBlocks -= n;
+            for (int i = 0; i < n && pooled < POOL_MAX; i++) {
+                long p = blockAt(i);
+                if ((p & 1) != 0) {
+                    p &= ~1L;
+                    // Stale: the used part of the current chunk (and what was stale in it
+                    // before), all of an earlier one.
+                    POOL_DIRTY[pooled] = p == chunkAddress ? Math.max(chunkDirty, Math.min(chunkUsed, CHUNK)) : CHUNK;
                     POOL[pooled++] = p;
-                    kept = true;
+                    setBlock(i, 0);
                 }
             }
-            if (!kept) {
-                free(p);
+        }
+        for (int i = 0; i < n; i++) {
+            long p = blockAt(i);
+            if (p != 0) {
+                free(p & ~1L);
             }
         }
-        OPEN_BLOCKS.addAndGet(-blockCount);
         blockCount = 0;
+    }
+
+    private long blockAt(int i) {
+        return i == 0 ? firstBlock : moreBlocks[i - 1];
+    }
+
+    private void setBlock(int i, long p) {
+        if (i == 0) {
+            firstBlock = p;
+        } else {
+            moreBlocks[i - 1] = p;
+        }
     }
 }

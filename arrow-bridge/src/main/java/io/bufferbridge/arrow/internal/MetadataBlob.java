@@ -80,6 +80,34 @@ public final class MetadataBlob {
      * export stores the pointer and needs no segment object for it.
      */
     static long encodeAddress(Arena arena, Map<String, String> metadata, ViewMetadata view) {
+        int size = encodedSize(metadata, view);
+        if (size == 0) {
+            return 0;
+        }
+        byte[] b = scratch(size);
+        fill(b, size, metadata, view);
+        // Written on this thread right after the allocation, so by address.
+        long blob = arena instanceof MallocArena m ? m.allocateAddress(size, 4) : arena.allocate(size, 4).address();
+        MemorySegment.copy(b, 0, ALL, ValueLayout.JAVA_BYTE, blob, size);
+        return blob;
+    }
+
+    /**
+     * {@return the blob {@link #encodeAddress} writes, as a new array of exactly its bytes}, or an
+     * empty array when there is nothing to write: for a template that many exports copy
+     * ({@link LeafPairs})
+     */
+    static byte[] encodeBytes(Map<String, String> metadata, ViewMetadata view) {
+        int size = encodedSize(metadata, view);
+        byte[] b = new byte[size];
+        if (size > 0) {
+            fill(b, size, metadata, view);
+        }
+        return b;
+    }
+
+    /** {@return the blob's size in bytes, 0 when there are no pairs} */
+    private static int encodedSize(Map<String, String> metadata, ViewMetadata view) {
         int pairs = metadata.size() + (view == null ? 0 : 6);
         if (pairs == 0) {
             return 0;
@@ -97,8 +125,12 @@ public final class MetadataBlob {
         if (size > MAX_BYTES) {
             throw new IllegalArgumentException("metadata too large to encode: bytes=" + size + " limit=" + MAX_BYTES);
         }
-        byte[] b = scratch((int) size);
-        putInt(b, 0, pairs);
+        return (int) size;
+    }
+
+    /** Writes the blob of {@code size} bytes ({@link #encodedSize}) into {@code b}. */
+    private static void fill(byte[] b, int size, Map<String, String> metadata, ViewMetadata view) {
+        putInt(b, 0, metadata.size() + (view == null ? 0 : 6));
         int at = 4;
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             at = putString(b, at, e.getKey());
@@ -122,10 +154,6 @@ public final class MetadataBlob {
         if (at != size) {
             throw new IllegalStateException("metadata blob size mismatch: computed=" + size + " written=" + at);
         }
-        // Written on this thread right after the allocation, so by address.
-        long blob = arena instanceof MallocArena m ? m.allocateAddress(size, 4) : arena.allocate(size, 4).address();
-        MemorySegment.copy(b, 0, ALL, ValueLayout.JAVA_BYTE, blob, at);
-        return blob;
     }
 
     /** Per thread, grown on demand up to {@code SCRATCH_MAX}; larger blobs get an array of their own. */

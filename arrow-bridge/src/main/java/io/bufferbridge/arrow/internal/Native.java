@@ -59,6 +59,22 @@ final class Native {
         return CONSTANT.computeIfAbsent(s, k -> Arena.global().allocateFrom(k, StandardCharsets.UTF_8));
     }
 
+    /**
+     * {@return the address of {@code s} as a shared, never-freed NUL-terminated UTF-8 string, as
+     * {@link #sharedCString} keeps it}, or 0 when it is too long or the table is full: for a
+     * template many exports point at ({@link LeafPairs})
+     */
+    static long permanentCString(String s) {
+        MemorySegment c = CONSTANT.get(s);
+        if (c != null) {
+            return c.address();
+        }
+        if (s.length() > 64 || CONSTANT.size() >= CONSTANTS) {
+            return 0;
+        }
+        return CONSTANT.computeIfAbsent(s, k -> Arena.global().allocateFrom(k, StandardCharsets.UTF_8)).address();
+    }
+
     /** {@code ONE_CHAR[c]} is the string of ASCII character {@code c}; {@code ONE_CHAR[0]} is empty. */
     private static final String[] ONE_CHAR = new String[128];
 

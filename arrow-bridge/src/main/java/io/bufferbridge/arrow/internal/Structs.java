@@ -19,7 +19,8 @@ import java.lang.foreign.ValueLayout;
  * nothing. The same trust as the mirrors' {@link ArrowSchema#wrap(long)}: the caller vouches that
  * the address is a live struct (ours, a moved copy, or a producer's pointer read from one). A
  * struct the API's caller handed in is accessed through its own segment instead (the
- * {@code MemorySegment} overloads), so its arena's liveness and thread checks still apply.
+ * {@code MemorySegment} overloads), so its arena's liveness and thread checks still apply, or by
+ * address once {@link #confinedAddress} has shown that nothing can free it during the call.
  * Pointer fields are 8-aligned (the C layout), so a misaligned struct is refused by the access as
  * it was by the mirrors.
  */
@@ -100,6 +101,43 @@ final class Structs {
     /** Copies the first {@code bytes} of a caller's struct to {@code to} (a struct move). */
     static void copy(MemorySegment from, long to, long bytes) {
         MemorySegment.copy(from, 0, ALL, to, bytes);
+    }
+
+    /** A thread that never runs: a segment it cannot access is confined to some thread. */
+    private static final Thread NOBODY = new Thread(() -> { }, "bufferbridge-no-owner");
+
+    /**
+     * {@return the address of a struct the caller gave us, when its fields may be accessed by
+     * address for the rest of this call}, or 0 when they must go through its segment.
+     *
+     * <p>Why it is safe: the segment is confined to this thread (a confined arena's segment is
+     * accessible by one thread only, so not by {@code NOBODY}), it is alive and this thread's (the
+     * one checked access here refuses it otherwise, as the mirrors' setters would), and it has
+     * room for {@code bytes}. A confined arena can be closed only by its owner, this thread, which
+     * is inside this call: so the memory stays valid until the call returns. A shared arena's
+     * segment (another thread may close it at any moment) gets 0, as does an automatic one's.
+     *
+     * @throws IllegalStateException if the struct's arena is closed or another thread's, as an
+     *     access through its segment would
+     */
+    static long confinedAddress(MemorySegment struct, long bytes) {
+        long unused = struct.get(WORD, 0);
+        return struct.byteSize() >= bytes && !struct.isReadOnly() && !struct.isAccessibleBy(NOBODY)
+                ? struct.address() : 0;
+    }
+
+    /** Writes a field of a caller's struct: by address when {@code raw} ({@link #confinedAddress}) is not 0. */
+    static void set(MemorySegment struct, long raw, long offset, long value) {
+        if (raw != 0) {
+            set(raw, offset, value);
+        } else {
+            set(struct, offset, value);
+        }
+    }
+
+    /** Reads a field of a caller's struct: by address when {@code raw} ({@link #confinedAddress}) is not 0. */
+    static long get(MemorySegment struct, long raw, long offset) {
+        return raw != 0 ? get(raw, offset) : get(struct, offset);
     }
 
     private static long offset(StructLayout layout, String field) {

@@ -143,6 +143,41 @@ public final class ViewExport {
         return top;
     }
 
+    /**
+     * {@return the template of {@code view}'s export when it is a 1-D (or 0-d) fixed-width scalar
+     * exported in place}, or null when the general path must write it: what {@link #export} would
+     * write for it, computed once for every export of the same description
+     */
+    static LeafPairs.Template leafTemplate(BufferView view) {
+        Layout layout = layout(view, null);
+        TypeNode element = layout.element();
+        if (!layout.zeroCopy() || layout.shape().length > 1 || !element.children().isEmpty()
+                || !isFixedWidthLeaf(element.format())) {
+            return null;
+        }
+        TypeNode top = topType(view, layout);
+        long formatC = Native.permanentCString(top.format());
+        long nameC = Native.permanentCString(top.name());
+        if (formatC == 0 || nameC == 0) {
+            return null;
+        }
+        byte[] blob = MetadataBlob.encodeBytes(top.metadata(), ViewMetadata.of(view, false));
+        if (blob.length > LeafPairs.MAX_BLOB) {
+            return null;
+        }
+        return new LeafPairs.Template(view.format(), view.itemsize(), layout.shape(), view.strides(),
+                view.isReadOnly(), layout.count(), layout.bytes(), top.format(), top.name(), formatC, nameC,
+                top.nullable() ? ImportedSchema.NULLABLE : 0, blob);
+    }
+
+    /** {@return whether an Arrow format is a fixed-width leaf the import reads in place} (as {@link ExportData#leafWidth}) */
+    private static boolean isFixedWidthLeaf(String format) {
+        return switch (format) {
+            case "c", "C", "s", "S", "e", "i", "I", "f", "l", "L", "g" -> true;
+            default -> format.startsWith("w:");
+        };
+    }
+
     private static boolean isIdentity(int[] p) {
         for (int i = 0; i < p.length; i++) {
             if (p[i] != i) {
@@ -160,6 +195,9 @@ public final class ViewExport {
             boolean adopt) {
         JvmFlags.requireNativeAccess();
         ExportTargets.requireReleased(schema, array);
+        if (column == null && schema != null && LeafPairs.tryExport(view, schema, array, adopt)) {
+            return;
+        }
         // Freed by a release callback, on whatever thread the consumer releases from.
         Arena schemaArena = schema == null ? null : new MallocArena();
         MallocArena arrayArena = new MallocArena();

@@ -34,6 +34,15 @@ public final class ViewImport {
         return LIVE.get();
     }
 
+    /** An import made elsewhere ({@link LeafPairs}) is live; {@link #ended} once it is not. */
+    static void started() {
+        LIVE.incrementAndGet();
+    }
+
+    static void ended() {
+        LIVE.decrementAndGet();
+    }
+
     /** What the view will be: format, itemsize, shape, strides, flags, and the node its elements start at. */
     private record Plan(Format format, long itemsize, long[] shape, long[] strides, boolean readOnly, boolean copy,
             boolean exporterCopied, ImportNode elements) {
@@ -45,8 +54,24 @@ public final class ViewImport {
      * @throws ArrowImportException if the pair cannot be imported; both structs are released first
      */
     public static ImportedView importView(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
+        BufferView own = LeafPairs.tryImport(schema, array);
+        if (own != null) {
+            return new ImportedView(own, false);
+        }
         ImportedColumn c = importView(null, schema, array, false);
         return new ImportedView(c.values(), c.copied());
+    }
+
+    /**
+     * As {@link #importView(ArrowSchema, ArrowArray)}, the view only.
+     *
+     * @throws ArrowImportException if the pair cannot be imported; both structs are released first
+     */
+    public static BufferView importViewOnly(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
+        BufferView own = LeafPairs.tryImport(schema, array);
+        return own != null ? own : importView(null, schema, array, false).values();
     }
 
     /**
@@ -149,14 +174,18 @@ public final class ViewImport {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
             // The caller's structs through their own segments (their arenas' checks apply).
+            // Each copy is written in full before it is reachable (the field is set after the
+            // copy), so its memory need not be zeroed first.
             if (s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0) {
-                schema = structs.allocateAddress(Structs.SCHEMA_BYTES, 8);
-                Structs.copy(s.segment(), schema, Structs.SCHEMA_BYTES);
+                long p = structs.allocateAddressUnzeroed(Structs.SCHEMA_BYTES, 8);
+                Structs.copy(s.segment(), p, Structs.SCHEMA_BYTES);
+                schema = p;
                 Structs.set(s.segment(), Structs.S_RELEASE, 0);
             }
             if (Structs.get(a.segment(), Structs.A_RELEASE) != 0) {
-                array = structs.allocateAddress(Structs.ARRAY_BYTES, 8);
-                Structs.copy(a.segment(), array, Structs.ARRAY_BYTES);
+                long p = structs.allocateAddressUnzeroed(Structs.ARRAY_BYTES, 8);
+                Structs.copy(a.segment(), p, Structs.ARRAY_BYTES);
+                array = p;
                 Structs.set(a.segment(), Structs.A_RELEASE, 0);
             }
         }

@@ -35,6 +35,29 @@ class MallocArenaTest {
     }
 
     @Test
+    void aZeroingAllocationFromAChunkLeftStaleByUnzeroedOnesIsZeroed() {
+        // Unzeroed allocations leave their bytes in the chunk the pool hands to the next arena
+        // (last in, first out); there an unzeroed allocation may see them, a zeroing one never.
+        // Small allocations (at most 1016 bytes each), so that both come from one chunk.
+        MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+        MallocArena dirty = new MallocArena();
+        all.asSlice(dirty.allocateAddressUnzeroed(1000, 8), 1000).fill((byte) 0xA5);
+        all.asSlice(dirty.allocateAddressUnzeroed(1000, 8), 1000).fill((byte) 0x5A);
+        dirty.close();
+        try (MallocArena next = new MallocArena()) {
+            all.asSlice(next.allocateAddressUnzeroed(100, 8), 100).fill((byte) 0x11);
+            MemorySegment zeroed = next.allocate(1000, 1);
+            for (long i = 0; i < zeroed.byteSize(); i++) {
+                assertEquals(0, zeroed.get(ValueLayout.JAVA_BYTE, i), "byte=" + i);
+            }
+            MemorySegment past = next.allocate(900, 16);
+            for (long i = 0; i < past.byteSize(); i++) {
+                assertEquals(0, past.get(ValueLayout.JAVA_BYTE, i), "byte=" + (1100 + i));
+            }
+        }
+    }
+
+    @Test
     void aChunkGivenBackIsZeroedForTheNextArena() {
         // Dirty every byte of several chunks (the pool hands them out last in, first out), close,
         // and the next arenas' chunks, pooled or not, read as zeros.
