@@ -10,8 +10,14 @@ import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import io.bufferbridge.view.NativeBuffer;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -67,6 +73,41 @@ public class ExportImportBenchmark {
     private BufferAllocator allocator;
     private BigIntVector vector;
 
+    /** The C-like producer of {@link #foreignCProducer}: its structs, C strings and buffer list. */
+    private Arena producerArena;
+    private long producerSchema;
+    private long producerArray;
+    private long producerFormat;
+    private long producerBuffers;
+    private long producerImports;
+    private static final AtomicLong PRODUCER_RELEASES = new AtomicLong();
+    private static final long SCHEMA_RELEASE;
+    private static final long ARRAY_RELEASE;
+
+    static {
+        try {
+            FunctionDescriptor release = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS);
+            MethodType type = MethodType.methodType(void.class, MemorySegment.class);
+            SCHEMA_RELEASE = Linker.nativeLinker().upcallStub(MethodHandles.lookup()
+                    .findStatic(ExportImportBenchmark.class, "releaseSchema", type), release, Arena.global()).address();
+            ARRAY_RELEASE = Linker.nativeLinker().upcallStub(MethodHandles.lookup()
+                    .findStatic(ExportImportBenchmark.class, "releaseArray", type), release, Arena.global()).address();
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // The producer's releases, as a C producer's with nothing to free: mark the struct released.
+    private static void releaseSchema(MemorySegment schema) {
+        schema.reinterpret(ArrowSchema.LAYOUT.byteSize()).set(ValueLayout.JAVA_LONG, 56, 0L);
+        PRODUCER_RELEASES.incrementAndGet();
+    }
+
+    private static void releaseArray(MemorySegment array) {
+        array.reinterpret(ArrowArray.LAYOUT.byteSize()).set(ValueLayout.JAVA_LONG, 64, 0L);
+        PRODUCER_RELEASES.incrementAndGet();
+    }
+
     @Setup(Level.Trial)
     public void setUp() {
         buffer = NativeBuffer.allocate("q", elements);
@@ -86,17 +127,31 @@ public class ExportImportBenchmark {
         }
         vector.setValueCount(elements);
 
+        producerArena = Arena.ofShared();
+        producerSchema = producerArena.allocate(ArrowSchema.LAYOUT).address();
+        producerArray = producerArena.allocate(ArrowArray.LAYOUT).address();
+        producerFormat = producerArena.allocateFrom("l").address();
+        MemorySegment buffers = producerArena.allocate(ValueLayout.JAVA_LONG, 2);
+        buffers.setAtIndex(ValueLayout.JAVA_LONG, 1, view.address());
+        producerBuffers = buffers.address();
+        producerImports = 0;
+        PRODUCER_RELEASES.set(0);
+
         // Both round trips must be zero-copy, or this measures something else.
         Checks.require(bufferbridge() == view.address() && bufferbridgeReusedStructs() == view.address(),
                 "bufferbridge round trip is not zero-copy");
         Checks.require(arrowJava() == vector.getDataBuffer().memoryAddress(), "Arrow Java round trip is not zero-copy");
         Checks.require(foreignImport() == vector.getDataBuffer().memoryAddress(), "foreign import is not zero-copy");
+        Checks.require(foreignCProducer() == view.address(), "import of the C-like producer's pair is not zero-copy");
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         // Imports of Arrow Java's exports hold the vector's buffers until their epoch closes.
         ForeignMemory.flushReleases();
+        Checks.require(PRODUCER_RELEASES.get() == 2 * producerImports, "the C-like producer's releases: expected="
+                + 2 * producerImports + " found=" + PRODUCER_RELEASES.get());
+        producerArena.close();
         vector.close();
         allocator.close();
         structs.close();
@@ -146,6 +201,43 @@ public class ExportImportBenchmark {
             // The import moved both structs out: these only free the struct memory.
             s.close();
             a.close();
+        }
+    }
+
+    /**
+     * Our share of a foreign import: the pair a C producer would write (int64, nullable, no
+     * metadata, no validity buffer, the view's memory as data; its struct memory reused, since the
+     * import moves the structs out), then {@link ArrowImporter#importView} and release, the full
+     * import of a foreign pair with the safe lifetime. Every release callback is counted: the
+     * trial's tear-down checks each ran exactly once.
+     */
+    @Benchmark
+    public long foreignCProducer() {
+        MemorySegment s = MemorySegment.ofAddress(producerSchema).reinterpret(ArrowSchema.LAYOUT.byteSize());
+        s.set(ValueLayout.JAVA_LONG, 0, producerFormat); // format
+        s.set(ValueLayout.JAVA_LONG, 8, 0L); // name
+        s.set(ValueLayout.JAVA_LONG, 16, 0L); // metadata
+        s.set(ValueLayout.JAVA_LONG, 24, ArrowSchema.FLAG_NULLABLE);
+        s.set(ValueLayout.JAVA_LONG, 32, 0L); // n_children
+        s.set(ValueLayout.JAVA_LONG, 40, 0L); // children
+        s.set(ValueLayout.JAVA_LONG, 48, 0L); // dictionary
+        s.set(ValueLayout.JAVA_LONG, 56, SCHEMA_RELEASE);
+        s.set(ValueLayout.JAVA_LONG, 64, 0L); // private_data
+        MemorySegment a = MemorySegment.ofAddress(producerArray).reinterpret(ArrowArray.LAYOUT.byteSize());
+        a.set(ValueLayout.JAVA_LONG, 0, elements); // length
+        a.set(ValueLayout.JAVA_LONG, 8, 0L); // null_count
+        a.set(ValueLayout.JAVA_LONG, 16, 0L); // offset
+        a.set(ValueLayout.JAVA_LONG, 24, 2L); // n_buffers
+        a.set(ValueLayout.JAVA_LONG, 32, 0L); // n_children
+        a.set(ValueLayout.JAVA_LONG, 40, producerBuffers);
+        a.set(ValueLayout.JAVA_LONG, 48, 0L); // children
+        a.set(ValueLayout.JAVA_LONG, 56, 0L); // dictionary
+        a.set(ValueLayout.JAVA_LONG, 64, ARRAY_RELEASE);
+        a.set(ValueLayout.JAVA_LONG, 72, 0L); // private_data
+        producerImports++;
+        try (BufferView back = ArrowImporter.importView(ArrowSchema.wrap(producerSchema),
+                ArrowArray.wrap(producerArray))) {
+            return back.address();
         }
     }
 

@@ -26,6 +26,7 @@ class BenchmarkListTest {
             "io.bufferbridge.benchmarks.ExportImportBenchmark.bufferbridge",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.bufferbridgeReusedStructs",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.foreignImport",
+            "io.bufferbridge.benchmarks.ExportImportBenchmark.foreignCProducer",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.arrowJava",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.arrowJavaExportOnly",
             "io.bufferbridge.benchmarks.ExportImportBenchmark.structsOnly",
