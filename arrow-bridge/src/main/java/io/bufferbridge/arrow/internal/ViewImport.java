@@ -12,19 +12,19 @@ import io.bufferbridge.format.FormatException;
 import io.bufferbridge.format.Record;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
+import io.bufferbridge.internal.view.ViewInternals;
 import io.bufferbridge.view.InvalidViewException;
 import io.bufferbridge.view.MemoryHold;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongUnaryOperator;
 
 /** docs/contract.md §2–3: an ArrowSchema/ArrowArray pair read back as a buffer view. */
 public final class ViewImport {
     private static final AtomicInteger LIVE = new AtomicInteger();
+    private static final ViewInternals.Access VIEWS = ViewInternals.get();
 
     private ViewImport() {
     }
@@ -174,16 +174,22 @@ public final class ViewImport {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
             // The caller's structs through their own segments (their arenas' checks apply).
-            // Each copy is written in full before it is reachable (the field is set after the
-            // copy), so its memory need not be zeroed first.
-            if (s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0) {
-                long p = structs.allocateAddressUnzeroed(Structs.SCHEMA_BYTES, 8);
+            // Both copies in one small block of their own (MallocArena.allocateSmallBlock: a
+            // foreign import keeps them until its epoch closes), the schema's first; each is
+            // written in full before it is reachable (the field is set after the copy).
+            boolean liveSchema = s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0;
+            boolean liveArray = Structs.get(a.segment(), Structs.A_RELEASE) != 0;
+            long block = liveSchema || liveArray
+                    ? structs.allocateSmallBlock(Structs.SCHEMA_BYTES + Structs.ARRAY_BYTES) : 0;
+            if (liveSchema) {
+                long p = block;
                 Structs.copy(s.segment(), p, Structs.SCHEMA_BYTES);
                 schema = p;
                 Structs.set(s.segment(), Structs.S_RELEASE, 0);
             }
-            if (Structs.get(a.segment(), Structs.A_RELEASE) != 0) {
-                long p = structs.allocateAddressUnzeroed(Structs.ARRAY_BYTES, 8);
+            if (liveArray) {
+                // 72 bytes in: 8-aligned, as the struct's pointers need.
+                long p = block + Structs.SCHEMA_BYTES;
                 Structs.copy(a.segment(), p, Structs.ARRAY_BYTES);
                 array = p;
                 Structs.set(a.segment(), Structs.A_RELEASE, 0);
@@ -370,16 +376,23 @@ public final class ViewImport {
             perm = t.permutation();
             elements = root.child();
         } else {
-            List<Long> dims = new ArrayList<>();
-            dims.add(root.length());
+            // Two walks down the fixed-size lists (their depth is bounded by the schema's read):
+            // counting, then filling, with no boxed list and stream per import.
+            int ndim = 1;
             ImportNode n = root;
             while (n.kind() == ImportNode.Kind.LIST) {
-                dims.add(n.listSize());
+                ndim++;
                 n = n.child();
             }
-            shape = dims.stream().mapToLong(Long::longValue).toArray();
-            physShape = shape;
             elements = n;
+            shape = new long[ndim];
+            shape[0] = root.length();
+            n = root;
+            for (int i = 1; i < ndim; i++) {
+                shape[i] = n.listSize();
+                n = n.child();
+            }
+            physShape = shape;
         }
         String text = elementFormat(elements);
         Format format;
@@ -462,16 +475,18 @@ public final class ViewImport {
             long address = n.data() + (n.offset() + index) * n.width();
             // The producer's memory, rescoped: after the release no segment over it can be read.
             MemorySegment memory = MemorySegment.ofAddress(address).reinterpret(bytes);
-            return ForeignMemory.view(memory, 0, plan.format().text(), plan.itemsize(), plan.shape(),
-                    plan.strides(), plan.readOnly(), moved::releaseUnreached, moved::releaseAll);
+            // The plan's arrays are its own (made per import) and read only from here on: the
+            // view takes them over, and the parsed format, as LeafPairs' import does.
+            return VIEWS.foreignView(memory, 0, plan.format(), plan.itemsize(), plan.shape(), plan.strides(),
+                    plan.readOnly(), moved::releaseUnreached, moved::releaseAll);
         }
         MemorySegment dst = moved.allocateCopy(bytes);
         long itemsize = plan.itemsize();
         scatter(plan.elements(), plan.format().element(), dst, k -> k * itemsize, count, start);
         // A copy needs nothing more from the producer.
         moved.releaseArray();
-        return ForeignMemory.view(dst, 0, plan.format().text(), itemsize, plan.shape(), plan.strides(),
-                plan.readOnly(), moved::releaseAll);
+        return VIEWS.foreignView(dst, 0, plan.format(), itemsize, plan.shape(), plan.strides(), plan.readOnly(),
+                () -> { }, moved::releaseAll);
     }
 
     /**

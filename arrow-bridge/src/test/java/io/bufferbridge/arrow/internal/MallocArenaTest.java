@@ -168,6 +168,33 @@ class MallocArenaTest {
     }
 
     @Test
+    void aSmallBlockIsItsOwnZeroedBlockBesideTheChunk() {
+        MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+        // Leave stale bytes in a pooled chunk: a small block never comes from the pool.
+        MallocArena dirty = new MallocArena();
+        all.asSlice(dirty.allocateAddressUnzeroed(1000, 8), 1000).fill((byte) 0xA5);
+        dirty.close();
+        MallocArena arena = new MallocArena();
+        long chunked = arena.allocateAddress(16, 8);
+        long small = arena.allocateSmallBlock(152);
+        assertEquals(0, small & 15, "16-aligned");
+        assertTrue(small + 152 <= chunked || small >= chunked + 2048, "not inside the chunk");
+        for (long i = 0; i < 152; i++) {
+            assertEquals(0, all.get(ValueLayout.JAVA_BYTE, small + i), "byte=" + i);
+        }
+        all.asSlice(small, 152).fill((byte) 7);
+        assertEquals(blocksBefore + 2, MallocArena.openBlocks(), "the chunk and the small block");
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> arena.allocateSmallBlock(1025));
+        assertEquals("bad small block request: byteSize=1025 expected=1..1024", big.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> arena.allocateSmallBlock(0));
+        assertEquals("bad small block request: byteSize=0 expected=1..1024", none.getMessage());
+        arena.close();
+        assertEquals(blocksBefore, MallocArena.openBlocks(), "both freed or pooled by the close");
+        IllegalStateException after = assertThrows(IllegalStateException.class, () -> arena.allocateSmallBlock(8));
+        assertEquals("arena already closed: byteSize=8", after.getMessage());
+    }
+
+    @Test
     void closeTwiceAndAllocateAfterCloseAreRefused() {
         MallocArena arena = new MallocArena();
         arena.allocate(8, 8);
