@@ -159,9 +159,8 @@ def main():
         del arr, data
     del reused_keep
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-            f.write("\n")
+        with open(args.json, "w") as out:
+            out.write(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
