@@ -114,6 +114,24 @@ public final class ViewImport {
      */
     private static ImportedColumn importView(ImportedSchema read, ArrowSchema schema, ArrowArray array,
             boolean column) {
+        return importView(read, schema, array, column, true);
+    }
+
+    /**
+     * The full import of a pair, without {@link ForeignLeaves}' shortcut (nor {@link LeafPairs}'):
+     * for tests that compare the two.
+     *
+     * @throws ArrowImportException as {@link #importView(ArrowSchema, ArrowArray)}
+     */
+    static ImportedView importViewFully(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
+        ImportedColumn c = importView(null, schema, array, false, false);
+        return new ImportedView(c.values(), c.copied());
+    }
+
+    /** As {@link #importView(ImportedSchema, ArrowSchema, ArrowArray, boolean)}; {@code leaves}: try {@link ForeignLeaves} first. */
+    private static ImportedColumn importView(ImportedSchema read, ArrowSchema schema, ArrowArray array,
+            boolean column, boolean leaves) {
         JvmFlags.requireNativeAccess();
         Moved moved = new Moved(schema, array);
         try {
@@ -123,6 +141,14 @@ public final class ViewImport {
             String path = read == null ? "root" : read.path();
             if (moved.array == 0) {
                 throw new ArrowImportException("ArrowArray already released: path=" + path + " release=NULL");
+            }
+            if (leaves && read == null && !column) {
+                // A foreign 1-D primitive leaf: the same view without the record tree, or null
+                // with nothing changed, and the pair is read in full below.
+                BufferView leaf = ForeignLeaves.tryImport(moved);
+                if (leaf != null) {
+                    return new ImportedColumn(leaf, null, false);
+                }
             }
             ImportedSchema s = read != null ? read : ImportedSchema.read(moved.schema, "root", 0);
             ImportedArray a = ImportedArray.read(moved.array, path, 0);
@@ -159,7 +185,7 @@ public final class ViewImport {
      * memory of a copied view, if the import copies. The view is {@link ForeignMemory#view}'s,
      * so {@link #releaseAll} runs only once no segment the view handed out can be read.
      */
-    private static final class Moved {
+    static final class Moved {
         // Only this class reads the moved structs, and a copy is reached from Java only through
         // segments scoped by the epoch's arena: C-heap memory, freed after that arena's close.
         final MallocArena structs = new MallocArena();
