@@ -44,11 +44,14 @@ final class ForeignLeaves {
         final Format format;
         final long itemsize;
         final long[] strides;
+        /** The largest {@code offset + length} whose bytes, times the itemsize, fit in a long. */
+        final long maxEnd;
 
         private Leaf(String canonical, long itemsize) {
             this.format = Format.of(canonical);
             this.itemsize = itemsize;
             this.strides = new long[] {itemsize};
+            this.maxEnd = Long.MAX_VALUE / itemsize;
         }
     }
 
@@ -168,7 +171,7 @@ final class ForeignLeaves {
             return null;
         }
         Leaf leaf = leaf(format);
-        if (leaf == null || end > Long.MAX_VALUE / leaf.itemsize) {
+        if (leaf == null || end > leaf.maxEnd) {
             return null;
         }
         long validity = Structs.pointerAt(buffers, 0);
@@ -182,6 +185,6 @@ final class ForeignLeaves {
         // The producer's memory, rescoped by the view's epoch: after the release no segment over it can be read.
         MemorySegment memory = MemorySegment.ofAddress(data + offset * itemsize).reinterpret(length * itemsize);
         return VIEWS.foreignView(memory, 0, leaf.format, itemsize, new long[] {length}, leaf.strides, true,
-                moved::releaseUnreached, moved::releaseAll);
+                moved.unreached(), moved);
     }
 }
