@@ -282,7 +282,7 @@ class ForeignLeavesTest {
     @Test
     void aTimestampWhoseNulIsTheLastByteTheImportReads() {
         // The full import reads a C string of at most 2^20 bytes before its NUL, so this one is
-        // the longest it accepts; one byte more is refused (ForeignLeafRefusalTest).
+        // the longest it accepts; one byte more is refused (ImportRefusalTest).
         MemorySegment f = arena.allocate(Native.MAX_STRING);
         f.fill((byte) 'x');
         f.setString(0, "tsu:");
