@@ -18,12 +18,8 @@ import io.bufferbridge.view.BufferException;
 import io.bufferbridge.view.BufferView;
 import io.bufferbridge.view.ForeignMemory;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -66,8 +62,8 @@ import org.junit.jupiter.api.Test;
 class ForeignLeavesTest {
     private static final AtomicInteger SCHEMA_RELEASES = new AtomicInteger();
     private static final AtomicInteger ARRAY_RELEASES = new AtomicInteger();
-    private static final MemorySegment SCHEMA_RELEASE = stub("releaseSchema");
-    private static final MemorySegment ARRAY_RELEASE = stub("releaseArray");
+    private static final MemorySegment SCHEMA_RELEASE = Native.upcall(ForeignLeavesTest.class, "releaseSchema");
+    private static final MemorySegment ARRAY_RELEASE = Native.upcall(ForeignLeavesTest.class, "releaseArray");
 
     /** Every Arrow format the shortcut takes, its canonical PEP 3118 format and width. */
     private static final String[][] FORMATS = {{"c", "b", "1"}, {"C", "B", "1"}, {"s", "h", "2"}, {"S", "H", "2"},
@@ -88,16 +84,6 @@ class ForeignLeavesTest {
     static void releaseArray(MemorySegment a) {
         ARRAY_RELEASES.incrementAndGet();
         ArrowArray.wrap(a.address()).releaseCallback(MemorySegment.NULL);
-    }
-
-    private static MemorySegment stub(String name) {
-        try {
-            return Linker.nativeLinker().upcallStub(MethodHandles.lookup().findStatic(ForeignLeavesTest.class, name,
-                    MethodType.methodType(void.class, MemorySegment.class)), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS),
-                    Arena.global());
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
     }
 
     @BeforeEach
