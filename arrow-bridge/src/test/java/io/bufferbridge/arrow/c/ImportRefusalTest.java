@@ -658,4 +658,24 @@ class ImportRefusalTest {
         c.array().accept(p, new ArrowArray[] {a});
         refused(s, a, c.message(), c.schemaReleases(), c.arrayReleases());
     }
+
+    /**
+     * A read-only array struct cannot be marked released, so it is not moved: it stays the
+     * caller's, and the schema, already moved, is released by the import (it was leaked, and the
+     * import counted live, before the moved structs' pool).
+     */
+    @Test
+    void aReadOnlyArrayStructIsNotMovedAndTheMovedSchemaIsReleased() {
+        ArrowSchema s = p.root(p.schema("i"));
+        ArrowArray writable = ints3();
+        ArrowArray a = ArrowArray.wrap(writable.segment().asReadOnly());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ArrowImporter.importView(s, a));
+        assertEquals("Attempt to write a read-only segment", e.getMessage());
+        ForeignMemory.flushReleases();
+        assertTrue(s.isReleased());
+        assertEquals(1, TestProducer.SCHEMA_RELEASES.get(), "the moved schema released once");
+        assertEquals(0, TestProducer.ARRAY_RELEASES.get(), "the array is still the caller's");
+        assertTrue(!writable.isReleased(), "not moved");
+        assertEquals(importsBefore, ArrowDiagnostics.snapshot().liveImports(), "nothing kept");
+    }
 }
