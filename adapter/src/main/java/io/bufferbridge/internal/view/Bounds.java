@@ -122,6 +122,17 @@ public final class Bounds {
      * contiguous, and an axis of length 1 imposes no stride.
      */
     private static boolean isContiguous(long itemsize, long[] shape, long[] strides, boolean lastAxisFastest) {
+        if (shape.length == 1 && itemsize > 0) {
+            // One axis, both orders (most views, and every 1-D import): the walk below without
+            // the count's two passes. Contiguous when empty, or dense (any stride for one
+            // element) and itemsize * n does not overflow.
+            long n = shape[0];
+            if (n == 0) {
+                return true;
+            }
+            return n > 0 && (n == 1 || strides[0] == itemsize) && Math.multiplyHigh(itemsize, n) == 0
+                    && itemsize * n >= 0;
+        }
         if (elementCount(shape) == 0 || itemsize == 0) {
             return true;
         }

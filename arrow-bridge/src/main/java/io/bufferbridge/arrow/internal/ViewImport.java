@@ -114,6 +114,24 @@ public final class ViewImport {
      */
     private static ImportedColumn importView(ImportedSchema read, ArrowSchema schema, ArrowArray array,
             boolean column) {
+        return importView(read, schema, array, column, true);
+    }
+
+    /**
+     * The full import of a pair, without {@link ForeignLeaves}' shortcut (nor {@link LeafPairs}'):
+     * for tests that compare the two.
+     *
+     * @throws ArrowImportException as {@link #importView(ArrowSchema, ArrowArray)}
+     */
+    static ImportedView importViewFully(ArrowSchema schema, ArrowArray array) {
+        JvmFlags.requireNativeAccess();
+        ImportedColumn c = importView(null, schema, array, false, false);
+        return new ImportedView(c.values(), c.copied());
+    }
+
+    /** As {@link #importView(ImportedSchema, ArrowSchema, ArrowArray, boolean)}; {@code leaves}: try {@link ForeignLeaves} first. */
+    private static ImportedColumn importView(ImportedSchema read, ArrowSchema schema, ArrowArray array,
+            boolean column, boolean leaves) {
         JvmFlags.requireNativeAccess();
         Moved moved = new Moved(schema, array);
         try {
@@ -123,6 +141,14 @@ public final class ViewImport {
             String path = read == null ? "root" : read.path();
             if (moved.array == 0) {
                 throw new ArrowImportException("ArrowArray already released: path=" + path + " release=NULL");
+            }
+            if (leaves && read == null && !column) {
+                // A foreign 1-D primitive leaf: the same view without the record tree, or null
+                // with nothing changed, and the pair is read in full below.
+                BufferView leaf = ForeignLeaves.tryImport(moved);
+                if (leaf != null) {
+                    return new ImportedColumn(leaf, null, false);
+                }
             }
             ImportedSchema s = read != null ? read : ImportedSchema.read(moved.schema, "root", 0);
             ImportedArray a = ImportedArray.read(moved.array, path, 0);
@@ -159,40 +185,65 @@ public final class ViewImport {
      * memory of a copied view, if the import copies. The view is {@link ForeignMemory#view}'s,
      * so {@link #releaseAll} runs only once no segment the view handed out can be read.
      */
-    private static final class Moved {
+    static final class Moved implements Runnable {
+        /** What {@link #unreached} gives for a foreign array: {@link #releaseUnreached} would do nothing. */
+        private static final Runnable NOTHING = () -> { };
+
         // Only this class reads the moved structs, and a copy is reached from Java only through
         // segments scoped by the epoch's arena: C-heap memory, freed after that arena's close.
-        final MallocArena structs = new MallocArena();
+        // Made at the first copy: a zero-copy import needs none.
+        private MallocArena copies;
+        // Both moved structs, the schema's first (MallocArena.takePairBlock); 0 once given back.
+        private long block;
         // Addresses of the moved structs, 0 once released: fields are read through Structs.
         long schema;
         long array;
         private MemoryHold kept;
-        private boolean structsClosed;
         private boolean closed;
 
         Moved(ArrowSchema s, ArrowArray a) {
             LIVE.incrementAndGet();
             // "Moving" per the C data interface: copy the struct, mark the source released.
             // The caller's structs through their own segments (their arenas' checks apply).
-            // Both copies in one small block of their own (MallocArena.allocateSmallBlock: a
-            // foreign import keeps them until its epoch closes), the schema's first; each is
-            // written in full before it is reachable (the field is set after the copy).
-            boolean liveSchema = s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0;
-            boolean liveArray = Structs.get(a.segment(), Structs.A_RELEASE) != 0;
-            long block = liveSchema || liveArray
-                    ? structs.allocateSmallBlock(Structs.SCHEMA_BYTES + Structs.ARRAY_BYTES) : 0;
-            if (liveSchema) {
-                long p = block;
-                Structs.copy(s.segment(), p, Structs.SCHEMA_BYTES);
-                schema = p;
-                Structs.set(s.segment(), Structs.S_RELEASE, 0);
+            // Both copies in one pooled block (a foreign import keeps them until its epoch
+            // closes); each is written in full before it is reachable (the field is set after
+            // the copy), so the block needs no zeroing.
+            try {
+                boolean liveSchema = s != null && Structs.get(s.segment(), Structs.S_RELEASE) != 0;
+                boolean liveArray = Structs.get(a.segment(), Structs.A_RELEASE) != 0;
+                block = liveSchema || liveArray ? MallocArena.takePairBlock() : 0;
+                if (liveSchema) {
+                    long p = block;
+                    Structs.copy(s.segment(), p, Structs.SCHEMA_BYTES);
+                    schema = p;
+                    Structs.set(s.segment(), Structs.S_RELEASE, 0);
+                }
+                if (liveArray) {
+                    // 72 bytes in: 8-aligned, as the struct's pointers need.
+                    long p = block + Structs.SCHEMA_BYTES;
+                    Structs.copy(a.segment(), p, Structs.ARRAY_BYTES);
+                    array = p;
+                    Structs.set(a.segment(), Structs.A_RELEASE, 0);
+                }
+            } catch (RuntimeException | Error e) {
+                // A caller's struct that cannot be read or marked (too small, closed, read-only):
+                // nothing is handed out, so nothing of ours is kept; a schema already moved (its
+                // source marked released) is released here, or no one would.
+                try {
+                    releaseSchema();
+                } finally {
+                    giveBackBlock();
+                    LIVE.decrementAndGet();
+                }
+                throw e;
             }
-            if (liveArray) {
-                // 72 bytes in: 8-aligned, as the struct's pointers need.
-                long p = block + Structs.SCHEMA_BYTES;
-                Structs.copy(a.segment(), p, Structs.ARRAY_BYTES);
-                array = p;
-                Structs.set(a.segment(), Structs.A_RELEASE, 0);
+        }
+
+        private void giveBackBlock() {
+            if (block != 0) {
+                long b = block;
+                block = 0;
+                MallocArena.giveBackPairBlock(b);
             }
         }
 
@@ -220,7 +271,10 @@ public final class ViewImport {
 
         /** {@return {@code bytes} of zeroed memory, 16-aligned, unscoped: for the import to write} */
         MemorySegment allocateCopy(long bytes) {
-            return structs.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
+            if (copies == null) {
+                copies = new MallocArena();
+            }
+            return copies.allocate(Math.max(1, bytes), 16).asSlice(0, bytes);
         }
 
         /**
@@ -234,10 +288,25 @@ public final class ViewImport {
                 array = 0;
                 kept = ExportReleases.releaseKeepingHold(a);
                 if (schema == 0) {
-                    structs.close();
-                    structsClosed = true;
+                    giveBackBlock();
                 }
             }
+        }
+
+        /**
+         * {@return {@link #releaseUnreached} as a {@code Runnable}}: a shared no-op when the moved
+         * array's release is not our export's, which it then would be (the moved copy is ours,
+         * and its release field is never written)
+         */
+        Runnable unreached() {
+            return array != 0 && ExportReleases.isOwnArrayRelease(Structs.get(array, Structs.A_RELEASE))
+                    ? this::releaseUnreached : NOTHING;
+        }
+
+        /** {@link #releaseAll}: the view's release, with no method reference per import. */
+        @Override
+        public void run() {
+            releaseAll();
         }
 
         synchronized void releaseAll() {
@@ -252,8 +321,9 @@ public final class ViewImport {
                         if (kept != null) {
                             kept.close();
                         }
-                        if (!structsClosed) {
-                            structs.close();
+                        giveBackBlock();
+                        if (copies != null) {
+                            copies.close();
                         }
                         LIVE.decrementAndGet();
                     }

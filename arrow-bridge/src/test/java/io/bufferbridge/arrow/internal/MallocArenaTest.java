@@ -168,30 +168,32 @@ class MallocArenaTest {
     }
 
     @Test
-    void aSmallBlockIsItsOwnZeroedBlockBesideTheChunk() {
+    void pairBlocksComeBackToThePoolAndAreCountedWhileTaken() {
         MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-        // Leave stale bytes in a pooled chunk: a small block never comes from the pool.
-        MallocArena dirty = new MallocArena();
-        all.asSlice(dirty.allocateAddressUnzeroed(1000, 8), 1000).fill((byte) 0xA5);
-        dirty.close();
-        MallocArena arena = new MallocArena();
-        long chunked = arena.allocateAddress(16, 8);
-        long small = arena.allocateSmallBlock(152);
-        assertEquals(0, small & 15, "16-aligned");
-        assertTrue(small + 152 <= chunked || small >= chunked + 2048, "not inside the chunk");
-        for (long i = 0; i < 152; i++) {
-            assertEquals(0, all.get(ValueLayout.JAVA_BYTE, small + i), "byte=" + i);
+        // More than the pool holds, all taken at once (an epoch's imports and more), then all given back.
+        long[] taken = new long[1200];
+        for (int i = 0; i < taken.length; i++) {
+            taken[i] = MallocArena.takePairBlock();
+            assertEquals(0, taken[i] & 15, "16-aligned");
+            // Each is the caller's alone: all of it may be written.
+            all.asSlice(taken[i], MallocArena.PAIR_BYTES).fill((byte) i);
         }
-        all.asSlice(small, 152).fill((byte) 7);
-        assertEquals(blocksBefore + 2, MallocArena.openBlocks(), "the chunk and the small block");
-        IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> arena.allocateSmallBlock(1025));
-        assertEquals("bad small block request: byteSize=1025 expected=1..1024", big.getMessage());
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> arena.allocateSmallBlock(0));
-        assertEquals("bad small block request: byteSize=0 expected=1..1024", none.getMessage());
-        arena.close();
-        assertEquals(blocksBefore, MallocArena.openBlocks(), "both freed or pooled by the close");
-        IllegalStateException after = assertThrows(IllegalStateException.class, () -> arena.allocateSmallBlock(8));
-        assertEquals("arena already closed: byteSize=8", after.getMessage());
+        assertEquals(152, MallocArena.PAIR_BYTES);
+        assertEquals(blocksBefore + taken.length, MallocArena.openBlocks(), "every taken block counted");
+        java.util.Set<Long> distinct = new java.util.HashSet<>();
+        for (int i = 0; i < taken.length; i++) {
+            assertTrue(distinct.add(taken[i]), "no block handed out twice");
+            assertEquals((byte) i, all.get(ValueLayout.JAVA_BYTE, taken[i] + MallocArena.PAIR_BYTES - 1), "block=" + i);
+        }
+        for (long p : taken) {
+            MallocArena.giveBackPairBlock(p);
+        }
+        assertEquals(blocksBefore, MallocArena.openBlocks(), "every block given back");
+        // The next take reuses the last one given back (the pool is a stack).
+        long again = MallocArena.takePairBlock();
+        assertEquals(taken[taken.length - 1 - (taken.length - 1088)], again, "reused from the pool");
+        MallocArena.giveBackPairBlock(again);
+        assertEquals(blocksBefore, MallocArena.openBlocks());
     }
 
     @Test
