@@ -6,9 +6,14 @@
  *
  * <p>{@code jdk.incubator.vector} is optional: with {@code --add-modules jdk.incubator.vector}
  * the strided copies use vector kernels, without it scalar ones (the same bytes either way).
+ * {@code jdk.management} is optional as well: large transposes are staged through a cached
+ * buffer only where it says that the JDK's large copies use non-temporal stores.
  */
 module io.bufferbridge.adapter {
     requires static jdk.incubator.vector;
+    // Optional too: only read to learn whether the JDK's large copies store non-temporally
+    // (StridedCopy's staged transposes); without it they are not staged.
+    requires static jdk.management;
 
     exports io.bufferbridge.format;
     exports io.bufferbridge.view;

@@ -654,6 +654,10 @@ public final class BufferView implements BufferExporter, AutoCloseable {
     /**
      * Copies the elements' bytes, in the given order, into {@code target} at {@code targetOffset}.
      *
+     * <p>Transposes of 8 MiB and more may go through pooled 4 MiB native staging segments (at
+     * most two, 8 MiB, held for reuse from the first such copy on; where the JDK's large copies
+     * store non-temporally): the same bytes, faster.
+     *
      * @param target where the bytes go; needs {@link #byteLength()} bytes from {@code targetOffset}
      * @param targetOffset byte offset in {@code target}
      * @param order C, F, or A as in {@link #toBytes(Order)}

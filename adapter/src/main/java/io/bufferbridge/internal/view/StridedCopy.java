@@ -65,30 +65,42 @@ public final class StridedCopy {
     public static void copy(MemorySegment memory, long offset, long itemsize, long[] shape, long[] strides,
             boolean cContiguous, boolean fContiguous, long length, MemorySegment target, long targetOffset,
             Order order) {
-        copy(VECTORS, memory, offset, itemsize, shape, strides, cContiguous, fContiguous, length, target, targetOffset,
-                order);
+        copy(VECTORS, Staging.SHARED, memory, offset, itemsize, shape, strides, cContiguous, fContiguous, length,
+                target, targetOffset, order);
     }
 
     /**
      * {@link #copy(MemorySegment, long, long, long[], long[], boolean, boolean, long, MemorySegment, long, Order)}
      * with the kernels chosen: {@code vectors} true only where {@link #VECTORS} is (the tests run
-     * both kinds on the same layouts).
+     * both kinds on the same layouts), never staged.
      */
     static void copy(boolean vectors, MemorySegment memory, long offset, long itemsize, long[] shape, long[] strides,
             boolean cContiguous, boolean fContiguous, long length, MemorySegment target, long targetOffset,
             Order order) {
+        copy(vectors, Staging.OFF, memory, offset, itemsize, shape, strides, cContiguous, fContiguous, length, target,
+                targetOffset, order);
+    }
+
+    /**
+     * {@link #copy(boolean, MemorySegment, long, long, long[], long[], boolean, boolean, long, MemorySegment, long, Order)}
+     * with large transposes staged through {@code staging}'s segments (the tests pass pools with
+     * small segments and thresholds).
+     */
+    static void copy(boolean vectors, Staging staging, MemorySegment memory, long offset, long itemsize, long[] shape,
+            long[] strides, boolean cContiguous, boolean fContiguous, long length, MemorySegment target,
+            long targetOffset, Order order) {
         // Refused before any kernel runs, with the type a JDK segment write throws (the vector
         // stores would throw UnsupportedOperationException instead).
         if (target.isReadOnly()) {
             throw new IllegalArgumentException("copy target is read-only: targetOffset=" + targetOffset + " length="
                     + length + " targetSize=" + target.byteSize());
         }
-        new StridedCopy(memory, itemsize, shape, strides, vectors).copy(offset, cContiguous, fContiguous, length, target,
-                targetOffset, order);
+        new StridedCopy(memory, itemsize, shape, strides, vectors).copy(staging, offset, cContiguous, fContiguous,
+                length, target, targetOffset, order);
     }
 
-    private void copy(long offset, boolean cContiguous, boolean fContiguous, long length, MemorySegment target,
-            long targetOffset, Order order) {
+    private void copy(Staging staging, long offset, boolean cContiguous, boolean fContiguous, long length,
+            MemorySegment target, long targetOffset, Order order) {
         boolean fortran = order == Order.F || (order == Order.A && fContiguous && !cContiguous);
         if ((fortran ? fContiguous : cContiguous)) {
             MemorySegment.copy(memory, offset, target, targetOffset, length);
@@ -123,8 +135,43 @@ public final class StridedCopy {
             MemorySegment.copy(memory, offset, target, targetOffset, itemsize);
             return;
         }
-        new StridedCopy(memory, itemsize, Arrays.copyOf(dims, m), Arrays.copyOf(steps, m), vectors).copyC(offset, target,
-                targetOffset);
+        StridedCopy c = new StridedCopy(memory, itemsize, Arrays.copyOf(dims, m), Arrays.copyOf(steps, m), vectors);
+        // A transpose (the blocked copy: 2-D, the target's rows dense in the source) of a large
+        // target goes through a cached staging segment, see Staging.
+        long band = m == 2 && steps[0] == itemsize && Math.abs(steps[1]) > itemsize && (itemsize == 4 || itemsize == 8)
+                && dims[1] >= MIN_BLOCKED ? staging.bandRows(dims[0], dims[1] * itemsize) : 0;
+        MemorySegment stage = band > 0 ? staging.borrow() : null;
+        if (stage == null) {
+            c.copyC(offset, target, targetOffset);
+            return;
+        }
+        try {
+            c.copyStaged(offset, target, targetOffset, band, stage);
+        } finally {
+            staging.giveBack(stage);
+        }
+    }
+
+    /**
+     * The 2-D blocked copy by bands of {@code band} target rows: each band by the kernels into
+     * {@code stage} (kept in cache, so the kernels' stores find their lines there), then to its
+     * place in the target with one bulk copy (the JDK's, non-temporal from 2.5 MiB: see
+     * {@link Staging}). A band is {@code band} source columns, all source rows.
+     */
+    private void copyStaged(long offset, MemorySegment target, long targetOffset, long band, MemorySegment stage) {
+        long rows = shape[0];
+        long rowBytes = shape[1] * itemsize;
+        for (long r0 = 0; r0 < rows; r0 += band) {
+            long k = Math.min(band, rows - r0);
+            long from = offset + r0 * strides[0];
+            if (k == 1) {
+                // The last band, one row: one source column.
+                copyRun(from, strides[1], stage, 0, itemsize, shape[1]);
+            } else {
+                new StridedCopy(memory, itemsize, new long[] {k, shape[1]}, strides, vectors).copyC(from, stage, 0);
+            }
+            MemorySegment.copy(stage, 0, target, targetOffset + r0 * rowBytes, k * rowBytes);
+        }
     }
 
     /** Copies into C order; every axis has more than one element and no two can be merged. */

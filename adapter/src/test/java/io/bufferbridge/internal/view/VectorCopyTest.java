@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bufferbridge.testing.Permutations;
@@ -12,8 +13,14 @@ import io.bufferbridge.view.Order;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * of the lanes, reversed rows, heap and native memory. Every source segment ends at the view's last
  * byte, so a kernel that read past the view would throw. The vector half runs where
  * {@code jdk.incubator.vector} is resolved (the adapter's second surefire run adds it); without it,
- * the scalar half and the fallback check run.
+ * the scalar half and the fallback check run. The staged transposes ({@link Staging}) run with
+ * small pools (bands of 128 rows, a last partial band, one or two segments, two threads at once)
+ * and, through {@code copyTo}, with the shared pool on a 16 MiB transpose.
  */
 class VectorCopyTest {
 
@@ -101,14 +110,20 @@ class VectorCopyTest {
     /** Copies with the given kernels into the middle of a larger target and checks every byte. */
     private static void check(boolean vectors, MemorySegment m, long offset, long z, long[] shape, long[] strides,
             Arena arena, boolean heapTarget) {
+        check(vectors, Staging.OFF, m, offset, z, shape, strides, arena, heapTarget);
+    }
+
+    /** {@link #check(boolean, MemorySegment, long, long, long[], long[], Arena, boolean)} through {@code staging}. */
+    private static void check(boolean vectors, Staging staging, MemorySegment m, long offset, long z, long[] shape,
+            long[] strides, Arena arena, boolean heapTarget) {
         byte[] want = reference(m, offset, z, shape, strides);
         long at = 5;
         long size = want.length + at + 7;
         MemorySegment target = heapTarget ? MemorySegment.ofArray(new byte[(int) size]) : arena.allocate(size);
         target.fill((byte) FILL);
-        StridedCopy.copy(vectors, m, offset, z, shape, strides, false, false, want.length, target, at, Order.C);
+        StridedCopy.copy(vectors, staging, m, offset, z, shape, strides, false, false, want.length, target, at, Order.C);
         byte[] got = target.toArray(ValueLayout.JAVA_BYTE);
-        String what = "vectors=" + vectors + " z=" + z + " shape=" + Arrays.toString(shape) + " strides="
+        String what = "vectors=" + vectors + " staged=" + (staging != Staging.OFF) + " z=" + z + " shape=" + Arrays.toString(shape) + " strides="
                 + Arrays.toString(strides) + " offset=" + offset + " source=" + m + " heapTarget=" + heapTarget;
         assertArrayEquals(want, Arrays.copyOfRange(got, (int) at, (int) at + want.length), what);
         for (int k = 0; k < at; k++) {
@@ -283,6 +298,161 @@ class VectorCopyTest {
                     assertEquals(2 * k, got, "z=" + z + " k=" + k);
                 }
             }
+        }
+    }
+
+    private static boolean[] kernelKinds() {
+        return vectorModule() ? new boolean[] {false, true} : new boolean[] {false};
+    }
+
+    /** A pool for the tests: segments of {@code band} target rows of {@code rowBytes} and 7 bytes more, any target size. */
+    private static Staging smallPool(long band, long rowBytes, int slots) {
+        return new Staging(band * rowBytes + 7, 0, slots, false);
+    }
+
+    @Test
+    void stagedTransposesAgreeWithTheReference() {
+        // Bands of 128 target rows (the fewest a band may have), the last one 44, 1 and 127 rows
+        // long or full; reversed and padded source rows; an unaligned offset; every source kind;
+        // heap and native targets. The pool's allocation count proves the staged path ran.
+        Random random = new Random(37);
+        for (long z : new long[] {4, 8}) {
+            for (long[] rc : new long[][] {{300, 40}, {257, 33}, {383, 16}, {256, 48}}) {
+                long rows = rc[0];
+                long cols = rc[1];
+                long[] shape = {rows, cols};
+                for (long[] strides : new long[][] {{z, rows * z}, {z, -rows * z}, {z, (rows + 3) * z}}) {
+                    for (long lead : new long[] {0, 3}) {
+                        try (Arena arena = Arena.ofConfined()) {
+                            for (Kind kind : Kind.values()) {
+                                MemorySegment m = exactSource(arena, kind, z, shape, strides, lead, random);
+                                long offset = offsetOf(shape, strides, lead);
+                                for (boolean vectors : kernelKinds()) {
+                                    Staging staging = smallPool(128, cols * z, 1);
+                                    assertEquals(128, staging.bandRows(rows, cols * z));
+                                    check(vectors, staging, m, offset, z, shape, strides, arena, kind != Kind.BYTES);
+                                    assertEquals(1, staging.allocated(), "the copy was staged");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theSharedPoolStagesOnlyLargeTransposesWithLongBands() {
+        // The 4096² int32 transpose: bands of 256 rows (4 MiB); rows of 32 KiB: 128.
+        assertEquals(256, Staging.SHARED.bandRows(4096, 4096 * 4));
+        assertEquals(128, Staging.SHARED.bandRows(4096, 8192 * 4));
+        assertEquals(723, Staging.SHARED.bandRows(1449, 1449 * 4));
+        assertEquals(0, Staging.SHARED.bandRows(1448, 1448 * 4));
+        // The (256,256,64) permutation: 16-row bands, too short; a 4 MiB target: too small;
+        // rows of 64 KiB: 64-row bands.
+        assertEquals(0, Staging.SHARED.bandRows(64, 65536 * 4));
+        assertEquals(0, Staging.SHARED.bandRows(1024, 1024 * 4));
+        assertEquals(0, Staging.SHARED.bandRows(4096, 16384 * 4));
+        assertEquals(0, Staging.OFF.bandRows(4096, 4096 * 4));
+        // A small pool: the band must be shorter than the copy.
+        assertEquals(0, smallPool(128, 160, 1).bandRows(128, 160));
+        assertEquals(128, smallPool(128, 160, 1).bandRows(129, 160));
+    }
+
+    @Test
+    void aStagedCopyRefusesAReadOnlyTargetBeforeTakingASegment() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment source = arena.allocate(300 * 40 * 4);
+            MemorySegment target = arena.allocate(300 * 40 * 4).asReadOnly();
+            for (boolean vectors : kernelKinds()) {
+                Staging staging = smallPool(128, 40 * 4, 1);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StridedCopy.copy(vectors,
+                        staging, source, 0, 4, new long[] {300, 40}, new long[] {4, 1200}, false, false, 48000, target, 0,
+                        Order.C));
+                assertEquals("copy target is read-only: targetOffset=0 length=48000 targetSize=48000", e.getMessage());
+                assertEquals(0, staging.allocated());
+            }
+        }
+    }
+
+    @Test
+    void concurrentStagedCopiesEachGetTheirOwnBytes() throws Exception {
+        // Two threads copying through one pool at once, with one segment (the copy that finds it
+        // taken goes direct) and with two; every result checked whole.
+        long rows = 300;
+        long cols = 40;
+        long z = 4;
+        long[] shape = {rows, cols};
+        long[] strides = {z, rows * z};
+        for (int slots : new int[] {1, 2}) {
+            for (boolean vectors : kernelKinds()) {
+                try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(2)) {
+                    MemorySegment[] sources = new MemorySegment[2];
+                    byte[][] want = new byte[2][];
+                    Random random = new Random(41 + slots);
+                    for (int t = 0; t < 2; t++) {
+                        sources[t] = exactSource(arena, Kind.NATIVE, z, shape, strides, 0, random);
+                        want[t] = reference(sources[t], 0, z, shape, strides);
+                    }
+                    Staging staging = smallPool(128, cols * z, slots);
+                    CyclicBarrier start = new CyclicBarrier(2);
+                    List<Future<Integer>> wrong = new ArrayList<>();
+                    for (int t = 0; t < 2; t++) {
+                        int me = t;
+                        wrong.add(pool.submit(() -> {
+                            MemorySegment target = arena.allocate(want[me].length);
+                            start.await();
+                            int bad = 0;
+                            for (int round = 0; round < 300; round++) {
+                                target.fill((byte) 0);
+                                StridedCopy.copy(vectors, staging, sources[me], 0, z, shape, strides, false, false,
+                                        want[me].length, target, 0, Order.C);
+                                if (!Arrays.equals(want[me], target.toArray(ValueLayout.JAVA_BYTE))) {
+                                    bad++;
+                                }
+                            }
+                            return bad;
+                        }));
+                    }
+                    assertEquals(0, wrong.get(0).get(), "thread 0's wrong copies, slots=" + slots);
+                    assertEquals(0, wrong.get(1).get(), "thread 1's wrong copies, slots=" + slots);
+                    assertTrue(staging.allocated() >= 1 && staging.allocated() <= slots,
+                            "segments allocated=" + staging.allocated() + " slots=" + slots);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLargeTransposeThroughCopyToHasExactValues() {
+        // 2048² int32, 16 MiB out: staged through the shared pool where the JDK's large copies
+        // are non-temporal, direct elsewhere; the same bytes either way.
+        int n = 2048;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment source = arena.allocate(4L * n * n);
+            for (long e = 0; e < (long) n * n; e++) {
+                source.setAtIndex(ValueLayout.JAVA_INT, e, (int) e);
+            }
+            BufferView v = BufferView.ofSegment(source, "i", n, n).asTransposed();
+            long at = 12;
+            MemorySegment target = arena.allocate(4L * n * n + at + 20);
+            target.fill((byte) FILL);
+            v.copyTo(target, at, Order.C);
+            for (long r = 0; r < n; r++) {
+                for (long c = 0; c < n; c++) {
+                    int got = target.get(ValueLayout.JAVA_INT_UNALIGNED, at + 4 * (r * n + c));
+                    if (got != (int) (c * n + r)) {
+                        assertEquals(c * n + r, got, "row=" + r + " column=" + c);
+                    }
+                }
+            }
+            for (long k = 0; k < at; k++) {
+                assertEquals((byte) FILL, target.get(ValueLayout.JAVA_BYTE, k), "before the target offset: " + k);
+            }
+            for (long k = at + 4L * n * n; k < target.byteSize(); k++) {
+                assertEquals((byte) FILL, target.get(ValueLayout.JAVA_BYTE, k), "past the copy: " + k);
+            }
+            v.close();
         }
     }
 }
