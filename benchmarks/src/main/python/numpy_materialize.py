@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """NumPy's side of benchmark 3 (benchmarks/RESULTS.md): materializing the same non-dense layouts
-into C order, timed with timeit (best of several repeats), on the machine that just ran JMH.
+into C order, timed with timeit (the best, mean and median of
+several repeats), on the machine that just ran JMH.
 
 For each layout it times
   ascontiguousarray  np.ascontiguousarray(view): allocates the C-order result, as the issue names it
@@ -18,6 +19,7 @@ Needs only NumPy. Prints one line per layout and method; --json writes the numbe
 import argparse
 import json
 import platform
+import statistics
 import sys
 import timeit
 
@@ -33,10 +35,16 @@ def layouts():
     yield "permute201", c.transpose(2, 0, 1)
 
 
-def best(fn, repeat):
+def timed(fn, repeat):
+    """The best, the mean and the median of `repeat` single calls, in seconds.
+
+    The best is NumPy's floor; the mean is the statistic JMH reports (`avgt`), so a ratio of a
+    JMH score to a NumPy time compares like with like only against the mean (or JMH's fastest
+    iteration against the best)."""
     # One call per repeat: each call moves tens of MiB, far above timer resolution.
     fn()  # warm: touch the output pages once
-    return min(timeit.repeat(fn, number=1, repeat=repeat))
+    runs = timeit.repeat(fn, number=1, repeat=repeat)
+    return min(runs), statistics.fmean(runs), statistics.median(runs)
 
 
 def main():
@@ -58,18 +66,21 @@ def main():
         flat = out.reshape(-1)
         np.copyto(out, view)
         assert np.array_equal(out, np.ascontiguousarray(view))
-        times = {
-            "ascontiguousarray": best(lambda: np.ascontiguousarray(view), args.repeat),
-            "copyto": best(lambda: np.copyto(out, view), args.repeat),
-            "memcpy": best(lambda: np.copyto(flat, dense), args.repeat),
+        stats = {
+            "ascontiguousarray": timed(lambda: np.ascontiguousarray(view), args.repeat),
+            "copyto": timed(lambda: np.copyto(out, view), args.repeat),
+            "memcpy": timed(lambda: np.copyto(flat, dense), args.repeat),
         }
+        times = {k: v[0] for k, v in stats.items()}
         results["layouts"][name] = {
             "bytes": int(view.nbytes),
             "seconds": times,
+            "mean_seconds": {k: v[1] for k, v in stats.items()},
+            "median_seconds": {k: v[2] for k, v in stats.items()},
             "gb_per_s": {k: view.nbytes / t / 1e9 for k, t in times.items()},
         }
-        for k, t in times.items():
-            print(f"{name:11s} {k:18s} {t * 1e3:9.3f} ms  {view.nbytes / t / 1e9:7.2f} GB/s")
+        for k, (t, mean, _) in stats.items():
+            print(f"{name:11s} {k:18s} {t * 1e3:9.3f} ms (mean {mean * 1e3:9.3f})  {view.nbytes / t / 1e9:7.2f} GB/s")
         sys.stdout.flush()
     if args.json:
         with open(args.json, "w") as f:
