@@ -138,8 +138,8 @@ public final class StridedCopy {
         StridedCopy c = new StridedCopy(memory, itemsize, Arrays.copyOf(dims, m), Arrays.copyOf(steps, m), vectors);
         // A transpose (the blocked copy: 2-D, the target's rows dense in the source) of a large
         // target goes through a cached staging segment, see Staging.
-        long band = m == 2 && steps[0] == itemsize && Math.abs(steps[1]) > itemsize && (itemsize == 4 || itemsize == 8)
-                && dims[1] >= MIN_BLOCKED ? staging.bandRows(dims[0], dims[1] * itemsize) : 0;
+        long band = m == 2 && Math.abs(steps[1]) > itemsize && isBlocked(itemsize, steps[0], dims[0], dims[1])
+                ? staging.bandRows(dims[0], dims[1] * itemsize) : 0;
         MemorySegment stage = band > 0 ? staging.borrow() : null;
         if (stage == null) {
             c.copyC(offset, target, targetOffset);
@@ -211,8 +211,7 @@ public final class StridedCopy {
                 }
             }
             // The blocked copy's buffers, once per copy: the outer axes call it many times.
-            boolean blocked = strides[near] == itemsize && (itemsize == 4 || itemsize == 8)
-                    && shape[inner] >= MIN_BLOCKED && shape[near] >= MIN_BLOCKED;
+            boolean blocked = isBlocked(itemsize, strides[near], shape[near], shape[inner]);
             // The vector kernels need no buffers: a block goes through registers.
             boolean vectorBlocks = blocked && vectors && shape[inner] >= VectorCopy.lanes(itemsize)
                     && shape[near] >= VectorCopy.lanes(itemsize);
@@ -304,6 +303,17 @@ public final class StridedCopy {
     private static final int BLOCK_ELEMENTS = 64 * 64;
     /** The blocked copy's shortest axis: below it, the tiles' element loads win. */
     private static final long MIN_BLOCKED = 16;
+
+    /**
+     * {@return whether the near axis (the one closest to dense in the source) and the inner
+     * target axis go by the blocked copy}: 4- or 8-byte elements, the near axis dense, both axes
+     * long enough. The staged copy asks the same of a 2-D copy, so it stages only what the
+     * blocked copy would do.
+     */
+    private static boolean isBlocked(long itemsize, long nearStride, long nearLength, long innerLength) {
+        return nearStride == itemsize && (itemsize == 4 || itemsize == 8) && innerLength >= MIN_BLOCKED
+                && nearLength >= MIN_BLOCKED;
+    }
 
     /** The two Java arrays a block passes through, and their element layout. */
     private record Blocks(ValueLayout layout, Object in, Object out) {
